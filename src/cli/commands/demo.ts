@@ -1,0 +1,71 @@
+/**
+ * `queuectl demo`: a tour in a few seconds. Enqueues jobs that succeed, one that fails once and
+ * then succeeds, one that always fails (and ends in the dead letter queue), and slow ones; runs 3
+ * workers until the queue is drained while showing progress; prints the status and the DLQ.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Queue } from '../../core/queue.js';
+import { JOB_STATES } from '../../core/job.js';
+import { openStore, resolveLocation } from '../../store/open-store.js';
+import { startSupervisor } from '../../worker/supervisor.js';
+import { renderStatus } from './status.js';
+import { renderJobs } from './list.js';
+import { useColor } from '../output.js';
+
+export async function demo(db: string | undefined): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'queuectl-demo-'));
+  const location = db ? resolveLocation(db) : join(dir, 'demo.db');
+  const say = (message: string) => process.stdout.write(`${message}\n`);
+  const queue = new Queue(await openStore({ db: location }));
+  try {
+    say(`queuectl demo: database ${location}\n`);
+    const flag = join(dir, 'flaky-ran-once');
+    const jobs = [
+      { id: 'demo-hello', command: 'echo "hello from queuectl"' },
+      { id: 'demo-urgent', command: 'echo "I jumped the queue"', priority: 10 },
+      { id: 'demo-sum', command: 'expr 21 + 21' },
+      { id: 'demo-slow-1', command: 'sleep 2 && echo "slow job done"' },
+      { id: 'demo-slow-2', command: 'sleep 3 && echo "slower job done"' },
+      {
+        id: 'demo-flaky',
+        command: `test -e '${flag}' || { touch '${flag}'; echo "first try fails" >&2; exit 1; }`,
+        max_retries: 2,
+      },
+      { id: 'demo-broken', command: 'echo "this always fails" >&2; exit 3', max_retries: 1 },
+      { id: 'demo-typo', command: 'no-such-command --version', max_retries: 0 },
+    ];
+    const ids = await queue.enqueueMany(jobs.map((value) => ({ value, where: 'job' })));
+    say(`enqueued ${ids.length} jobs: ${ids.join(', ')}`);
+    say('starting 3 workers until the queue is drained (failed jobs retry after 2s, 4s, …)\n');
+
+    const supervisor = startSupervisor({ db: location, count: 3, drain: true });
+    const live = useColor(process.stderr);
+    let last = '';
+    const progress = setInterval(() => {
+      void queue.status().then(({ counts }) => {
+        const done = counts.completed + counts.dead;
+        const line = `progress: ${done}/${ids.length} finished  (${JOB_STATES.map((s) => `${s} ${counts[s]}`).join(', ')})`;
+        if (line === last) return;
+        last = line;
+        process.stderr.write(live ? `\r\u001b[2K${line}` : `${line}\n`);
+      });
+    }, 250);
+    const stop = () => supervisor.stop();
+    process.on('SIGINT', stop);
+    await supervisor.done;
+    clearInterval(progress);
+    process.off('SIGINT', stop);
+    if (live) process.stderr.write('\n');
+
+    say(`\n${renderStatus(await queue.status())}\n`);
+    say(`dead letter queue:\n${renderJobs(await queue.list({ state: 'dead' }))}\n`);
+    say(`explore it:  queuectl --db ${location} list`);
+    say(`             queuectl --db ${location} show demo-flaky`);
+    say(`             queuectl --db ${location} logs demo-hello`);
+    say(`             queuectl --db ${location} dlq retry demo-broken`);
+  } finally {
+    await queue.close();
+  }
+}

@@ -1,0 +1,53 @@
+/** `queuectl list` and `queuectl dlq list`: jobs newest first, paged by keyset (--before ID). */
+import type { Job } from '../../core/job.js';
+import type { Queue } from '../../core/queue.js';
+import { ValidationError } from '../../core/errors.js';
+import { ago, oneLine, paint, STATE_COLORS, table } from '../output.js';
+
+export interface ListOptions {
+  state?: string;
+  limit?: string;
+  before?: string;
+  search?: string;
+}
+
+export function parseLimit(limit: string | undefined): number | undefined {
+  if (limit === undefined) return undefined;
+  if (!/^\d+$/.test(limit))
+    throw new ValidationError(`--limit must be a whole number, not "${limit}"`);
+  return Number(limit);
+}
+
+export async function list(queue: Queue, options: ListOptions): Promise<Job[]> {
+  return queue.list({
+    state: options.state,
+    limit: parseLimit(options.limit),
+    before: options.before,
+    search: options.search,
+  });
+}
+
+export function renderJobs(jobs: Job[], now = Date.now()): string {
+  if (jobs.length === 0) return 'no jobs';
+  const rows = jobs.map((job) => [
+    job.id,
+    paint(job.state, STATE_COLORS[job.state]),
+    `${job.attempts}/${job.max_retries + 1}`,
+    String(job.priority),
+    job.state === 'pending' || job.state === 'failed'
+      ? job.run_at > now
+        ? ago(job.run_at, now)
+        : 'now'
+      : '-',
+    ago(job.updated_at, now),
+    oneLine(job.command, 40),
+    oneLine(job.last_error, 50),
+  ]);
+  const more = jobs.length > 1 ? `\n(next page: --before ${jobs[jobs.length - 1]!.id})` : '';
+  return (
+    table(
+      ['ID', 'STATE', 'ATTEMPTS', 'PRI', 'NEXT RUN', 'UPDATED', 'COMMAND', 'LAST ERROR'],
+      rows,
+    ) + more
+  );
+}

@@ -1,0 +1,64 @@
+/** `queuectl logs <id>`: the captured output of a run; --follow streams a running job's output. */
+import { createReadStream, existsSync, statSync } from 'node:fs';
+import { NotFoundError, ValidationError } from '../../core/errors.js';
+import type { Queue } from '../../core/queue.js';
+import { logDirectory, logPath, type StreamName } from '../../worker/job-log.js';
+
+export interface LogsOptions {
+  attempt?: string;
+  stdout?: boolean;
+  stderr?: boolean;
+  follow?: boolean;
+}
+
+async function copy(path: string, from: number, out: NodeJS.WritableStream): Promise<number> {
+  if (!existsSync(path)) return from;
+  const size = statSync(path).size;
+  if (size <= from) return from;
+  await new Promise<void>((resolve, reject) => {
+    const stream = createReadStream(path, { start: from, end: size - 1 });
+    stream.on('error', reject);
+    stream.on('end', resolve);
+    stream.pipe(out, { end: false });
+  });
+  return size;
+}
+
+export async function logs(queue: Queue, id: string, options: LogsOptions): Promise<void> {
+  const { job, attempts } = await queue.show(id);
+  if (attempts.length === 0)
+    throw new NotFoundError(`job "${job.id}" has not run yet, so it has no output`);
+  let attempt = attempts[attempts.length - 1]!.attempt;
+  if (options.attempt !== undefined) {
+    attempt = Number(options.attempt);
+    if (!attempts.some((a) => a.attempt === attempt)) {
+      throw new ValidationError(
+        `job "${job.id}" has no attempt ${options.attempt}; its attempts are ${attempts.map((a) => a.attempt).join(', ')}`,
+      );
+    }
+  }
+  const streams: StreamName[] =
+    options.stdout && !options.stderr
+      ? ['stdout']
+      : options.stderr && !options.stdout
+        ? ['stderr']
+        : ['stdout', 'stderr'];
+  const dir = logDirectory(queue.store.location);
+  const targets = streams.map((stream) => ({
+    path: logPath(dir, job.id, attempt, stream),
+    out: stream === 'stdout' ? process.stdout : process.stderr,
+    offset: 0,
+  }));
+  const running = async () => {
+    const current = await queue.show(job.id);
+    const run = current.attempts.find((a) => a.attempt === attempt);
+    return run !== undefined && run.finished_at === null;
+  };
+  for (;;) {
+    const stillRunning = options.follow ? await running() : false;
+    for (const target of targets)
+      target.offset = await copy(target.path, target.offset, target.out);
+    if (!stillRunning) return;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}

@@ -1,0 +1,44 @@
+/** `queuectl show <id>`: everything about one job, with its attempt history. */
+import type { Attempt, Job } from '../../core/job.js';
+import type { Queue } from '../../core/queue.js';
+import { formatDuration } from '../../core/units.js';
+import { paint, STATE_COLORS, table, timestamp } from '../output.js';
+
+export async function show(queue: Queue, id: string): Promise<{ job: Job; attempts: Attempt[] }> {
+  return queue.show(id);
+}
+
+export function renderShow({ job, attempts }: { job: Job; attempts: Attempt[] }): string {
+  const fields: [string, string][] = [
+    ['id', job.id],
+    ['command', job.command],
+    ['state', paint(job.state, STATE_COLORS[job.state])],
+    [
+      'attempts',
+      `${job.attempts} of at most ${job.max_retries + 1} (max_retries ${job.max_retries})`,
+    ],
+    ['priority', String(job.priority)],
+    ['timeout', job.timeout_seconds === null ? 'none' : formatDuration(job.timeout_seconds * 1000)],
+    ['run at', timestamp(job.run_at)],
+    ['created', timestamp(job.created_at)],
+    ['updated', timestamp(job.updated_at)],
+    ['started', timestamp(job.started_at)],
+    ['finished', timestamp(job.finished_at)],
+    ['last exit code', job.last_exit_code === null ? '-' : String(job.last_exit_code)],
+    ['last error', job.last_error ?? '-'],
+    ['worker', job.worker_id ?? '-'],
+  ];
+  const width = Math.max(...fields.map(([name]) => name.length));
+  const head = fields.map(([name, value]) => `${name.padEnd(width)}  ${value}`).join('\n');
+  if (attempts.length === 0) return `${head}\n\nno attempts yet`;
+  const rows = attempts.map((a) => [
+    String(a.attempt),
+    timestamp(a.started_at),
+    a.finished_at === null ? 'running' : formatDuration(a.finished_at - a.started_at),
+    a.outcome ?? 'running',
+    a.exit_code !== null ? String(a.exit_code) : (a.signal ?? '-'),
+    `${a.worker_id}@${a.host}`,
+    a.error ?? '',
+  ]);
+  return `${head}\n\n${table(['#', 'STARTED', 'DURATION', 'OUTCOME', 'EXIT', 'WORKER', 'ERROR'], rows)}`;
+}

@@ -1,0 +1,28 @@
+/** `queuectl status`: counts per state, the active workers, and which database is in use. */
+import { JOB_STATES } from '../../core/job.js';
+import type { Queue, QueueStatus } from '../../core/queue.js';
+import { ago, oneLine, paint, STATE_COLORS, table } from '../output.js';
+
+export async function status(queue: Queue): Promise<QueueStatus> {
+  return queue.status();
+}
+
+export function renderStatus(status: QueueStatus, now = Date.now()): string {
+  const counts = table(
+    ['STATE', 'JOBS'],
+    JOB_STATES.map((state) => [paint(state, STATE_COLORS[state]), String(status.counts[state])]),
+  );
+  const workers = status.workers.length
+    ? table(
+        ['WORKER', 'HOST', 'PID', 'CURRENT JOB', 'HEARTBEAT'],
+        status.workers.map((w) => [
+          w.id,
+          w.host,
+          String(w.pid),
+          oneLine(w.current_job, 40) || '-',
+          `${ago(w.heartbeat_at, now)}${w.stale ? paint(' (stale)', 'yellow') : ''}${w.stop_requested ? ' (stopping)' : ''}`,
+        ]),
+      )
+    : 'no active workers (start some with: queuectl worker start --count 3)';
+  return `database: ${status.location}\n\n${counts}\n\n${workers}`;
+}

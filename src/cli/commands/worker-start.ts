@@ -1,0 +1,54 @@
+/** `queuectl worker start --count N`: N worker processes in the foreground until Ctrl+C. */
+import { ValidationError } from '../../core/errors.js';
+import { resolveLocation } from '../../store/open-store.js';
+import { startSupervisor } from '../../worker/supervisor.js';
+
+export interface WorkerStartOptions {
+  count?: string;
+  drain?: boolean;
+  quiet?: boolean;
+}
+
+export function parseCount(count: string | undefined): number {
+  const n = Number(count ?? '1');
+  if (!/^\d+$/.test(count ?? '1') || n < 1 || n > 256) {
+    throw new ValidationError(`--count must be a whole number from 1 to 256, not "${count}"`);
+  }
+  return n;
+}
+
+export async function workerStart(
+  db: string | undefined,
+  options: WorkerStartOptions,
+): Promise<void> {
+  const count = parseCount(options.count);
+  const location = resolveLocation(db);
+  const say = (message: string) => process.stderr.write(`${message}\n`);
+  const supervisor = startSupervisor({
+    db: location,
+    count,
+    drain: options.drain,
+    quiet: options.quiet,
+    log: say,
+  });
+  say(
+    `started ${count} worker${count === 1 ? '' : 's'} (pids ${supervisor.pids().join(', ')}) on ${location}; ` +
+      (options.drain ? 'they exit when the queue is empty' : 'Ctrl+C stops them gracefully'),
+  );
+  let signals = 0;
+  const onSignal = () => {
+    signals++;
+    say(
+      signals === 1
+        ? 'stopping: running jobs finish first (Ctrl+C again to stop at once and requeue them)'
+        : 'stopping at once: killing running jobs and putting them back in the queue',
+    );
+    supervisor.stop();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  await supervisor.done;
+  process.off('SIGINT', onSignal);
+  process.off('SIGTERM', onSignal);
+  say('all workers stopped');
+}

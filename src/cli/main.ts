@@ -1,0 +1,28 @@
+#!/usr/bin/env node
+/** The queuectl executable: parse argv, run the command, map errors to exit codes. */
+import { CommanderError } from 'commander';
+import { buildProgram } from './program.js';
+import { describeError, EXIT, exitCodeFor } from './errors.js';
+
+async function main(argv: string[]): Promise<number> {
+  const program = buildProgram().exitOverride();
+  program.commands.forEach(function override(command): void {
+    command.exitOverride();
+    command.commands.forEach(override);
+  });
+  try {
+    await program.parseAsync(argv);
+    return EXIT.ok;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Commander has already printed its one-line message (or the help / version).
+      return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    process.stderr.write(`queuectl: ${describeError(error)}\n`);
+    return exitCodeFor(error);
+  }
+}
+
+main(process.argv).then((code) => {
+  process.exitCode = code;
+});

@@ -1,0 +1,142 @@
+/**
+ * Configuration keys: one table from which validation, defaults, `config list`, --help and the
+ * README are built. Values are stored as the strings users typed and parsed on read.
+ */
+import type { BackoffPolicy } from './backoff.js';
+import { ValidationError } from './errors.js';
+import { didYouMean } from './suggest.js';
+import { parseBytes, parseDuration } from './units.js';
+
+export interface Settings {
+  maxRetries: number;
+  backoff: BackoffPolicy;
+  leaseTimeoutMs: number;
+  jobTimeoutSeconds: number | null;
+  killGraceMs: number;
+  outputLimitBytes: number;
+  pollIntervalMs: number;
+}
+
+interface KeySpec {
+  description: string;
+  default: string;
+  /** Throws a ValidationError for a bad value; returns the canonical string to store. */
+  check(value: string): string;
+}
+
+function integer(min: number, max: number) {
+  return (value: string): string => {
+    if (!/^\d+$/.test(value.trim()) || Number(value) < min || Number(value) > max) {
+      throw new ValidationError(`must be a whole number from ${min} to ${max}`);
+    }
+    return String(Number(value));
+  };
+}
+
+function number(min: number, max: number) {
+  return (value: string): string => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isFinite(n) || n < min || n > max) {
+      throw new ValidationError(`must be a number from ${min} to ${max}`);
+    }
+    return String(n);
+  };
+}
+
+function duration(minMs: number, allowNone = false) {
+  return (value: string): string => {
+    if (allowNone && value.trim().toLowerCase() === 'none') return 'none';
+    const ms = parseDuration(value, 'value');
+    if (ms < minMs) throw new ValidationError(`must be at least ${minMs / 1000}s`);
+    return value.trim();
+  };
+}
+
+export const CONFIG_KEYS = {
+  'max-retries': {
+    description: 'Retries after the first run, for jobs that do not set max_retries',
+    default: '3',
+    check: integer(0, 1000),
+  },
+  'backoff-base': {
+    description: 'A job that failed run n waits backoff-base^n seconds before running again',
+    default: '2',
+    check: number(1, 1000),
+  },
+  'backoff-max': {
+    description: 'Upper bound on the backoff delay (e.g. 1h)',
+    default: '1h',
+    check: duration(0),
+  },
+  'lease-timeout': {
+    description: "A held job whose worker's heartbeats stop for this long is run again",
+    default: '30s',
+    check: duration(1000),
+  },
+  'job-timeout': {
+    description: 'Default run-time limit for jobs without timeout_seconds ("none" for no limit)',
+    default: 'none',
+    check: duration(1, true),
+  },
+  'kill-grace': {
+    description: 'Time between SIGTERM and SIGKILL when a job times out or is stopped',
+    default: '5s',
+    check: duration(0),
+  },
+  'output-limit': {
+    description: 'Bytes of stdout and of stderr kept per run; the rest is dropped and counted',
+    default: '1MiB',
+    check: (value: string) => {
+      const bytes = parseBytes(value, 'value');
+      if (bytes < 1024) throw new ValidationError('must be at least 1KiB');
+      return value.trim();
+    },
+  },
+  'poll-interval': {
+    description: 'Idle workers also look for work this often, in case a wake-up was missed',
+    default: '1s',
+    check: duration(10),
+  },
+} satisfies Record<string, KeySpec>;
+
+export type ConfigKey = keyof typeof CONFIG_KEYS;
+export const CONFIG_KEY_NAMES = Object.keys(CONFIG_KEYS) as ConfigKey[];
+
+/** Accepts `max_retries` and `MAX-RETRIES` as spellings of `max-retries`. */
+export function normalizeConfigKey(key: string): ConfigKey {
+  const normalized = key.trim().toLowerCase().replace(/_/g, '-');
+  if ((CONFIG_KEY_NAMES as string[]).includes(normalized)) return normalized as ConfigKey;
+  throw new ValidationError(
+    `unknown config key "${key}"${didYouMean(normalized, CONFIG_KEY_NAMES)}; known keys: ${CONFIG_KEY_NAMES.join(', ')}`,
+  );
+}
+
+/** Validates a value for a key and returns the canonical string to store. */
+export function checkConfigValue(key: ConfigKey, value: string): string {
+  try {
+    return CONFIG_KEYS[key].check(value);
+  } catch (error) {
+    if (error instanceof ValidationError) {
+      throw new ValidationError(`bad value "${value}" for ${key}: ${error.message}`);
+    }
+    throw error;
+  }
+}
+
+/** Stored values over defaults, parsed into the settings code uses. */
+export function resolveSettings(stored: Partial<Record<string, string>>): Settings {
+  const value = (key: ConfigKey): string => stored[key] ?? CONFIG_KEYS[key].default;
+  const jobTimeout = value('job-timeout');
+  return {
+    maxRetries: Number(value('max-retries')),
+    backoff: {
+      base: Number(value('backoff-base')),
+      maxSeconds: parseDuration(value('backoff-max')) / 1000,
+    },
+    leaseTimeoutMs: parseDuration(value('lease-timeout')),
+    jobTimeoutSeconds: jobTimeout === 'none' ? null : parseDuration(jobTimeout) / 1000,
+    killGraceMs: parseDuration(value('kill-grace')),
+    outputLimitBytes: parseBytes(value('output-limit')),
+    pollIntervalMs: parseDuration(value('poll-interval')),
+  };
+}

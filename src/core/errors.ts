@@ -1,0 +1,35 @@
+/**
+ * Errors a user can cause. The CLI maps each kind to an exit code in one place (cli/errors.ts);
+ * anything else is an operational failure.
+ */
+export class QueuectlError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+
+  /** The same error with a more helpful message (for context added by a caller). */
+  withMessage(message: string): this {
+    this.message = message;
+    return this;
+  }
+}
+
+/** The input is malformed or names something that cannot be (exit 2). */
+export class ValidationError extends QueuectlError {}
+
+/** A job, key or worker that does not exist (exit 2). */
+export class NotFoundError extends QueuectlError {}
+
+/** The request is well-formed but conflicts with stored state: a duplicate id, a job that is not dead (exit 2). */
+export class ConflictError extends QueuectlError {}
+
+/** A job id that already exists; `position` is its 0-based place in the batch being stored. */
+export class DuplicateJobError extends ConflictError {
+  constructor(
+    readonly jobId: string,
+    readonly position: number,
+  ) {
+    super(`a job with id "${jobId}" already exists`);
+  }
+}

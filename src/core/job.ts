@@ -1,0 +1,100 @@
+/**
+ * The job model. Times are milliseconds since the Unix epoch; JSON output turns them into
+ * ISO-8601 strings (see cli/output.ts).
+ */
+
+/**
+ * - `pending`: waiting to run (possibly scheduled for later through `run_at`).
+ * - `processing`: held by a worker and running now.
+ * - `completed`: its last run exited 0.
+ * - `failed`: its last run failed; it runs again once `run_at` (the backoff delay) has passed.
+ * - `dead`: its retries are exhausted; this is the dead letter queue.
+ */
+export const JOB_STATES = ['pending', 'processing', 'completed', 'failed', 'dead'] as const;
+export type JobState = (typeof JOB_STATES)[number];
+
+export interface Job {
+  id: string;
+  command: string;
+  state: JobState;
+  /** Higher runs first; equal priorities run in enqueue order. */
+  priority: number;
+  /** Runs that started (including the current one). */
+  attempts: number;
+  /** Retries after the first run: a job runs at most max_retries + 1 times. */
+  max_retries: number;
+  /** A run longer than this is killed and counts as failed; null means no limit. */
+  timeout_seconds: number | null;
+  /** The earliest time the job may (next) start. */
+  run_at: number;
+  created_at: number;
+  updated_at: number;
+  started_at: number | null;
+  finished_at: number | null;
+  last_error: string | null;
+  last_exit_code: number | null;
+  /** The worker holding the job while it is `processing`. */
+  worker_id: string | null;
+  /** While processing: when the holder's lease runs out unless renewed by a heartbeat. */
+  lease_expires_at: number | null;
+}
+
+/** What happened to one run. */
+export const OUTCOMES = [
+  'completed',
+  'failed',
+  'timed_out',
+  'spawn_failed',
+  'worker_lost',
+  'interrupted',
+] as const;
+export type Outcome = (typeof OUTCOMES)[number];
+
+/** One run of a job, as recorded in its history. */
+export interface Attempt {
+  job_id: string;
+  /** The run number: 1 for the job's first run ever, never reset (not even by `dlq retry`). */
+  attempt: number;
+  worker_id: string;
+  host: string;
+  pid: number;
+  started_at: number;
+  finished_at: number | null;
+  exit_code: number | null;
+  signal: string | null;
+  outcome: Outcome | null;
+  error: string | null;
+}
+
+/** A job as it is stored by enqueue; everything else is derived. */
+export interface NewJob {
+  id: string;
+  command: string;
+  max_retries: number;
+  priority: number;
+  timeout_seconds: number | null;
+  /** Absolute start time, or null for "as soon as possible". */
+  run_at: number | null;
+}
+
+export interface WorkerInfo {
+  id: string;
+  host: string;
+  pid: number;
+  /** The process start time read from /proc, so a reused pid is not taken for the worker. */
+  pid_start: string | null;
+  started_at: number;
+  heartbeat_at: number;
+  current_job: string | null;
+  stop_requested: boolean;
+}
+
+export type StateCounts = Record<JobState, number>;
+
+export function emptyCounts(): StateCounts {
+  return { pending: 0, processing: 0, completed: 0, failed: 0, dead: 0 };
+}
+
+export function isJobState(value: string): value is JobState {
+  return (JOB_STATES as readonly string[]).includes(value);
+}

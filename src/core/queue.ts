@@ -1,0 +1,206 @@
+/**
+ * What users can do with a queue, over any JobStore. The CLI, the dashboard and programs that
+ * import queuectl all call these methods; none of them touch a store directly for user actions.
+ */
+import { systemClock, type Clock } from './clock.js';
+import {
+  CONFIG_KEYS,
+  CONFIG_KEY_NAMES,
+  checkConfigValue,
+  normalizeConfigKey,
+  resolveSettings,
+  type ConfigKey,
+  type Settings,
+} from './config.js';
+import { DuplicateJobError, NotFoundError, ValidationError } from './errors.js';
+import type { Attempt, Job, JobState, NewJob, StateCounts, WorkerInfo } from './job.js';
+import { isJobState, JOB_STATES } from './job.js';
+import type { SpecSource } from './job-input.js';
+import { checkJobId, parseJobSpec } from './job-spec.js';
+import { didYouMean } from './suggest.js';
+import type { JobStore, Stats } from '../store/job-store.js';
+
+const BATCH_SIZE = 1000;
+
+export interface ConfigEntry {
+  key: ConfigKey;
+  value: string;
+  default: string;
+  description: string;
+  isDefault: boolean;
+}
+
+export interface QueueStatus {
+  location: string;
+  counts: StateCounts;
+  workers: (WorkerInfo & { stale: boolean })[];
+}
+
+export class Queue {
+  constructor(
+    readonly store: JobStore,
+    readonly clock: Clock = systemClock,
+  ) {}
+
+  async close(): Promise<void> {
+    await this.store.close();
+  }
+
+  async settings(): Promise<Settings> {
+    return resolveSettings(await this.store.configGetAll());
+  }
+
+  /** Enqueues one spec (a parsed JSON value); returns the stored job. */
+  async enqueue(spec: unknown): Promise<Job> {
+    const [id] = await this.enqueueMany([{ value: spec, where: 'job' }]);
+    return (await this.store.jobGet(id!))!;
+  }
+
+  /**
+   * Validates and stores specs all-or-nothing. Returns the ids when `collectIds` (the default),
+   * otherwise an empty array (for huge batches). Errors name the spec's line or item.
+   */
+  async enqueueMany(
+    specs: Iterable<SpecSource> | AsyncIterable<SpecSource>,
+    options: { collectIds?: boolean; onProgress?: (count: number) => void } = {},
+  ): Promise<string[]> {
+    const collectIds = options.collectIds ?? true;
+    const maxRetries = (await this.settings()).maxRetries;
+    const now = await this.store.now();
+    const ids: string[] = [];
+    const places: string[][] = [];
+    let count = 0;
+    const batches = async function* (): AsyncGenerator<NewJob[]> {
+      let batch: NewJob[] = [];
+      let where: string[] = [];
+      for await (const source of specs) {
+        let job: NewJob;
+        try {
+          job = parseJobSpec(source.value, { maxRetries, now });
+        } catch (error) {
+          if (error instanceof ValidationError && source.where !== 'job') {
+            throw new ValidationError(`${source.where}: ${error.message}`);
+          }
+          throw error;
+        }
+        batch.push(job);
+        where.push(source.where);
+        if (collectIds) ids.push(job.id);
+        if (batch.length === BATCH_SIZE) {
+          places.push(where);
+          yield batch;
+          count += batch.length;
+          options.onProgress?.(count);
+          batch = [];
+          where = [];
+        }
+      }
+      if (batch.length) {
+        places.push(where);
+        yield batch;
+      }
+    };
+    try {
+      await this.store.jobInsertMany(batches());
+    } catch (error) {
+      if (error instanceof DuplicateJobError) {
+        const where =
+          places[Math.floor(error.position / BATCH_SIZE)]?.[error.position % BATCH_SIZE];
+        const prefix = where && where !== 'job' ? `${where}: ` : '';
+        throw error.withMessage(
+          `${prefix}a job with id "${error.jobId}" already exists; choose another id or leave id out to get a generated one`,
+        );
+      }
+      throw error;
+    }
+    return ids;
+  }
+
+  async get(id: string): Promise<Job> {
+    const job = await this.store.jobGet(checkJobId(id, 'job id'));
+    if (!job) throw new NotFoundError(`no job with id "${id}"; see \`queuectl list\``);
+    return job;
+  }
+
+  async show(id: string): Promise<{ job: Job; attempts: Attempt[] }> {
+    const job = await this.get(id);
+    return { job, attempts: await this.store.attemptList({ jobId: job.id }) };
+  }
+
+  async list(
+    params: { state?: string; limit?: number; before?: string; search?: string } = {},
+  ): Promise<Job[]> {
+    const limit = params.limit ?? 50;
+    if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) {
+      throw new ValidationError(
+        `limit must be a whole number from 1 to 10000, not ${params.limit}`,
+      );
+    }
+    return this.store.jobList({
+      state: params.state === undefined ? undefined : checkState(params.state),
+      limit,
+      before: params.before === undefined ? undefined : checkJobId(params.before, 'before'),
+      search: params.search || undefined,
+    });
+  }
+
+  async status(): Promise<QueueStatus> {
+    const settings = await this.settings();
+    const [counts, workers] = await Promise.all([
+      this.store.jobCountByState(),
+      this.store.workerList({ staleAfterMs: settings.leaseTimeoutMs }),
+    ]);
+    return { location: this.store.location, counts, workers };
+  }
+
+  async deadJobs(limit = 50): Promise<Job[]> {
+    return this.list({ state: 'dead', limit });
+  }
+
+  /** Moves a dead job back to pending with attempts reset; its last error stays visible. */
+  async retryDead(id: string): Promise<Job> {
+    return this.store.jobRetryDead({ id: checkJobId(id, 'job id') });
+  }
+
+  async deleteJob(id: string): Promise<void> {
+    await this.store.jobDelete({ id: checkJobId(id, 'job id') });
+  }
+
+  async configList(): Promise<ConfigEntry[]> {
+    const stored = await this.store.configGetAll();
+    return CONFIG_KEY_NAMES.map((key) => ({
+      key,
+      value: stored[key] ?? CONFIG_KEYS[key].default,
+      default: CONFIG_KEYS[key].default,
+      description: CONFIG_KEYS[key].description,
+      isDefault: stored[key] === undefined,
+    }));
+  }
+
+  async configGet(key: string): Promise<ConfigEntry> {
+    const name = normalizeConfigKey(key);
+    return (await this.configList()).find((entry) => entry.key === name)!;
+  }
+
+  async configSet(key: string, value: string): Promise<ConfigEntry> {
+    const name = normalizeConfigKey(key);
+    await this.store.configSet({ key: name, value: checkConfigValue(name, value) });
+    return this.configGet(name);
+  }
+
+  async stats(sinceMs: number): Promise<Stats> {
+    return this.store.stats({ sinceMs });
+  }
+
+  /** Asks workers to stop through the database (all of them, or one host's). */
+  async requestStop(host?: string): Promise<WorkerInfo[]> {
+    return this.store.workerRequestStop({ host });
+  }
+}
+
+export function checkState(state: string): JobState {
+  if (isJobState(state)) return state;
+  throw new ValidationError(
+    `unknown state "${state}"${didYouMean(state, JOB_STATES)}; states are ${JOB_STATES.join(', ')}`,
+  );
+}

@@ -1,0 +1,162 @@
+/**
+ * The storage contract. Every store (SQLite, PostgreSQL) implements it and passes the same
+ * contract suite (test/store/job-store.contract.ts). It says nothing of SQL or drivers.
+ *
+ * Time: the store reads its own clock (an injected one for SQLite, the database server's for
+ * PostgreSQL) for every timestamp it writes and every "is it due / expired" comparison, so hosts
+ * with skewed clocks agree. Callers pass durations, never absolute times, except `run_at`.
+ *
+ * Decisions live in code, not here: the worker decides retry vs dead (core/backoff.ts) and the
+ * store only records what it is told, conditionally on the caller still holding the job.
+ */
+import type {
+  Attempt,
+  Job,
+  JobState,
+  NewJob,
+  Outcome,
+  StateCounts,
+  WorkerInfo,
+} from '../core/job.js';
+
+/**
+ * Identifies one run of one job by one worker; every settle is conditional on it. `run` is the
+ * job's run number, which (unlike `attempts`) is never reset, so it names this run uniquely.
+ */
+export interface Lease {
+  jobId: string;
+  workerId: string;
+  run: number;
+}
+
+export interface RunRecord {
+  outcome: Outcome;
+  exitCode: number | null;
+  signal: string | null;
+  error: string | null;
+}
+
+/** What happens to a job after a run: chosen by the caller. */
+export type NextState =
+  | { state: 'completed' }
+  | { state: 'failed'; delayMs: number }
+  | { state: 'dead' }
+  | { state: 'pending' };
+
+export interface HeldJob {
+  jobId: string;
+  run: number;
+  workerId: string;
+  /** From the attempt record: where and by which process the job is held. */
+  host: string;
+  pid: number;
+  /** The worker's process start time, when its row still exists. */
+  pidStart: string | null;
+  /** The job's process group, once the worker has reported it. */
+  jobPid: number | null;
+  leaseExpired: boolean;
+  attempts: number;
+  maxRetries: number;
+}
+
+/** A claimed job and the lease its holder must present to settle it. */
+export interface ClaimedJob {
+  job: Job;
+  lease: Lease;
+}
+
+export interface JobListParams {
+  state?: JobState;
+  limit: number;
+  /** Keyset paging: only jobs enqueued before the job with this id (newest first). */
+  before?: string;
+  /** Case-insensitive substring of the id or command. */
+  search?: string;
+}
+
+export interface StatsParams {
+  /** Window length in milliseconds, ending now. */
+  sinceMs: number;
+}
+
+export interface Stats {
+  windowMs: number;
+  completed: number;
+  failed: number;
+  dead: number;
+  retried: number;
+  durationMs: { min: number; p50: number; p95: number; max: number } | null;
+  /** Age of the oldest job that is due to run and not running. */
+  oldestWaitingMs: number | null;
+  counts: StateCounts;
+  /** Finished runs per minute over the window, oldest first (for charts). */
+  perMinute: { minute: number; completed: number; failed: number }[];
+}
+
+export interface JobStore {
+  readonly kind: 'sqlite' | 'postgres';
+  /** A file path or a URL with any password removed; shown by `status`. */
+  readonly location: string;
+
+  close(): Promise<void>;
+  /** The store's notion of now (the database server's clock for PostgreSQL). */
+  now(): Promise<number>;
+  /**
+   * Calls `onChange` soon after any process commits a change (SQLite: the WAL file changes;
+   * PostgreSQL: LISTEN/NOTIFY). Wake-ups may be spurious or, rarely, missed: callers still poll
+   * slowly. Returns a function that stops the subscription.
+   */
+  subscribe(onChange: () => void): () => void;
+
+  /**
+   * Stores batches of new jobs all-or-nothing: a duplicate id (already stored or earlier in the
+   * same call) throws DuplicateJobError with its 0-based position and stores nothing.
+   * Once it resolves, the jobs are durably committed.
+   */
+  jobInsertMany(batches: AsyncIterable<NewJob[]> | Iterable<NewJob[]>): Promise<number>;
+  jobGet(id: string): Promise<Job | null>;
+  jobList(params: JobListParams): Promise<Job[]>;
+  jobCountByState(): Promise<StateCounts>;
+  /**
+   * Atomically takes the best runnable job (pending or failed, due, highest priority, oldest),
+   * marks it processing for this worker with a lease, and opens its attempt record.
+   */
+  jobClaim(params: { workerId: string; leaseMs: number }): Promise<ClaimedJob | null>;
+  /** Records a run's end and the next state; false (and no change) if the lease was lost. */
+  jobSettle(params: { lease: Lease; run: RunRecord; next: NextState }): Promise<boolean>;
+  /** Jobs in `processing`, with what is needed to tell whether their holder is alive. */
+  jobListHeld(): Promise<HeldJob[]>;
+  /** Moves a dead job back to pending with attempts reset; ConflictError if it is not dead. */
+  jobRetryDead(params: { id: string }): Promise<Job>;
+  /** Removes a job that is not running, with its history; ConflictError while it runs. */
+  jobDelete(params: { id: string }): Promise<void>;
+  attemptList(params: { jobId: string }): Promise<Attempt[]>;
+
+  workerRegister(params: {
+    id: string;
+    host: string;
+    pid: number;
+    pidStart: string | null;
+  }): Promise<void>;
+  /**
+   * Records that the worker is alive (and which job it runs, and that job's process id) and renews
+   * the lease of that job. Returns whether the worker is still registered (a rescuer may have
+   * removed it), whether a stop was requested, and whether the lease is still held.
+   */
+  workerHeartbeat(params: {
+    workerId: string;
+    lease: Lease | null;
+    leaseMs: number;
+    jobPid: number | null;
+  }): Promise<{ known: boolean; stopRequested: boolean; leaseHeld: boolean }>;
+  workerDeregister(params: { workerId: string }): Promise<void>;
+  /** Every registered worker; `stale` when no heartbeat came for `staleAfterMs`. */
+  workerList(params: { staleAfterMs: number }): Promise<(WorkerInfo & { stale: boolean })[]>;
+  /** Asks workers (all, or one host's) to stop; returns the ones asked. */
+  workerRequestStop(params: { host?: string }): Promise<WorkerInfo[]>;
+
+  configGetAll(): Promise<Record<string, string>>;
+  configSet(params: { key: string; value: string }): Promise<void>;
+
+  stats(params: StatsParams): Promise<Stats>;
+}

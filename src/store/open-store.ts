@@ -1,0 +1,40 @@
+/** Picks and opens a store from a location: a file path (SQLite) or a postgres:// URL. */
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { systemClock, type Clock } from '../core/clock.js';
+import type { JobStore } from './job-store.js';
+
+export interface OpenStoreOptions {
+  /** A path, `sqlite://path`, or `postgres://…`; defaults to QUEUECTL_DB, then the data directory. */
+  db?: string;
+  clock?: Clock;
+  /** Sync every commit to disk (SQLite); the CLI uses it, workers do not need it. */
+  durable?: boolean;
+}
+
+/** The user's data directory for queuectl (XDG): ~/.local/share/queuectl by default. */
+export function dataDirectory(): string {
+  const base = process.env.XDG_DATA_HOME || join(homedir(), '.local', 'share');
+  return join(base, 'queuectl');
+}
+
+export function resolveLocation(db?: string): string {
+  const location = db || process.env.QUEUECTL_DB || join(dataDirectory(), 'queuectl.db');
+  if (isPostgresUrl(location)) return location;
+  return resolve(location.replace(/^sqlite:\/\//, ''));
+}
+
+export function isPostgresUrl(location: string): boolean {
+  return /^postgres(ql)?:\/\//.test(location);
+}
+
+export async function openStore(options: OpenStoreOptions = {}): Promise<JobStore> {
+  const location = resolveLocation(options.db);
+  const clock = options.clock ?? systemClock;
+  if (isPostgresUrl(location)) {
+    const { openPostgresStore } = await import('./postgres/open-postgres-store.js');
+    return openPostgresStore(location, { clock });
+  }
+  const { SqliteJobStore } = await import('./sqlite/sqlite-job-store.js');
+  return new SqliteJobStore(location, clock, { durable: options.durable ?? true });
+}

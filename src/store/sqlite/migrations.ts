@@ -1,0 +1,85 @@
+/**
+ * Numbered schema migrations for the SQLite store, applied in order inside one BEGIN IMMEDIATE
+ * transaction and recorded in PRAGMA user_version. Never edit a released migration; add one.
+ */
+export const MIGRATIONS: readonly { version: number; name: string; sql: string }[] = [
+  {
+    version: 1,
+    name: 'initial schema',
+    sql: `
+      CREATE TABLE jobs (
+        seq              INTEGER PRIMARY KEY,
+        id               TEXT    NOT NULL UNIQUE,
+        command          TEXT    NOT NULL,
+        state            TEXT    NOT NULL
+          CHECK (state IN ('pending', 'processing', 'completed', 'failed', 'dead')),
+        priority         INTEGER NOT NULL DEFAULT 0,
+        attempts         INTEGER NOT NULL DEFAULT 0,
+        runs             INTEGER NOT NULL DEFAULT 0,
+        max_retries      INTEGER NOT NULL,
+        timeout_seconds  REAL,
+        run_at           INTEGER NOT NULL,
+        created_at       INTEGER NOT NULL,
+        updated_at       INTEGER NOT NULL,
+        started_at       INTEGER,
+        finished_at      INTEGER,
+        last_error       TEXT,
+        last_exit_code   INTEGER,
+        worker_id        TEXT,
+        lease_expires_at INTEGER
+      );
+      -- The claim query walks this index in order and stops at the first due job.
+      CREATE INDEX jobs_ready ON jobs (priority DESC, seq) WHERE state IN ('pending', 'failed');
+      -- Queue lag: the oldest due job.
+      CREATE INDEX jobs_ready_run_at ON jobs (run_at) WHERE state IN ('pending', 'failed');
+      CREATE INDEX jobs_held ON jobs (worker_id) WHERE state = 'processing';
+      CREATE INDEX jobs_state_seq ON jobs (state, seq);
+
+      -- Per-state counts kept by triggers, so status is O(1) at any size.
+      CREATE TABLE job_counts (state TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
+      INSERT INTO job_counts (state, n) VALUES
+        ('pending', 0), ('processing', 0), ('completed', 0), ('failed', 0), ('dead', 0);
+      CREATE TRIGGER jobs_count_insert AFTER INSERT ON jobs BEGIN
+        UPDATE job_counts SET n = n + 1 WHERE state = NEW.state;
+      END;
+      CREATE TRIGGER jobs_count_delete AFTER DELETE ON jobs BEGIN
+        UPDATE job_counts SET n = n - 1 WHERE state = OLD.state;
+      END;
+      CREATE TRIGGER jobs_count_update AFTER UPDATE OF state ON jobs
+        WHEN NEW.state <> OLD.state BEGIN
+        UPDATE job_counts SET n = n - 1 WHERE state = OLD.state;
+        UPDATE job_counts SET n = n + 1 WHERE state = NEW.state;
+      END;
+
+      CREATE TABLE attempts (
+        job_id      TEXT    NOT NULL,
+        attempt     INTEGER NOT NULL,
+        worker_id   TEXT    NOT NULL,
+        host        TEXT    NOT NULL,
+        pid         INTEGER NOT NULL,
+        job_pid     INTEGER,
+        started_at  INTEGER NOT NULL,
+        finished_at INTEGER,
+        exit_code   INTEGER,
+        signal      TEXT,
+        outcome     TEXT,
+        error       TEXT,
+        PRIMARY KEY (job_id, attempt)
+      ) WITHOUT ROWID;
+      CREATE INDEX attempts_finished ON attempts (finished_at) WHERE finished_at IS NOT NULL;
+
+      CREATE TABLE workers (
+        id             TEXT    PRIMARY KEY,
+        host           TEXT    NOT NULL,
+        pid            INTEGER NOT NULL,
+        pid_start      TEXT,
+        started_at     INTEGER NOT NULL,
+        heartbeat_at   INTEGER NOT NULL,
+        current_job    TEXT,
+        stop_requested INTEGER NOT NULL DEFAULT 0
+      ) WITHOUT ROWID;
+
+      CREATE TABLE config (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+    `,
+  },
+];

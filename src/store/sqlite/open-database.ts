@@ -1,0 +1,51 @@
+/** Opens a SQLite file the way every queuectl process needs it: private, WAL, migrated. */
+import Database from 'better-sqlite3';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { MIGRATIONS } from './migrations.js';
+
+export interface OpenOptions {
+  /**
+   * true: every commit is synced to disk before it returns (synchronous=FULL), so an acknowledged
+   * enqueue survives power loss. false: commits reach the OS but are synced only at checkpoints
+   * (synchronous=NORMAL); a power loss may roll back the latest state changes, never corrupt,
+   * and the worst outcome of that is a job run again.
+   */
+  durable: boolean;
+}
+
+/** Long enough that contention never surfaces as "database is locked". */
+const BUSY_TIMEOUT_MS = 60_000;
+
+export function openDatabase(path: string, options: OpenOptions): Database.Database {
+  if (path !== ':memory:') {
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    // Create the file readable only by its owner; SQLite gives the WAL and SHM the same mode.
+    closeSync(openSync(path, 'a', 0o600));
+  }
+  const db = new Database(path);
+  db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+  if (db.pragma('journal_mode', { simple: true }) !== 'wal') db.pragma('journal_mode = WAL');
+  db.pragma(`synchronous = ${options.durable ? 'FULL' : 'NORMAL'}`);
+  migrate(db);
+  return db;
+}
+
+export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
+
+function migrate(db: Database.Database): void {
+  if (db.pragma('user_version', { simple: true }) === SCHEMA_VERSION) return;
+  // IMMEDIATE: when many workers start at once, one migrates and the others wait, then see it done.
+  db.transaction(() => {
+    const current = db.pragma('user_version', { simple: true }) as number;
+    if (current > SCHEMA_VERSION) {
+      throw new Error(
+        `the database was written by a newer queuectl (schema ${current}, this one knows ${SCHEMA_VERSION}); upgrade queuectl`,
+      );
+    }
+    for (const migration of MIGRATIONS) {
+      if (migration.version > current) db.exec(migration.sql);
+    }
+    db.pragma(`user_version = ${SCHEMA_VERSION}`);
+  }).immediate();
+}

@@ -1,0 +1,390 @@
+/** The SQLite store: one file, WAL mode, every write in a BEGIN IMMEDIATE transaction. */
+import type Database from 'better-sqlite3';
+import type { Clock } from '../../core/clock.js';
+import { ConflictError, DuplicateJobError, NotFoundError } from '../../core/errors.js';
+import {
+  emptyCounts,
+  type Attempt,
+  type Job,
+  type NewJob,
+  type StateCounts,
+  type WorkerInfo,
+} from '../../core/job.js';
+import type {
+  ClaimedJob,
+  HeldJob,
+  JobListParams,
+  JobStore,
+  Lease,
+  NextState,
+  RunRecord,
+  Stats,
+  StatsParams,
+} from '../job-store.js';
+import { openDatabase } from './open-database.js';
+import { watchWal } from './watch-wal.js';
+import { prepareStatements, type Statements } from './statements.js';
+import { computeStats } from './stats-queries.js';
+
+type Row = Record<string, unknown>;
+
+/** Batches up to this size are inserted directly; larger input is staged first. */
+const DIRECT_INSERT_LIMIT = 1000;
+
+function toJob(row: Row): Job {
+  return {
+    id: row.id as string,
+    command: row.command as string,
+    state: row.state as Job['state'],
+    priority: row.priority as number,
+    attempts: row.attempts as number,
+    max_retries: row.max_retries as number,
+    timeout_seconds: row.timeout_seconds as number | null,
+    run_at: row.run_at as number,
+    created_at: row.created_at as number,
+    updated_at: row.updated_at as number,
+    started_at: row.started_at as number | null,
+    finished_at: row.finished_at as number | null,
+    last_error: row.last_error as string | null,
+    last_exit_code: row.last_exit_code as number | null,
+    worker_id: row.worker_id as string | null,
+    lease_expires_at: row.lease_expires_at as number | null,
+  };
+}
+
+function toWorker(row: Row): WorkerInfo {
+  return {
+    id: row.id as string,
+    host: row.host as string,
+    pid: row.pid as number,
+    pid_start: row.pid_start as string | null,
+    started_at: row.started_at as number,
+    heartbeat_at: row.heartbeat_at as number,
+    current_job: row.current_job as string | null,
+    stop_requested: row.stop_requested === 1,
+  };
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  const code = (error as { code?: string }).code;
+  return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}
+
+export class SqliteJobStore implements JobStore {
+  readonly kind = 'sqlite';
+  private readonly db: Database.Database;
+  private readonly sql: Statements;
+
+  constructor(
+    readonly location: string,
+    private readonly clock: Clock,
+    options: { durable: boolean },
+  ) {
+    this.db = openDatabase(location, options);
+    this.sql = prepareStatements(this.db);
+  }
+
+  async close(): Promise<void> {
+    this.db.close();
+  }
+
+  async now(): Promise<number> {
+    return this.clock.now();
+  }
+
+  subscribe(onChange: () => void): () => void {
+    return watchWal(this.location, onChange);
+  }
+
+  async jobInsertMany(batches: AsyncIterable<NewJob[]> | Iterable<NewJob[]>): Promise<number> {
+    const iterator =
+      Symbol.asyncIterator in batches
+        ? batches[Symbol.asyncIterator]()
+        : (batches as Iterable<NewJob[]>)[Symbol.iterator]();
+    const first = await iterator.next();
+    if (first.done) return 0;
+    const second = await iterator.next();
+    if (second.done && first.value.length <= DIRECT_INSERT_LIMIT) {
+      return this.insertDirect(first.value);
+    }
+    return this.insertStaged(first.value, second.done ? [] : second.value, iterator);
+  }
+
+  private insertDirect(jobs: NewJob[]): number {
+    const now = this.clock.now();
+    this.db
+      .transaction(() => {
+        jobs.forEach((job, position) => {
+          try {
+            this.sql.insertJob.run({ ...job, run_at: job.run_at ?? now, now });
+          } catch (error) {
+            if (isUniqueViolation(error)) throw new DuplicateJobError(job.id, position);
+            throw error;
+          }
+        });
+      })
+      .immediate();
+    return jobs.length;
+  }
+
+  /**
+   * Large or streamed input goes to a temporary table first (which takes no lock on the
+   * database), then moves in one short IMMEDIATE transaction: workers are never blocked while
+   * the input is read, and the batch is still all-or-nothing.
+   */
+  private async insertStaged(
+    first: NewJob[],
+    second: NewJob[],
+    rest: AsyncIterator<NewJob[]> | Iterator<NewJob[]>,
+  ): Promise<number> {
+    this.db.exec(`CREATE TEMP TABLE IF NOT EXISTS staging (
+      pos INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, command TEXT NOT NULL, priority INTEGER NOT NULL,
+      max_retries INTEGER NOT NULL, timeout_seconds REAL, run_at INTEGER)`);
+    const stage = this.db.prepare(
+      `INSERT INTO temp.staging (pos, id, command, priority, max_retries, timeout_seconds, run_at)
+       VALUES (:pos, :id, :command, :priority, :max_retries, :timeout_seconds, :run_at)`,
+    );
+    let position = 0;
+    const stageBatch = this.db.transaction((jobs: NewJob[]) => {
+      for (const job of jobs) {
+        try {
+          stage.run({ ...job, pos: position });
+        } catch (error) {
+          if (isUniqueViolation(error)) throw new DuplicateJobError(job.id, position);
+          throw error;
+        }
+        position++;
+      }
+    });
+    try {
+      stageBatch(first);
+      stageBatch(second);
+      for (let next = await rest.next(); !next.done; next = await rest.next())
+        stageBatch(next.value);
+      const now = this.clock.now();
+      this.db
+        .transaction(() => {
+          const clash = this.db
+            .prepare(
+              'SELECT s.id, s.pos FROM temp.staging s JOIN main.jobs j ON j.id = s.id ORDER BY s.pos LIMIT 1',
+            )
+            .get() as { id: string; pos: number } | undefined;
+          if (clash) throw new DuplicateJobError(clash.id, clash.pos);
+          this.db
+            .prepare(
+              `INSERT INTO main.jobs (id, command, state, priority, max_retries, timeout_seconds, run_at, created_at, updated_at)
+               SELECT id, command, 'pending', priority, max_retries, timeout_seconds, COALESCE(run_at, :now), :now, :now
+               FROM temp.staging ORDER BY pos`,
+            )
+            .run({ now });
+        })
+        .immediate();
+      return position;
+    } finally {
+      this.db.exec('DELETE FROM temp.staging');
+    }
+  }
+
+  async jobGet(id: string): Promise<Job | null> {
+    const row = this.sql.getJob.get(id) as Row | undefined;
+    return row ? toJob(row) : null;
+  }
+
+  async jobList(params: JobListParams): Promise<Job[]> {
+    let beforeSeq = Number.MAX_SAFE_INTEGER;
+    if (params.before !== undefined) {
+      const row = this.sql.getSeq.get(params.before) as { seq: number } | undefined;
+      if (!row) throw new NotFoundError(`no job with id "${params.before}"`);
+      beforeSeq = row.seq;
+    }
+    const search = params.search ? `%${params.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : null;
+    const args = { state: params.state ?? null, before: beforeSeq, limit: params.limit, search };
+    const statement = params.state ? this.sql.listJobsInState : this.sql.listJobs;
+    return (statement.all(args) as Row[]).map(toJob);
+  }
+
+  async jobCountByState(): Promise<StateCounts> {
+    const counts = emptyCounts();
+    for (const row of this.sql.countJobs.all() as { state: keyof StateCounts; n: number }[]) {
+      counts[row.state] = row.n;
+    }
+    return counts;
+  }
+
+  async jobClaim(params: { workerId: string; leaseMs: number }): Promise<ClaimedJob | null> {
+    const now = this.clock.now();
+    return this.db
+      .transaction((): ClaimedJob | null => {
+        const row = this.sql.claimJob.get({
+          now,
+          worker: params.workerId,
+          lease: params.leaseMs,
+        }) as Row | undefined;
+        if (!row) return null;
+        const lease: Lease = {
+          jobId: row.id as string,
+          workerId: params.workerId,
+          run: row.runs as number,
+        };
+        const opened = this.sql.openAttempt.run({
+          job: lease.jobId,
+          run: lease.run,
+          worker: lease.workerId,
+          now,
+        });
+        if (opened.changes === 0) {
+          throw new Error(`worker ${params.workerId} must be registered before it claims jobs`);
+        }
+        return { job: toJob(row), lease };
+      })
+      .immediate();
+  }
+
+  async jobSettle(params: { lease: Lease; run: RunRecord; next: NextState }): Promise<boolean> {
+    const { lease, run, next } = params;
+    const now = this.clock.now();
+    return this.db
+      .transaction((): boolean => {
+        const changed = this.sql.settleJob.run({
+          job: lease.jobId,
+          worker: lease.workerId,
+          run: lease.run,
+          state: next.state,
+          run_at:
+            next.state === 'failed' ? now + next.delayMs : next.state === 'pending' ? now : null,
+          error: run.error,
+          exit_code: run.exitCode,
+          now,
+        }).changes;
+        if (changed === 0) return false;
+        this.sql.closeAttempt.run({
+          job: lease.jobId,
+          run: lease.run,
+          now,
+          exit_code: run.exitCode,
+          signal: run.signal,
+          outcome: run.outcome,
+          error: run.error,
+        });
+        return true;
+      })
+      .immediate();
+  }
+
+  async jobListHeld(): Promise<HeldJob[]> {
+    return (this.sql.listHeld.all({ now: this.clock.now() }) as Row[]).map((row) => ({
+      jobId: row.jobId as string,
+      run: row.run as number,
+      workerId: row.workerId as string,
+      host: (row.host as string | null) ?? '',
+      pid: (row.pid as number | null) ?? 0,
+      pidStart: row.pidStart as string | null,
+      jobPid: row.jobPid as number | null,
+      leaseExpired: row.leaseExpired === 1,
+      attempts: row.attempts as number,
+      maxRetries: row.maxRetries as number,
+    }));
+  }
+
+  async jobRetryDead(params: { id: string }): Promise<Job> {
+    return this.db
+      .transaction((): Job => {
+        const row = this.sql.retryDead.get({ id: params.id, now: this.clock.now() }) as
+          Row | undefined;
+        if (row) return toJob(row);
+        const job = this.sql.getJob.get(params.id) as Row | undefined;
+        if (!job) throw new NotFoundError(`no job with id "${params.id}"`);
+        throw new ConflictError(
+          `job "${params.id}" is ${job.state as string}, not dead; only jobs in the dead letter queue can be retried`,
+        );
+      })
+      .immediate();
+  }
+
+  async jobDelete(params: { id: string }): Promise<void> {
+    this.db
+      .transaction(() => {
+        const job = this.sql.getJob.get(params.id) as Row | undefined;
+        if (!job) throw new NotFoundError(`no job with id "${params.id}"`);
+        if (job.state === 'processing') {
+          throw new ConflictError(`job "${params.id}" is running; it can be deleted once it stops`);
+        }
+        this.sql.deleteJob.run(params.id);
+        this.sql.deleteAttempts.run(params.id);
+      })
+      .immediate();
+  }
+
+  async attemptList(params: { jobId: string }): Promise<Attempt[]> {
+    return this.sql.listAttempts.all(params.jobId) as Attempt[];
+  }
+
+  async workerRegister(params: {
+    id: string;
+    host: string;
+    pid: number;
+    pidStart: string | null;
+  }): Promise<void> {
+    this.sql.registerWorker.run({ ...params, now: this.clock.now() });
+  }
+
+  async workerHeartbeat(params: {
+    workerId: string;
+    lease: Lease | null;
+    leaseMs: number;
+    jobPid: number | null;
+  }): Promise<{ known: boolean; stopRequested: boolean; leaseHeld: boolean }> {
+    const now = this.clock.now();
+    return this.db
+      .transaction(() => {
+        const { lease } = params;
+        const worker = this.sql.heartbeat.get({
+          id: params.workerId,
+          now,
+          job: lease?.jobId ?? null,
+        }) as { stop_requested: number } | undefined;
+        let leaseHeld = false;
+        if (lease) {
+          const args = { job: lease.jobId, worker: lease.workerId, run: lease.run };
+          leaseHeld = this.sql.renewLease.run({ ...args, until: now + params.leaseMs }).changes > 0;
+          if (leaseHeld && params.jobPid !== null)
+            this.sql.setJobPid.run({ ...args, pid: params.jobPid });
+        }
+        return {
+          known: worker !== undefined,
+          stopRequested: worker?.stop_requested === 1,
+          leaseHeld,
+        };
+      })
+      .immediate();
+  }
+
+  async workerDeregister(params: { workerId: string }): Promise<void> {
+    this.sql.deregisterWorker.run(params.workerId);
+  }
+
+  async workerList(params: { staleAfterMs: number }): Promise<(WorkerInfo & { stale: boolean })[]> {
+    const rows = this.sql.listWorkers.all({
+      now: this.clock.now(),
+      stale: params.staleAfterMs,
+    }) as Row[];
+    return rows.map((row) => ({ ...toWorker(row), stale: row.stale === 1 }));
+  }
+
+  async workerRequestStop(params: { host?: string }): Promise<WorkerInfo[]> {
+    return (this.sql.requestStop.all({ host: params.host ?? null }) as Row[]).map(toWorker);
+  }
+
+  async configGetAll(): Promise<Record<string, string>> {
+    const rows = this.sql.configAll.all() as { key: string; value: string }[];
+    return Object.fromEntries(rows.map((row) => [row.key, row.value]));
+  }
+
+  async configSet(params: { key: string; value: string }): Promise<void> {
+    this.sql.configSet.run(params);
+  }
+
+  async stats(params: StatsParams): Promise<Stats> {
+    return computeStats(this.db, this.clock.now(), params.sinceMs, await this.jobCountByState());
+  }
+}

@@ -1,0 +1,68 @@
+/** Every hot SQLite statement, prepared once per connection. */
+import type Database from 'better-sqlite3';
+
+const HELD = `state = 'processing' AND id = :job AND worker_id = :worker AND runs = :run`;
+
+const SQL = {
+  insertJob: `INSERT INTO jobs (id, command, state, priority, max_retries, timeout_seconds, run_at, created_at, updated_at)
+      VALUES (:id, :command, 'pending', :priority, :max_retries, :timeout_seconds, :run_at, :now, :now)`,
+  getJob: 'SELECT * FROM jobs WHERE id = ?',
+  getSeq: 'SELECT seq FROM jobs WHERE id = ?',
+  listJobs: `SELECT * FROM jobs WHERE seq < :before
+      AND (:search IS NULL OR id LIKE :search ESCAPE '\\' OR command LIKE :search ESCAPE '\\')
+      ORDER BY seq DESC LIMIT :limit`,
+  listJobsInState: `SELECT * FROM jobs WHERE state = :state AND seq < :before
+      AND (:search IS NULL OR id LIKE :search ESCAPE '\\' OR command LIKE :search ESCAPE '\\')
+      ORDER BY seq DESC LIMIT :limit`,
+  countJobs: 'SELECT state, n FROM job_counts',
+  claimJob: `UPDATE jobs SET state = 'processing', attempts = attempts + 1, runs = runs + 1,
+        worker_id = :worker, started_at = :now, finished_at = NULL,
+        lease_expires_at = :now + :lease, updated_at = :now
+      WHERE seq = (SELECT seq FROM jobs WHERE state IN ('pending', 'failed') AND run_at <= :now
+                   ORDER BY priority DESC, seq LIMIT 1)
+      RETURNING *`,
+  openAttempt: `INSERT INTO attempts (job_id, attempt, worker_id, host, pid, started_at)
+      SELECT :job, :run, id, host, pid, :now FROM workers WHERE id = :worker`,
+  settleJob: `UPDATE jobs SET state = :state, run_at = COALESCE(:run_at, run_at),
+        finished_at = :now, last_error = COALESCE(:error, last_error), last_exit_code = :exit_code,
+        worker_id = NULL, lease_expires_at = NULL, updated_at = :now
+      WHERE ${HELD}`,
+  closeAttempt: `UPDATE attempts SET finished_at = :now, exit_code = :exit_code, signal = :signal,
+        outcome = :outcome, error = :error
+      WHERE job_id = :job AND attempt = :run`,
+  renewLease: `UPDATE jobs SET lease_expires_at = :until WHERE ${HELD}`,
+  setJobPid: `UPDATE attempts SET job_pid = :pid WHERE job_id = :job AND attempt = :run AND job_pid IS NULL`,
+  listHeld: `SELECT j.id AS jobId, j.runs AS run, j.worker_id AS workerId, j.max_retries AS maxRetries, j.attempts AS attempts,
+        a.host AS host, a.pid AS pid, a.job_pid AS jobPid, w.pid_start AS pidStart,
+        (j.lease_expires_at <= :now) AS leaseExpired
+      FROM jobs j
+      LEFT JOIN attempts a ON a.job_id = j.id AND a.attempt = j.runs
+      LEFT JOIN workers w ON w.id = j.worker_id
+      WHERE j.state = 'processing'`,
+  retryDead: `UPDATE jobs SET state = 'pending', attempts = 0, run_at = :now, updated_at = :now,
+        started_at = NULL, finished_at = NULL
+      WHERE id = :id AND state = 'dead' RETURNING *`,
+  deleteJob: 'DELETE FROM jobs WHERE id = ?',
+  deleteAttempts: 'DELETE FROM attempts WHERE job_id = ?',
+  listAttempts: `SELECT job_id, attempt, worker_id, host, pid, started_at, finished_at, exit_code,
+        signal, outcome, error
+      FROM attempts WHERE job_id = ? ORDER BY attempt`,
+  registerWorker: `INSERT OR REPLACE INTO workers (id, host, pid, pid_start, started_at, heartbeat_at)
+      VALUES (:id, :host, :pid, :pidStart, :now, :now)`,
+  heartbeat: `UPDATE workers SET heartbeat_at = :now, current_job = :job WHERE id = :id
+      RETURNING stop_requested`,
+  deregisterWorker: 'DELETE FROM workers WHERE id = ?',
+  listWorkers: `SELECT *, (heartbeat_at < :now - :stale) AS stale FROM workers ORDER BY host, started_at`,
+  requestStop: `UPDATE workers SET stop_requested = 1 WHERE :host IS NULL OR host = :host RETURNING *`,
+  configAll: 'SELECT key, value FROM config ORDER BY key',
+  configSet:
+    'INSERT INTO config (key, value) VALUES (:key, :value) ON CONFLICT (key) DO UPDATE SET value = :value',
+} as const;
+
+export type Statements = Record<keyof typeof SQL, Database.Statement>;
+
+export function prepareStatements(db: Database.Database): Statements {
+  return Object.fromEntries(
+    Object.entries(SQL).map(([name, sql]) => [name, db.prepare(sql)]),
+  ) as Statements;
+}

@@ -1,0 +1,44 @@
+/** Facts about OS processes: liveness that a reused pid cannot fake, and process-group kills. */
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+
+/** This machine's identity in worker records; QUEUECTL_HOST overrides it (tests of many hosts). */
+export function hostId(): string {
+  return process.env.QUEUECTL_HOST || hostname();
+}
+
+/** The process start time (clock ticks since boot) from /proc, or null where /proc is absent. */
+export function processStartTime(pid: number): string | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    // The command name (field 2) may hold spaces and parentheses: count fields after the last ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return fields[19] ?? null; // field 22 overall: starttime
+  } catch {
+    return null;
+  }
+}
+
+/** Whether `pid` is alive and, when `startTime` is known, is still the same process. */
+export function isProcessAlive(pid: number, startTime: string | null): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  if (startTime === null) return true;
+  const current = processStartTime(pid);
+  return current === null || current === startTime;
+}
+
+/** Sends a signal to every process in a process group; false if the group is already gone. */
+export function killProcessGroup(pgid: number, signal: NodeJS.Signals): boolean {
+  if (!Number.isInteger(pgid) || pgid <= 1) return false;
+  try {
+    process.kill(-pgid, signal);
+    return true;
+  } catch {
+    return false;
+  }
+}

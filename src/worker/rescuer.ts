@@ -1,0 +1,62 @@
+/**
+ * Returns the jobs of dead workers to the queue. A holder is dead when its lease expired (any
+ * host: it stopped heartbeating) or, on this host, when its process is gone or its pid now
+ * belongs to another process (checked against the recorded start time). The lost run counts as
+ * an attempt with outcome `worker_lost`; the job runs again at once, or goes to the dead letter
+ * queue when its retries are used up. A job process group left behind on this host is killed
+ * before the job can run again.
+ */
+import { decideRetry, type BackoffPolicy } from '../core/backoff.js';
+import type { HeldJob, JobStore } from '../store/job-store.js';
+import { isProcessAlive, killProcessGroup } from './process-info.js';
+
+export interface RescueContext {
+  store: JobStore;
+  host: string;
+  backoff: BackoffPolicy;
+  leaseTimeoutMs: number;
+  log?: (message: string) => void;
+}
+
+function holderIsLost(held: HeldJob, host: string): boolean {
+  if (held.leaseExpired) return true;
+  return held.host === host && !isProcessAlive(held.pid, held.pidStart);
+}
+
+/** One sweep; returns how many jobs it put back. */
+export async function rescueLostJobs(context: RescueContext): Promise<number> {
+  const { store, host } = context;
+  let rescued = 0;
+  for (const held of await store.jobListHeld()) {
+    if (!holderIsLost(held, host)) continue;
+    if (held.host === host && held.jobPid !== null) killProcessGroup(held.jobPid, 'SIGKILL');
+    const decision = decideRetry(held.attempts, held.maxRetries, context.backoff);
+    const settled = await store.jobSettle({
+      lease: { jobId: held.jobId, workerId: held.workerId, run: held.run },
+      run: {
+        outcome: 'worker_lost',
+        exitCode: null,
+        signal: null,
+        error: held.leaseExpired
+          ? `worker ${held.workerId} on ${held.host} stopped renewing its lease`
+          : `worker ${held.workerId} (pid ${held.pid}) died`,
+      },
+      // A lost worker is not the job's fault: rerun at once, but count the attempt.
+      next: decision.state === 'dead' ? decision : { state: 'failed', delayMs: 0 },
+    });
+    if (settled) {
+      rescued++;
+      context.log?.(`${held.jobId}: recovered from lost worker ${held.workerId}`);
+    }
+  }
+  await removeDeadWorkers(context);
+  return rescued;
+}
+
+async function removeDeadWorkers({ store, host, leaseTimeoutMs }: RescueContext): Promise<void> {
+  for (const worker of await store.workerList({ staleAfterMs: leaseTimeoutMs })) {
+    const gone =
+      worker.host === host ? !isProcessAlive(worker.pid, worker.pid_start) : worker.stale;
+    if (gone) await store.workerDeregister({ workerId: worker.id });
+  }
+}

@@ -1,0 +1,220 @@
+/**
+ * One worker: claim -> run -> settle, one job at a time, until asked to stop.
+ *
+ * - Wakes within milliseconds of a commit (store.subscribe) and also polls every poll-interval.
+ * - Heartbeats renew the lease of the running job and carry stop requests made through the store.
+ * - Sweeps for jobs of dead workers every second (rescuer.ts).
+ * - requestStop(): finish the running job, record it, deregister. stopNow(): kill the running
+ *   job's process group and put the job back in the queue.
+ */
+import { randomBytes } from 'node:crypto';
+import { decideRetry } from '../core/backoff.js';
+import { resolveSettings, type Settings } from '../core/config.js';
+import type { Job } from '../core/job.js';
+import { formatDuration } from '../core/units.js';
+import type { JobStore, Lease, NextState } from '../store/job-store.js';
+import { hostId, processStartTime } from './process-info.js';
+import { rescueLostJobs } from './rescuer.js';
+import { runCommand, type RunningCommand } from './run-command.js';
+
+export interface WorkerOptions {
+  store: JobStore;
+  logDir: string;
+  /** Exit once no job is pending, failed (waiting for a retry) or processing. */
+  drain?: boolean;
+  id?: string;
+  log?: (message: string) => void;
+}
+
+const RESCUE_INTERVAL_MS = 1000;
+/** The first heartbeat of a run comes early, to record the job's process group. */
+const FIRST_HEARTBEAT_MS = 100;
+
+export function newWorkerId(): string {
+  return `w-${randomBytes(5).toString('hex')}`;
+}
+
+export class Worker {
+  readonly id: string;
+  readonly host = hostId();
+  private readonly store: JobStore;
+  private settings!: Settings;
+  private stopping = false;
+  private current: { job: Job; lease: Lease; run: RunningCommand } | null = null;
+  private woken = false;
+  private wakeWaiter: (() => void) | null = null;
+  private timers: NodeJS.Timeout[] = [];
+  private readonly log: (message: string) => void;
+
+  constructor(private readonly options: WorkerOptions) {
+    this.store = options.store;
+    this.id = options.id ?? newWorkerId();
+    this.log = options.log ?? (() => {});
+  }
+
+  /** Runs until stopped (or drained); resolves after the worker has deregistered. */
+  async run(): Promise<void> {
+    this.settings = resolveSettings(await this.store.configGetAll());
+    await this.register();
+    const unsubscribe = this.store.subscribe(() => this.wake());
+    this.every(Math.min(2000, this.settings.leaseTimeoutMs / 3), () => this.heartbeat());
+    this.every(RESCUE_INTERVAL_MS, () => this.rescue());
+    try {
+      await this.rescue();
+      while (!this.stopping) {
+        this.woken = false;
+        const claimed = await this.store.jobClaim({
+          workerId: this.id,
+          leaseMs: this.settings.leaseTimeoutMs,
+        });
+        if (claimed) {
+          await this.process(claimed.job, claimed.lease);
+          continue;
+        }
+        if (this.options.drain && (await this.nothingLeft())) break;
+        if (!this.woken) await this.waitForWake(this.settings.pollIntervalMs);
+      }
+    } finally {
+      unsubscribe();
+      for (const timer of this.timers) clearInterval(timer);
+      await this.store.workerDeregister({ workerId: this.id });
+    }
+  }
+
+  /** Graceful: stop claiming, let the running job finish and be recorded. */
+  requestStop(): void {
+    this.stopping = true;
+    this.wake();
+  }
+
+  /** At once: kill the running job's process group; the job goes back to the queue. */
+  stopNow(): void {
+    this.stopping = true;
+    this.current?.run.interrupt();
+    this.wake();
+  }
+
+  private async register(): Promise<void> {
+    await this.store.workerRegister({
+      id: this.id,
+      host: this.host,
+      pid: process.pid,
+      pidStart: processStartTime(process.pid),
+    });
+  }
+
+  private async process(job: Job, lease: Lease): Promise<void> {
+    const timeoutSeconds = job.timeout_seconds ?? this.settings.jobTimeoutSeconds;
+    const run = runCommand({
+      command: job.command,
+      jobId: job.id,
+      attempt: lease.run,
+      timeoutMs: timeoutSeconds === null ? null : timeoutSeconds * 1000,
+      killGraceMs: this.settings.killGraceMs,
+      outputLimitBytes: this.settings.outputLimitBytes,
+      logDir: this.options.logDir,
+    });
+    this.current = { job, lease, run };
+    const early = setTimeout(() => void this.heartbeat(), FIRST_HEARTBEAT_MS);
+    const result = await run.result;
+    clearTimeout(early);
+    this.current = null;
+
+    let next: NextState;
+    if (result.outcome === 'completed') next = { state: 'completed' };
+    else if (result.outcome === 'interrupted') next = { state: 'pending' };
+    else next = decideRetry(job.attempts, job.max_retries, this.settings.backoff);
+
+    const settled = await this.store.jobSettle({
+      lease,
+      run: {
+        outcome: result.outcome,
+        exitCode: result.exitCode,
+        signal: result.signal,
+        error: result.error,
+      },
+      next,
+    });
+    const took = formatDuration(result.durationMs);
+    if (!settled) {
+      this.log(
+        `${job.id}: result refused (${result.outcome}); the job was taken over after this worker lost its lease`,
+      );
+    } else if (next.state === 'completed') {
+      this.log(`${job.id}: completed in ${took}`);
+    } else if (next.state === 'failed') {
+      this.log(
+        `${job.id}: ${result.error}; retry ${job.attempts}/${job.max_retries} in ${formatDuration(next.delayMs)}`,
+      );
+    } else if (next.state === 'dead') {
+      this.log(`${job.id}: ${result.error}; dead after ${job.attempts} attempts`);
+    } else {
+      this.log(`${job.id}: interrupted; back in the queue`);
+    }
+  }
+
+  private async heartbeat(): Promise<void> {
+    const current = this.current;
+    const beat = await this.store.workerHeartbeat({
+      workerId: this.id,
+      lease: current?.lease ?? null,
+      leaseMs: this.settings.leaseTimeoutMs,
+      jobPid: current?.run.pid ?? null,
+    });
+    if (!beat.known) await this.register();
+    if (beat.stopRequested && !this.stopping) {
+      this.log('stop requested');
+      this.requestStop();
+    }
+    this.settings = resolveSettings(await this.store.configGetAll());
+  }
+
+  private async rescue(): Promise<void> {
+    await rescueLostJobs({
+      store: this.store,
+      host: this.host,
+      backoff: this.settings.backoff,
+      leaseTimeoutMs: this.settings.leaseTimeoutMs,
+      log: this.log,
+    });
+  }
+
+  private async nothingLeft(): Promise<boolean> {
+    const counts = await this.store.jobCountByState();
+    return counts.pending + counts.failed + counts.processing === 0;
+  }
+
+  private wake(): void {
+    this.woken = true;
+    const waiter = this.wakeWaiter;
+    this.wakeWaiter = null;
+    waiter?.();
+  }
+
+  private waitForWake(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.wakeWaiter = null;
+        resolve();
+      }, ms);
+      this.wakeWaiter = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+
+  /** Runs a background duty on an interval; a failed round is logged and tried again next time. */
+  private every(ms: number, duty: () => Promise<void>): void {
+    let busy = false;
+    const timer = setInterval(() => {
+      if (busy) return;
+      busy = true;
+      duty()
+        .catch((error: unknown) => this.log(`background duty failed: ${(error as Error).message}`))
+        .finally(() => (busy = false));
+    }, ms);
+    timer.unref();
+    this.timers.push(timer);
+  }
+}
