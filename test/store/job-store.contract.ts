@@ -1,0 +1,479 @@
+/**
+ * The contract every JobStore must pass. Called once per store with a factory that opens a
+ * fresh, empty store (a temp SQLite file; a fresh PostgreSQL schema) driven by the given clock.
+ */
+import { beforeEach, afterEach, describe, expect, it } from 'vitest';
+import { ManualClock } from '../../src/core/clock.js';
+import { ConflictError, DuplicateJobError, NotFoundError } from '../../src/core/errors.js';
+import type { JobStore, Lease } from '../../src/store/job-store.js';
+import { newJob } from '../helpers/job-factory.js';
+
+export type StoreFactory = (clock: ManualClock) => Promise<JobStore>;
+
+const WORKER = { id: 'w-test', host: 'host-a', pid: 4242, pidStart: '123' };
+const failedRun = {
+  outcome: 'failed' as const,
+  exitCode: 1,
+  signal: null,
+  error: 'exited with code 1',
+};
+const okRun = { outcome: 'completed' as const, exitCode: 0, signal: null, error: null };
+
+export function describeJobStoreContract(name: string, open: StoreFactory): void {
+  describe(`JobStore contract: ${name}`, () => {
+    let clock: ManualClock;
+    let store: JobStore;
+    const opened: JobStore[] = [];
+
+    beforeEach(async () => {
+      clock = new ManualClock(Date.UTC(2026, 0, 1, 12));
+      store = await open(clock);
+      opened.push(store);
+      await store.workerRegister(WORKER);
+    });
+    afterEach(async () => {
+      for (const s of opened.splice(0)) await s.close();
+    });
+
+    async function claim(workerId = WORKER.id) {
+      return store.jobClaim({ workerId, leaseMs: 30_000 });
+    }
+
+    describe('enqueue', () => {
+      it('stores a job as pending with its fields and timestamps', async () => {
+        await store.jobInsertMany([
+          [
+            newJob({
+              id: 'a',
+              command: 'echo a',
+              max_retries: 2,
+              priority: 5,
+              timeout_seconds: 1.5,
+            }),
+          ],
+        ]);
+        const job = await store.jobGet('a');
+        expect(job).toMatchObject({
+          id: 'a',
+          command: 'echo a',
+          state: 'pending',
+          attempts: 0,
+          max_retries: 2,
+          priority: 5,
+          timeout_seconds: 1.5,
+          run_at: clock.now(),
+          created_at: clock.now(),
+          updated_at: clock.now(),
+          started_at: null,
+          finished_at: null,
+          last_error: null,
+          last_exit_code: null,
+          worker_id: null,
+        });
+      });
+
+      it('returns null for an unknown id', async () => {
+        expect(await store.jobGet('nope')).toBeNull();
+      });
+
+      it('refuses a duplicate id and leaves the existing job untouched', async () => {
+        await store.jobInsertMany([[newJob({ id: 'dup', command: 'echo first' })]]);
+        await expect(
+          store.jobInsertMany([[newJob({ id: 'dup', command: 'echo second' })]]),
+        ).rejects.toBeInstanceOf(DuplicateJobError);
+        expect((await store.jobGet('dup'))!.command).toBe('echo first');
+      });
+
+      it('stores nothing of a batch that holds a duplicate, and says where it is', async () => {
+        await store.jobInsertMany([[newJob({ id: 'taken' })]]);
+        const batch = [newJob({ id: 'b1' }), newJob({ id: 'taken' }), newJob({ id: 'b3' })];
+        const error = await store.jobInsertMany([batch]).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(DuplicateJobError);
+        expect((error as DuplicateJobError).position).toBe(1);
+        expect(await store.jobGet('b1')).toBeNull();
+        expect(await store.jobGet('b3')).toBeNull();
+      });
+
+      it('stores a large streamed batch all-or-nothing, duplicates inside it included', async () => {
+        const batches = (dupAt: number | null) =>
+          (async function* () {
+            for (let b = 0; b < 3; b++) {
+              yield Array.from({ length: 1000 }, (_, i) => {
+                const n = b * 1000 + i;
+                return newJob({ id: n === dupAt ? 'big-5' : `big-${n}` });
+              });
+            }
+          })();
+        const error = await store.jobInsertMany(batches(2500)).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(DuplicateJobError);
+        expect((error as DuplicateJobError).position).toBe(2500);
+        expect((await store.jobCountByState()).pending).toBe(0);
+
+        expect(await store.jobInsertMany(batches(null))).toBe(3000);
+        expect((await store.jobCountByState()).pending).toBe(3000);
+      });
+    });
+
+    describe('claim', () => {
+      it('returns null when nothing is runnable', async () => {
+        expect(await claim()).toBeNull();
+      });
+
+      it('takes the highest priority first, then the oldest', async () => {
+        await store.jobInsertMany([
+          [newJob({ id: 'low' }), newJob({ id: 'high', priority: 10 }), newJob({ id: 'low2' })],
+        ]);
+        const order = [];
+        for (let i = 0; i < 3; i++) order.push((await claim())!.job.id);
+        expect(order).toEqual(['high', 'low', 'low2']);
+      });
+
+      it('marks the job processing for the worker, counts the attempt and opens its record', async () => {
+        await store.jobInsertMany([[newJob({ id: 'c' })]]);
+        const claimed = (await claim())!;
+        expect(claimed.lease).toEqual({ jobId: 'c', workerId: WORKER.id, run: 1 });
+        expect(claimed.job).toMatchObject({
+          state: 'processing',
+          attempts: 1,
+          worker_id: WORKER.id,
+          started_at: clock.now(),
+        });
+        expect(claimed.job.lease_expires_at).toBe(clock.now() + 30_000);
+        const [attempt] = await store.attemptList({ jobId: 'c' });
+        expect(attempt).toMatchObject({
+          attempt: 1,
+          worker_id: WORKER.id,
+          host: 'host-a',
+          pid: 4242,
+          outcome: null,
+          finished_at: null,
+        });
+      });
+
+      it('does not start a job before its run_at', async () => {
+        await store.jobInsertMany([[newJob({ id: 'later', run_at: clock.now() + 60_000 })]]);
+        expect(await claim()).toBeNull();
+        clock.advance(59_999);
+        expect(await claim()).toBeNull();
+        clock.advance(1);
+        expect((await claim())!.job.id).toBe('later');
+      });
+
+      it('never hands one job to two workers', async () => {
+        await store.workerRegister({ ...WORKER, id: 'w-other' });
+        await store.jobInsertMany([Array.from({ length: 20 }, (_, i) => newJob({ id: `p-${i}` }))]);
+        const claims = await Promise.all(
+          Array.from({ length: 30 }, (_, i) => claim(i % 2 ? WORKER.id : 'w-other')),
+        );
+        const ids = claims.filter((c) => c !== null).map((c) => c!.job.id);
+        expect(ids).toHaveLength(20);
+        expect(new Set(ids).size).toBe(20);
+      });
+    });
+
+    describe('settle', () => {
+      async function claimOne(id = 's') {
+        await store.jobInsertMany([[newJob({ id, max_retries: 1 })]]);
+        return (await claim())!;
+      }
+
+      it('completes a job and closes its attempt', async () => {
+        const { lease } = await claimOne();
+        clock.advance(250);
+        expect(await store.jobSettle({ lease, run: okRun, next: { state: 'completed' } })).toBe(
+          true,
+        );
+        const job = (await store.jobGet('s'))!;
+        expect(job).toMatchObject({
+          state: 'completed',
+          last_exit_code: 0,
+          worker_id: null,
+          finished_at: clock.now(),
+        });
+        const [attempt] = await store.attemptList({ jobId: 's' });
+        expect(attempt).toMatchObject({
+          outcome: 'completed',
+          exit_code: 0,
+          finished_at: clock.now(),
+        });
+        expect(attempt!.finished_at! - attempt!.started_at).toBe(250);
+      });
+
+      it('schedules a failed job for after its backoff delay', async () => {
+        const { lease } = await claimOne();
+        await store.jobSettle({ lease, run: failedRun, next: { state: 'failed', delayMs: 2000 } });
+        const job = (await store.jobGet('s'))!;
+        expect(job).toMatchObject({
+          state: 'failed',
+          last_error: 'exited with code 1',
+          last_exit_code: 1,
+          run_at: clock.now() + 2000,
+        });
+        expect(await claim()).toBeNull();
+        clock.advance(2000);
+        const again = (await claim())!;
+        expect(again.job).toMatchObject({ id: 's', attempts: 2 });
+        expect(again.lease.run).toBe(2);
+      });
+
+      it('refuses a settle from a holder that lost the job, and changes nothing', async () => {
+        const { lease } = await claimOne();
+        const stale: Lease = { ...lease, run: lease.run + 1 };
+        expect(
+          await store.jobSettle({ lease: stale, run: okRun, next: { state: 'completed' } }),
+        ).toBe(false);
+        const other: Lease = { ...lease, workerId: 'w-impostor' };
+        expect(
+          await store.jobSettle({ lease: other, run: okRun, next: { state: 'completed' } }),
+        ).toBe(false);
+        expect((await store.jobGet('s'))!.state).toBe('processing');
+        expect((await store.attemptList({ jobId: 's' }))[0]!.outcome).toBeNull();
+      });
+
+      it('puts an interrupted job straight back to pending', async () => {
+        const { lease } = await claimOne();
+        const run = {
+          outcome: 'interrupted' as const,
+          exitCode: null,
+          signal: 'SIGKILL',
+          error: 'interrupted',
+        };
+        await store.jobSettle({ lease, run, next: { state: 'pending' } });
+        expect((await store.jobGet('s'))!).toMatchObject({ state: 'pending', run_at: clock.now() });
+      });
+    });
+
+    describe('dead letter queue', () => {
+      async function killJob(id: string) {
+        await store.jobInsertMany([[newJob({ id, max_retries: 0 })]]);
+        const { lease } = (await claim())!;
+        await store.jobSettle({ lease, run: failedRun, next: { state: 'dead' } });
+      }
+
+      it('moves a dead job back to pending with attempts reset and its last error kept', async () => {
+        await killJob('d');
+        const retried = await store.jobRetryDead({ id: 'd' });
+        expect(retried).toMatchObject({
+          id: 'd',
+          state: 'pending',
+          attempts: 0,
+          last_error: 'exited with code 1',
+        });
+        const next = (await claim())!;
+        expect(next.job.attempts).toBe(1);
+        expect(next.lease.run).toBe(2);
+      });
+
+      it('refuses to retry a job that is not dead, or does not exist', async () => {
+        await store.jobInsertMany([[newJob({ id: 'alive' })]]);
+        await expect(store.jobRetryDead({ id: 'alive' })).rejects.toBeInstanceOf(ConflictError);
+        await expect(store.jobRetryDead({ id: 'ghost' })).rejects.toBeInstanceOf(NotFoundError);
+      });
+
+      it('requeues a job once when two retries race', async () => {
+        await killJob('race');
+        const results = await Promise.allSettled([
+          store.jobRetryDead({ id: 'race' }),
+          store.jobRetryDead({ id: 'race' }),
+        ]);
+        expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+        expect((await store.jobCountByState()).pending).toBe(1);
+      });
+    });
+
+    describe('reading', () => {
+      it('counts jobs in every state', async () => {
+        await store.jobInsertMany([
+          [newJob({ id: 'x1' }), newJob({ id: 'x2' }), newJob({ id: 'x3' })],
+        ]);
+        const { lease } = (await claim())!;
+        await store.jobSettle({ lease, run: okRun, next: { state: 'completed' } });
+        await claim();
+        expect(await store.jobCountByState()).toEqual({
+          pending: 1,
+          processing: 1,
+          completed: 1,
+          failed: 0,
+          dead: 0,
+        });
+      });
+
+      it('lists newest first, by state, by search text, and pages by keyset', async () => {
+        await store.jobInsertMany([
+          Array.from({ length: 5 }, (_, i) =>
+            newJob({ id: `l-${i}`, command: i % 2 ? 'make odd' : 'make even' }),
+          ),
+        ]);
+        await claim();
+        const all = await store.jobList({ limit: 10 });
+        expect(all.map((j) => j.id)).toEqual(['l-4', 'l-3', 'l-2', 'l-1', 'l-0']);
+        const page = await store.jobList({ limit: 2, before: 'l-3' });
+        expect(page.map((j) => j.id)).toEqual(['l-2', 'l-1']);
+        expect((await store.jobList({ state: 'processing', limit: 10 })).map((j) => j.id)).toEqual([
+          'l-0',
+        ]);
+        expect((await store.jobList({ search: 'ODD', limit: 10 })).map((j) => j.id)).toEqual([
+          'l-3',
+          'l-1',
+        ]);
+        expect((await store.jobList({ search: '%', limit: 10 })).map((j) => j.id)).toEqual([]);
+      });
+
+      it('deletes a job that is not running, and refuses one that is', async () => {
+        await store.jobInsertMany([[newJob({ id: 'keep' }), newJob({ id: 'gone' })]]);
+        await claim();
+        await expect(store.jobDelete({ id: 'keep' })).rejects.toBeInstanceOf(ConflictError);
+        await store.jobDelete({ id: 'gone' });
+        expect(await store.jobGet('gone')).toBeNull();
+        await expect(store.jobDelete({ id: 'gone' })).rejects.toBeInstanceOf(NotFoundError);
+      });
+    });
+
+    describe('workers and leases', () => {
+      it('renews the lease on heartbeat and reports the job process id', async () => {
+        await store.jobInsertMany([[newJob({ id: 'h' })]]);
+        const { lease } = (await claim())!;
+        clock.advance(20_000);
+        const beat = await store.workerHeartbeat({
+          workerId: WORKER.id,
+          lease,
+          leaseMs: 30_000,
+          jobPid: 999,
+        });
+        expect(beat).toEqual({ known: true, stopRequested: false, leaseHeld: true });
+        expect((await store.jobGet('h'))!.lease_expires_at).toBe(clock.now() + 30_000);
+        const [held] = await store.jobListHeld();
+        expect(held).toMatchObject({
+          jobId: 'h',
+          run: 1,
+          workerId: WORKER.id,
+          host: 'host-a',
+          pid: 4242,
+          pidStart: '123',
+          jobPid: 999,
+          leaseExpired: false,
+          attempts: 1,
+        });
+      });
+
+      it('reports an expired lease and refuses the lost holder afterwards', async () => {
+        await store.jobInsertMany([[newJob({ id: 'e' })]]);
+        const { lease } = (await claim())!;
+        clock.advance(30_000);
+        const [held] = await store.jobListHeld();
+        expect(held!.leaseExpired).toBe(true);
+        const rescued = await store.jobSettle({
+          lease: { jobId: 'e', workerId: held!.workerId, run: held!.run },
+          run: { outcome: 'worker_lost', exitCode: null, signal: null, error: 'lost' },
+          next: { state: 'failed', delayMs: 0 },
+        });
+        expect(rescued).toBe(true);
+        const beat = await store.workerHeartbeat({
+          workerId: WORKER.id,
+          lease,
+          leaseMs: 30_000,
+          jobPid: null,
+        });
+        expect(beat.leaseHeld).toBe(false);
+        expect(await store.jobSettle({ lease, run: okRun, next: { state: 'completed' } })).toBe(
+          false,
+        );
+        expect((await store.jobGet('e'))!.state).toBe('failed');
+      });
+
+      it('carries stop requests, by host or for all, and forgets deregistered workers', async () => {
+        await store.workerRegister({ ...WORKER, id: 'w-b', host: 'host-b' });
+        const asked = await store.workerRequestStop({ host: 'host-b' });
+        expect(asked.map((w) => w.id)).toEqual(['w-b']);
+        expect(
+          (await store.workerHeartbeat({ workerId: 'w-b', lease: null, leaseMs: 1, jobPid: null }))
+            .stopRequested,
+        ).toBe(true);
+        expect(
+          (
+            await store.workerHeartbeat({
+              workerId: WORKER.id,
+              lease: null,
+              leaseMs: 1,
+              jobPid: null,
+            })
+          ).stopRequested,
+        ).toBe(false);
+        expect((await store.workerRequestStop({})).map((w) => w.id).sort()).toEqual(
+          ['w-b', WORKER.id].sort(),
+        );
+        await store.workerDeregister({ workerId: 'w-b' });
+        expect(
+          (await store.workerHeartbeat({ workerId: 'w-b', lease: null, leaseMs: 1, jobPid: null }))
+            .known,
+        ).toBe(false);
+      });
+
+      it('lists workers and marks those without recent heartbeats stale', async () => {
+        clock.advance(10_000);
+        await store.workerRegister({ ...WORKER, id: 'w-fresh' });
+        const workers = await store.workerList({ staleAfterMs: 5_000 });
+        const byId = Object.fromEntries(workers.map((w) => [w.id, w]));
+        expect(byId[WORKER.id]).toMatchObject({
+          host: 'host-a',
+          pid: 4242,
+          pid_start: '123',
+          stale: true,
+        });
+        expect(byId['w-fresh']!.stale).toBe(false);
+      });
+    });
+
+    describe('config and stats', () => {
+      it('stores config values', async () => {
+        expect(await store.configGetAll()).toEqual({});
+        await store.configSet({ key: 'max-retries', value: '5' });
+        await store.configSet({ key: 'max-retries', value: '6' });
+        expect(await store.configGetAll()).toEqual({ 'max-retries': '6' });
+      });
+
+      it('computes figures that match a known workload', async () => {
+        await store.jobInsertMany([
+          Array.from({ length: 4 }, (_, i) => newJob({ id: `st-${i}`, max_retries: 1 })),
+        ]);
+        // Three runs that complete in 100, 200 and 300 ms; one that fails twice and dies.
+        for (const ms of [100, 200, 300]) {
+          const { lease } = (await claim())!;
+          clock.advance(ms);
+          await store.jobSettle({ lease, run: okRun, next: { state: 'completed' } });
+        }
+        const first = (await claim())!;
+        clock.advance(400);
+        await store.jobSettle({
+          lease: first.lease,
+          run: failedRun,
+          next: { state: 'failed', delayMs: 0 },
+        });
+        const second = (await claim())!;
+        clock.advance(500);
+        await store.jobSettle({ lease: second.lease, run: failedRun, next: { state: 'dead' } });
+        await store.jobInsertMany([[newJob({ id: 'waiting' })]]);
+        clock.advance(1000);
+
+        const stats = await store.stats({ sinceMs: 3_600_000 });
+        expect(stats).toMatchObject({
+          completed: 3,
+          failed: 2,
+          dead: 1,
+          retried: 1,
+          oldestWaitingMs: 1000,
+        });
+        expect(stats.durationMs).toEqual({ min: 100, p50: 300, p95: 400, max: 500 });
+        expect(stats.counts).toEqual({
+          pending: 1,
+          processing: 0,
+          completed: 3,
+          failed: 0,
+          dead: 1,
+        });
+        expect(stats.perMinute.reduce((n, m) => n + m.completed, 0)).toBe(3);
+        expect((await store.stats({ sinceMs: 1 })).completed).toBe(0);
+      });
+    });
+  });
+}
