@@ -1,0 +1,58 @@
+/** Bad input: one clear line on stderr, exit code 2, and no change to stored state. */
+import { describe, expect, it } from 'vitest';
+import { sandbox } from '../helpers/cli-sandbox.js';
+
+const cases: [string, string[], RegExp][] = [
+  ['not JSON', ['enqueue', '{command: echo}'], /invalid JSON/],
+  ['missing command', ['enqueue', '{"id":"x"}'], /missing field "command"/],
+  ['command of the wrong type', ['enqueue', '{"command":["ls"]}'], /command must be a string/],
+  [
+    'retries of the wrong type',
+    ['enqueue', '{"command":"ls","max_retries":"two"}'],
+    /max_retries must be a whole number/,
+  ],
+  [
+    'duplicate id',
+    ['enqueue', '{"id":"existing","command":"echo again"}'],
+    /a job with id "existing" already exists/,
+  ],
+  [
+    'duplicate id inside a batch',
+    ['enqueue', '[{"id":"n1","command":"a"},{"id":"n1","command":"b"}]'],
+    /item 2: a job with id "n1" already exists/,
+  ],
+  [
+    'unknown field',
+    ['enqueue', '{"command":"ls","priorty":3}'],
+    /unknown field "priorty" \(did you mean "priority"\?\)/,
+  ],
+  ['unknown state', ['list', '--state', 'finished'], /unknown state "finished"/],
+  [
+    'unknown config key',
+    ['config', 'set', 'max-retry', '3'],
+    /unknown config key "max-retry" \(did you mean "max-retries"\?\)/,
+  ],
+  ['bad config value', ['config', 'set', 'max-retries', '-2'], /bad value "-2" for max-retries/],
+  ['retry of a job that is not dead', ['dlq', 'retry', 'existing'], /is pending, not dead/],
+  ['show of an unknown job', ['show', 'ghost'], /no job with id "ghost"/],
+  ['an unknown command', ['enqueu', '{}'], /unknown command 'enqueu'/],
+];
+
+describe('bad input', () => {
+  it.each(cases)(
+    '%s: says what is wrong, exits 2 and changes nothing',
+    async (_name, args, message) => {
+      const s = sandbox();
+      expect((await s.run(['enqueue', '{"id":"existing","command":"echo first"}'])).code).toBe(0);
+      expect((await s.run(['config', 'set', 'max-retries', '4'])).code).toBe(0);
+      const before = s.dump();
+
+      const result = await s.run(args);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toMatch(message);
+      expect(result.stderr).not.toMatch(/\n\s+at /); // no stack trace
+      expect(result.stdout).toBe('');
+      expect(s.dump()).toBe(before);
+    },
+  );
+});

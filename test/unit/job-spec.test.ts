@@ -1,0 +1,99 @@
+import { describe, expect, it } from 'vitest';
+import { ValidationError } from '../../src/core/errors.js';
+import { parseJobSpec } from '../../src/core/job-spec.js';
+
+const defaults = { maxRetries: 3, now: Date.UTC(2026, 0, 1) };
+const parse = (value: unknown) => parseJobSpec(value, defaults);
+const rejects = (value: unknown, message: RegExp) => {
+  expect(() => parse(value)).toThrow(ValidationError);
+  expect(() => parse(value)).toThrow(message);
+};
+
+describe('job spec validation', () => {
+  it('fills in defaults and generates a short unique id when none is given', () => {
+    const a = parse({ command: 'echo hi' });
+    const b = parse({ command: 'echo hi' });
+    expect(a).toMatchObject({
+      command: 'echo hi',
+      max_retries: 3,
+      priority: 0,
+      timeout_seconds: null,
+      run_at: null,
+    });
+    expect(a.id).toMatch(/^[0-9a-z]{12}$/);
+    expect(a.id).not.toBe(b.id);
+  });
+
+  it('accepts every documented field', () => {
+    expect(
+      parse({
+        id: 'build-1',
+        command: 'make',
+        max_retries: 0,
+        priority: -5,
+        timeout_seconds: 2.5,
+        run_at: '2026-05-01T11:30:00+02:00',
+      }),
+    ).toEqual({
+      id: 'build-1',
+      command: 'make',
+      max_retries: 0,
+      priority: -5,
+      timeout_seconds: 2.5,
+      run_at: Date.UTC(2026, 4, 1, 9, 30),
+    });
+  });
+
+  it('turns a delay into a start time relative to the injected clock', () => {
+    expect(parse({ command: 'x', delay: '5m' }).run_at).toBe(defaults.now + 300_000);
+    expect(parse({ command: 'x', delay: '2h' }).run_at).toBe(defaults.now + 7_200_000);
+  });
+
+  it('names an unknown field and suggests the closest known one', () => {
+    rejects(
+      { command: 'x', max_retry: 2 },
+      /unknown field "max_retry" \(did you mean "max_retries"\?\)/,
+    );
+    rejects({ command: 'x', ['__proto__']: 1 }, /unknown field/);
+    rejects(JSON.parse('{"command":"x","__proto__":{"a":1}}'), /unknown field "__proto__"/);
+  });
+
+  it('explains what is wrong with the command', () => {
+    rejects({}, /missing field "command"/);
+    rejects({ command: 42 }, /command must be a string, not 42/);
+    rejects({ command: '   ' }, /must not be empty/);
+    rejects({ command: 'a\u0000b' }, /NUL byte/);
+    rejects({ command: 'x'.repeat(70_000) }, /longer than the limit/);
+    rejects([{ command: 'x' }], /must be a JSON object/);
+    rejects('echo', /must be a JSON object/);
+  });
+
+  it('refuses ids that are unsafe as file names or too long', () => {
+    for (const id of ['a/b', '../x', 'a..b', 'has space', '', '-lead', 'x'.repeat(129), 7]) {
+      expect(() => parse({ command: 'x', id }), String(id)).toThrow(ValidationError);
+    }
+  });
+
+  it('refuses retries and priorities that are not whole numbers in range', () => {
+    rejects(
+      { command: 'x', max_retries: -1 },
+      /max_retries must be a whole number from 0 to 1000, not -1/,
+    );
+    rejects({ command: 'x', max_retries: 1.5 }, /max_retries/);
+    rejects({ command: 'x', max_retries: '3' }, /max_retries .* not "3"/);
+    rejects({ command: 'x', max_retries: 1e300 }, /max_retries/);
+    rejects({ command: 'x', priority: 2_000_000 }, /priority/);
+  });
+
+  it('refuses timestamps without a zone, with an example of the right form', () => {
+    rejects({ command: 'x', run_at: '2026-05-01 09:30' }, /use a form like 2026-05-01T09:30:00Z/);
+    rejects({ command: 'x', run_at: '2026-05-01T09:30:00' }, /ISO-8601/);
+    rejects({ command: 'x', run_at: 'tomorrow' }, /ISO-8601/);
+    rejects(
+      { command: 'x', run_at: '2026-05-01T09:30:00Z', delay: '5m' },
+      /either run_at or delay/,
+    );
+    rejects({ command: 'x', delay: 'soon' }, /use a form like 30s/);
+    rejects({ command: 'x', timeout_seconds: 0 }, /timeout_seconds must be a positive number/);
+  });
+});
