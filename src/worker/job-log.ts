@@ -32,6 +32,23 @@ export function truncationNote(dropped: number, limit: number): string {
   return `\n[queuectl: ${dropped} more bytes were dropped; output-limit is ${limit} bytes]\n`;
 }
 
+/** Received bytes between two prompt collections of dead chunks. */
+const RECLAIM_EVERY = 8 * 1024 * 1024;
+let receivedSinceReclaim = 0;
+
+/**
+ * Each chunk read from a job's pipe is a fresh buffer that V8 frees only at its next collection,
+ * which it may put off for tens of MiB. Where gc is exposed (worker processes run with
+ * --expose-gc), a cheap young-generation collection every 8 MiB keeps a worker's memory flat
+ * however much a job writes.
+ */
+function reclaimChunks(bytes: number): void {
+  receivedSinceReclaim += bytes;
+  if (receivedSinceReclaim < RECLAIM_EVERY) return;
+  receivedSinceReclaim = 0;
+  (globalThis as { gc?: (options: { type: 'minor' }) => void }).gc?.({ type: 'minor' });
+}
+
 /** Captures one stream of one run. The file is created only when the first byte arrives. */
 export class StreamCapture {
   private fd: number | null = null;
@@ -46,6 +63,7 @@ export class StreamCapture {
   ) {}
 
   write(chunk: Buffer): void {
+    reclaimChunks(chunk.length);
     if (this.tailSize) this.tail = (this.tail + chunk.toString('utf8')).slice(-this.tailSize);
     const room = this.limit - this.kept;
     if (room <= 0) {

@@ -47,6 +47,8 @@ export function startSupervisor(options: SupervisorOptions): Supervisor {
     const child = fork(WORKER_MAIN, args, {
       detached: true,
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      // Lets job-log.ts collect streamed output chunks promptly (see reclaimChunks).
+      execArgv: ['--expose-gc'],
     });
     const started = Date.now();
     children.set(child.pid!, child);
