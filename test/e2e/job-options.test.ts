@@ -154,9 +154,9 @@ describe('job options', () => {
     const s = sandbox();
     const worker = s.start(['worker', 'start', '--quiet']);
     const exited = collect(worker);
-    const [{ pid }] = await waitFor(async () => {
+    const { pid } = await waitFor(async () => {
       const { workers } = await s.json<{ workers: { pid: number }[] }>(['status']);
-      return workers.length ? workers : null;
+      return workers[0];
     });
     const rssKiB = (field: string) =>
       Number(
