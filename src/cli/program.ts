@@ -173,7 +173,7 @@ export function buildProgram(): Command {
       action(async (opts) => {
         const { list, renderJobs } = await import('./commands/list.js');
         await emit(opts, await queueFor(opts, (queue) => list(queue, opts)), (jobs) =>
-          renderJobs(jobs),
+          renderJobs(jobs, Number(opts.limit)),
         );
       }),
     );
@@ -229,7 +229,7 @@ export function buildProgram(): Command {
         const { dlqList } = await import('./commands/dlq.js');
         const { renderJobs } = await import('./commands/list.js');
         await emit(opts, await queueFor(opts, (queue) => dlqList(queue, opts)), (jobs) =>
-          renderJobs(jobs),
+          renderJobs(jobs, Number(opts.limit)),
         );
       }),
     );

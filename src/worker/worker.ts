@@ -147,7 +147,9 @@ export class Worker {
         `${job.id}: ${result.error}; retry ${job.attempts}/${job.max_retries} in ${formatDuration(next.delayMs)}`,
       );
     } else if (next.state === 'dead') {
-      this.log(`${job.id}: ${result.error}; dead after ${job.attempts} attempts`);
+      this.log(
+        `${job.id}: ${result.error}; dead after ${job.attempts} attempt${job.attempts === 1 ? '' : 's'}`,
+      );
     } else {
       this.log(`${job.id}: interrupted; back in the queue`);
     }

@@ -27,7 +27,8 @@ export async function list(queue: Queue, options: ListOptions): Promise<Job[]> {
   });
 }
 
-export function renderJobs(jobs: Job[], now = Date.now()): string {
+/** `limit`: the page size asked for; a full page ends with how to get the next one. */
+export function renderJobs(jobs: Job[], limit = 50, now = Date.now()): string {
   if (jobs.length === 0) return 'no jobs';
   const rows = jobs.map((job) => [
     job.id,
@@ -43,7 +44,7 @@ export function renderJobs(jobs: Job[], now = Date.now()): string {
     oneLine(job.command, 40),
     oneLine(job.last_error, 50),
   ]);
-  const more = jobs.length > 1 ? `\n(next page: --before ${jobs[jobs.length - 1]!.id})` : '';
+  const more = jobs.length === limit ? `\n(next page: --before ${jobs[jobs.length - 1]!.id})` : '';
   return (
     table(
       ['ID', 'STATE', 'ATTEMPTS', 'PRI', 'NEXT RUN', 'UPDATED', 'COMMAND', 'LAST ERROR'],
