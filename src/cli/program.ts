@@ -322,6 +322,23 @@ export function buildProgram(): Command {
     );
 
   program
+    .command('migrate')
+    .description(
+      'Create or upgrade the database schema (also done automatically on first use; safe to run while workers start)',
+    )
+    .addOption(jsonOption)
+    .addHelpText(
+      'after',
+      examples('queuectl migrate', 'queuectl --db postgres://app@db:5432/app?schema=jobs migrate'),
+    )
+    .action(
+      action(async (opts) => {
+        const { migrate, renderMigrate } = await import('./commands/migrate.js');
+        await emit(opts, await migrate(opts.db), renderMigrate);
+      }),
+    );
+
+  program
     .command('demo')
     .description(
       'Enqueue a mix of jobs, run 3 workers until drained, and show the result (a throw-away database unless --db)',

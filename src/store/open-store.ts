@@ -30,11 +30,13 @@ export function isPostgresUrl(location: string): boolean {
 
 export async function openStore(options: OpenStoreOptions = {}): Promise<JobStore> {
   const location = resolveLocation(options.db);
-  const clock = options.clock ?? systemClock;
   if (isPostgresUrl(location)) {
     const { openPostgresStore } = await import('./postgres/open-postgres-store.js');
-    return openPostgresStore(location, { clock });
+    // Without an explicit clock PostgreSQL uses the database server's, so hosts agree on time.
+    return openPostgresStore(location, { clock: options.clock });
   }
   const { SqliteJobStore } = await import('./sqlite/sqlite-job-store.js');
-  return new SqliteJobStore(location, clock, { durable: options.durable ?? true });
+  return new SqliteJobStore(location, options.clock ?? systemClock, {
+    durable: options.durable ?? true,
+  });
 }

@@ -29,6 +29,8 @@ export interface WorkerOptions {
 const RESCUE_INTERVAL_MS = 1000;
 /** The first heartbeat of a run comes early, to record the job's process group. */
 const FIRST_HEARTBEAT_MS = 100;
+/** Pause before retrying a claim or settle that failed (database restarting, connection cut). */
+const STORE_RETRY_MS = 500;
 
 export function newWorkerId(): string {
   return `w-${randomBytes(5).toString('hex')}`;
@@ -63,21 +65,30 @@ export class Worker {
       await this.rescue();
       while (!this.stopping) {
         this.woken = false;
-        const claimed = await this.store.jobClaim({
-          workerId: this.id,
-          leaseMs: this.settings.leaseTimeoutMs,
-        });
+        let claimed;
+        try {
+          claimed = await this.store.jobClaim({
+            workerId: this.id,
+            leaseMs: this.settings.leaseTimeoutMs,
+          });
+          if (!claimed && this.options.drain && (await this.nothingLeft())) break;
+        } catch (error) {
+          // Database restarting or connection cut: nothing was taken that the lease won't return.
+          this.log(`claim failed (${(error as Error).message}); retrying`);
+          await this.waitForWake(STORE_RETRY_MS);
+          continue;
+        }
         if (claimed) {
           await this.process(claimed.job, claimed.lease);
           continue;
         }
-        if (this.options.drain && (await this.nothingLeft())) break;
         if (!this.woken) await this.waitForWake(this.settings.pollIntervalMs);
       }
     } finally {
       unsubscribe();
       for (const timer of this.timers) clearInterval(timer);
-      await this.store.workerDeregister({ workerId: this.id });
+      // If this fails the row goes stale and a rescuer removes it.
+      await this.store.workerDeregister({ workerId: this.id }).catch(() => {});
     }
   }
 
@@ -115,7 +126,10 @@ export class Worker {
       logDir: this.options.logDir,
     });
     this.current = { job, lease, run };
-    const early = setTimeout(() => void this.heartbeat(), FIRST_HEARTBEAT_MS);
+    const early = setTimeout(
+      () => void this.heartbeat().catch(() => {}), // the regular heartbeat retries
+      FIRST_HEARTBEAT_MS,
+    );
     const result = await run.result;
     clearTimeout(early);
     this.current = null;
@@ -125,7 +139,7 @@ export class Worker {
     else if (result.outcome === 'interrupted') next = { state: 'pending' };
     else next = decideRetry(job.attempts, job.max_retries, this.settings.backoff);
 
-    const settled = await this.store.jobSettle({
+    const settled = await this.settle({
       lease,
       run: {
         outcome: result.outcome,
@@ -152,6 +166,23 @@ export class Worker {
       );
     } else {
       this.log(`${job.id}: interrupted; back in the queue`);
+    }
+  }
+
+  /**
+   * Records a run, retrying while the store is unreachable. A settle that committed but whose
+   * reply was lost is refused on retry (the lease is gone), so a result is never applied twice.
+   */
+  private async settle(params: Parameters<JobStore['jobSettle']>[0]): Promise<boolean> {
+    for (;;) {
+      try {
+        return await this.store.jobSettle(params);
+      } catch (error) {
+        this.log(
+          `${params.lease.jobId}: recording the result failed (${(error as Error).message}); retrying`,
+        );
+        await new Promise((resolve) => setTimeout(resolve, STORE_RETRY_MS));
+      }
     }
   }
 

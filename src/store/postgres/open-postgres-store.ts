@@ -1,10 +1,37 @@
-/** Placeholder until the PostgreSQL store lands (issue 7): a clear message instead of a crash. */
+/**
+ * Opens a PostgreSQL store from a postgres:// URL (`?schema=name` picks the schema, default
+ * `queuectl`), creating or upgrading its schema first. Without a clock the store uses the
+ * database server's; a clock (tests) replaces it in every statement.
+ */
 import type { Clock } from '../../core/clock.js';
-import type { JobStore } from '../job-store.js';
+import { createPool, parsePostgresUrl } from './connection.js';
+import { migrate } from './migrations.js';
+import { PostgresJobStore } from './postgres-job-store.js';
 
 export async function openPostgresStore(
-  _url: string,
-  _options: { clock: Clock },
-): Promise<JobStore> {
-  throw new Error('PostgreSQL stores are not supported by this build yet; use a SQLite file path');
+  url: string,
+  options: { clock?: Clock } = {},
+): Promise<PostgresJobStore> {
+  const target = parsePostgresUrl(url);
+  const pool = createPool(target);
+  try {
+    await migrate(pool, target.schema);
+  } catch (error) {
+    await pool.end();
+    throw error;
+  }
+  return new PostgresJobStore(pool, target, options.clock ?? null);
+}
+
+/** `queuectl migrate` on PostgreSQL: the schema versions before and after. */
+export async function migratePostgres(
+  url: string,
+): Promise<{ location: string; from: number; to: number }> {
+  const target = parsePostgresUrl(url);
+  const pool = createPool(target);
+  try {
+    return { location: target.location, ...(await migrate(pool, target.schema)) };
+  } finally {
+    await pool.end();
+  }
 }

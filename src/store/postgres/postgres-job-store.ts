@@ -1,0 +1,334 @@
+/**
+ * The PostgreSQL store: many hosts share one queue. Claims use FOR UPDATE SKIP LOCKED; every
+ * settle, renewal and rescue is conditional on the lease; wake-ups come through LISTEN/NOTIFY.
+ * Time is the database server's (now_ms(NULL)) unless a test clock is given, whose reading is
+ * then passed to every statement instead.
+ */
+import type pg from 'pg';
+import type { Clock } from '../../core/clock.js';
+import { ConflictError, DuplicateJobError, NotFoundError } from '../../core/errors.js';
+import {
+  emptyCounts,
+  type Attempt,
+  type Job,
+  type NewJob,
+  type StateCounts,
+  type WorkerInfo,
+} from '../../core/job.js';
+import type {
+  ClaimedJob,
+  HeldJob,
+  JobListParams,
+  JobStore,
+  Lease,
+  NextState,
+  RunRecord,
+  Stats,
+  StatsParams,
+} from '../job-store.js';
+import type { PostgresTarget } from './connection.js';
+import { ChangeListener } from './listen-notify.js';
+import { SQL } from './statements.js';
+import { computeStats } from './stats-queries.js';
+
+type Row = Record<string, unknown>;
+
+function toJob(row: Row): Job {
+  return {
+    id: row.id as string,
+    command: row.command as string,
+    state: row.state as Job['state'],
+    priority: row.priority as number,
+    attempts: row.attempts as number,
+    max_retries: row.max_retries as number,
+    timeout_seconds: row.timeout_seconds as number | null,
+    run_at: row.run_at as number,
+    created_at: row.created_at as number,
+    updated_at: row.updated_at as number,
+    started_at: row.started_at as number | null,
+    finished_at: row.finished_at as number | null,
+    last_error: row.last_error as string | null,
+    last_exit_code: row.last_exit_code as number | null,
+    worker_id: row.worker_id as string | null,
+    lease_expires_at: row.lease_expires_at as number | null,
+  };
+}
+
+function toWorker(row: Row): WorkerInfo {
+  return {
+    id: row.id as string,
+    host: row.host as string,
+    pid: row.pid as number,
+    pid_start: row.pid_start as string | null,
+    started_at: row.started_at as number,
+    heartbeat_at: row.heartbeat_at as number,
+    current_job: row.current_job as string | null,
+    stop_requested: row.stop_requested as boolean,
+  };
+}
+
+/** The first job of `batch` that is already stored or repeats an earlier one, given what got in. */
+function firstDuplicate(batch: NewJob[], inserted: Set<string>): number {
+  const seen = new Set<string>();
+  for (let i = 0; i < batch.length; i++) {
+    const id = batch[i]!.id;
+    if (seen.has(id) || !inserted.has(id)) return i;
+    seen.add(id);
+  }
+  return -1;
+}
+
+export class PostgresJobStore implements JobStore {
+  readonly kind = 'postgres';
+  readonly location: string;
+  private readonly channel: string;
+  private readonly listener: ChangeListener;
+
+  constructor(
+    private readonly pool: pg.Pool,
+    target: PostgresTarget,
+    /** A test clock; null means the database server's clock. */
+    private readonly clock: Clock | null,
+  ) {
+    this.location = target.location;
+    this.channel = target.channel;
+    this.listener = new ChangeListener(target.clientConfig, target.channel);
+  }
+
+  /** The time to pass as a statement's `now` parameter. */
+  private given(): number | null {
+    return this.clock ? this.clock.now() : null;
+  }
+
+  private async rows(sql: string, params: unknown[] = []): Promise<Row[]> {
+    return (await this.pool.query(sql, params)).rows as Row[];
+  }
+
+  private async transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const result = await work(client);
+      await client.query('COMMIT');
+      client.release();
+      return result;
+    } catch (error) {
+      const rolledBack = await client.query('ROLLBACK').then(
+        () => true,
+        () => false,
+      );
+      // A connection that cannot even roll back is broken: drop it rather than reuse it.
+      client.release(rolledBack ? undefined : (error as Error));
+      throw error;
+    }
+  }
+
+  async close(): Promise<void> {
+    this.listener.close();
+    await this.pool.end();
+  }
+
+  async now(): Promise<number> {
+    if (this.clock) return this.clock.now();
+    return (await this.rows(SQL.now))[0]!.now as number;
+  }
+
+  subscribe(onChange: () => void): () => void {
+    return this.listener.subscribe(onChange);
+  }
+
+  /**
+   * One transaction for the whole input: each batch is one multi-row INSERT (unnest of arrays),
+   * ON CONFLICT DO NOTHING so a duplicate is found by what did not get in, then everything rolls
+   * back. Workers are not blocked meanwhile: uncommitted rows are invisible to their claims.
+   */
+  async jobInsertMany(batches: AsyncIterable<NewJob[]> | Iterable<NewJob[]>): Promise<number> {
+    const now = this.given();
+    return this.transaction(async (client) => {
+      let stored = 0;
+      for await (const batch of batches) {
+        if (batch.length === 0) continue;
+        const { rows } = await client.query<{ id: string }>(SQL.insertJobs, [
+          batch.map((j) => j.id),
+          batch.map((j) => j.command),
+          batch.map((j) => j.priority),
+          batch.map((j) => j.max_retries),
+          batch.map((j) => j.timeout_seconds),
+          batch.map((j) => j.run_at),
+          now,
+        ]);
+        if (rows.length < batch.length) {
+          const at = firstDuplicate(batch, new Set(rows.map((row) => row.id)));
+          throw new DuplicateJobError(batch[at]!.id, stored + at);
+        }
+        stored += batch.length;
+      }
+      if (stored > 0) await client.query(SQL.notify, [this.channel]);
+      return stored;
+    });
+  }
+
+  async jobGet(id: string): Promise<Job | null> {
+    const [row] = await this.rows(SQL.getJob, [id]);
+    return row ? toJob(row) : null;
+  }
+
+  async jobList(params: JobListParams): Promise<Job[]> {
+    let beforeSeq = Number.MAX_SAFE_INTEGER;
+    if (params.before !== undefined) {
+      const [row] = await this.rows(SQL.getSeq, [params.before]);
+      if (!row) throw new NotFoundError(`no job with id "${params.before}"`);
+      beforeSeq = row.seq as number;
+    }
+    const search = params.search ? `%${params.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : null;
+    const rows = await this.rows(SQL.listJobs, [
+      params.state ?? null,
+      beforeSeq,
+      search,
+      params.limit,
+    ]);
+    return rows.map(toJob);
+  }
+
+  async jobCountByState(): Promise<StateCounts> {
+    const counts = emptyCounts();
+    for (const row of await this.rows(SQL.countJobs)) {
+      counts[row.state as keyof StateCounts] = row.n as number;
+    }
+    return counts;
+  }
+
+  async jobClaim(params: { workerId: string; leaseMs: number }): Promise<ClaimedJob | null> {
+    const [row] = await this.rows(SQL.claimJob, [params.workerId, params.leaseMs, this.given()]);
+    if (!row) return null;
+    return {
+      job: toJob(row),
+      lease: { jobId: row.id as string, workerId: params.workerId, run: row.runs as number },
+    };
+  }
+
+  async jobSettle(params: { lease: Lease; run: RunRecord; next: NextState }): Promise<boolean> {
+    const { lease, run, next } = params;
+    const delayMs = next.state === 'failed' ? next.delayMs : next.state === 'pending' ? 0 : null;
+    const rows = await this.rows(SQL.settleJob, [
+      lease.jobId,
+      lease.workerId,
+      lease.run,
+      next.state,
+      delayMs,
+      run.error,
+      run.exitCode,
+      run.signal,
+      run.outcome,
+      this.given(),
+      this.channel,
+    ]);
+    return rows.length > 0;
+  }
+
+  async jobListHeld(): Promise<HeldJob[]> {
+    return (await this.rows(SQL.listHeld, [this.given()])).map((row) => ({
+      jobId: row.jobId as string,
+      run: row.run as number,
+      workerId: row.workerId as string,
+      host: (row.host as string | null) ?? '',
+      pid: (row.pid as number | null) ?? 0,
+      pidStart: row.pidStart as string | null,
+      jobPid: row.jobPid as number | null,
+      leaseExpired: row.leaseExpired === true,
+      attempts: row.attempts as number,
+      maxRetries: row.maxRetries as number,
+    }));
+  }
+
+  async jobRetryDead(params: { id: string }): Promise<Job> {
+    const [row] = await this.rows(SQL.retryDead, [params.id, this.given(), this.channel]);
+    if (row) return toJob(row);
+    const job = await this.jobGet(params.id);
+    if (!job) throw new NotFoundError(`no job with id "${params.id}"`);
+    throw new ConflictError(
+      `job "${params.id}" is ${job.state}, not dead; only jobs in the dead letter queue can be retried`,
+    );
+  }
+
+  async jobDelete(params: { id: string }): Promise<void> {
+    await this.transaction(async (client) => {
+      const [job] = (await client.query(SQL.lockJob, [params.id])).rows as Row[];
+      if (!job) throw new NotFoundError(`no job with id "${params.id}"`);
+      if (job.state === 'processing') {
+        throw new ConflictError(`job "${params.id}" is running; it can be deleted once it stops`);
+      }
+      await client.query(SQL.deleteJob, [params.id]);
+      await client.query(SQL.deleteAttempts, [params.id]);
+    });
+  }
+
+  async attemptList(params: { jobId: string }): Promise<Attempt[]> {
+    return (await this.rows(SQL.listAttempts, [params.jobId])) as unknown as Attempt[];
+  }
+
+  async workerRegister(params: {
+    id: string;
+    host: string;
+    pid: number;
+    pidStart: string | null;
+  }): Promise<void> {
+    await this.rows(SQL.registerWorker, [
+      params.id,
+      params.host,
+      params.pid,
+      params.pidStart,
+      this.given(),
+    ]);
+  }
+
+  async workerHeartbeat(params: {
+    workerId: string;
+    lease: Lease | null;
+    leaseMs: number;
+    jobPid: number | null;
+  }): Promise<{ known: boolean; stopRequested: boolean; leaseHeld: boolean }> {
+    const { lease } = params;
+    const [row] = await this.rows(SQL.heartbeat, [
+      lease?.jobId ?? null,
+      lease?.workerId ?? null,
+      lease?.run ?? null,
+      params.workerId,
+      params.leaseMs,
+      params.jobPid,
+      this.given(),
+    ]);
+    return {
+      known: row!.known as boolean,
+      stopRequested: row!.stopRequested as boolean,
+      leaseHeld: row!.leaseHeld as boolean,
+    };
+  }
+
+  async workerDeregister(params: { workerId: string }): Promise<void> {
+    await this.rows(SQL.deregisterWorker, [params.workerId]);
+  }
+
+  async workerList(params: { staleAfterMs: number }): Promise<(WorkerInfo & { stale: boolean })[]> {
+    const rows = await this.rows(SQL.listWorkers, [this.given(), params.staleAfterMs]);
+    return rows.map((row) => ({ ...toWorker(row), stale: row.stale === true }));
+  }
+
+  async workerRequestStop(params: { host?: string }): Promise<WorkerInfo[]> {
+    return (await this.rows(SQL.requestStop, [params.host ?? null, this.channel])).map(toWorker);
+  }
+
+  async configGetAll(): Promise<Record<string, string>> {
+    const rows = await this.rows(SQL.configAll);
+    return Object.fromEntries(rows.map((row) => [row.key as string, row.value as string]));
+  }
+
+  async configSet(params: { key: string; value: string }): Promise<void> {
+    await this.rows(SQL.configSet, [params.key, params.value, this.channel]);
+  }
+
+  async stats(params: StatsParams): Promise<Stats> {
+    const now = await this.now();
+    return computeStats(this.pool, now, params.sinceMs, await this.jobCountByState());
+  }
+}

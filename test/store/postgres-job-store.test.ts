@@ -1,0 +1,7 @@
+import { openPostgresStore } from '../../src/store/postgres/open-postgres-store.js';
+import { describePg, freshPgUrl } from '../helpers/postgres.js';
+import { describeJobStoreContract } from './job-store.contract.js';
+
+describePg('PostgreSQL store', () => {
+  describeJobStoreContract('postgres', (clock) => openPostgresStore(freshPgUrl(), { clock }));
+});
