@@ -54,7 +54,14 @@ export function drawThroughput(target: SVGSVGElement, perMinute: MinuteFigures[]
     [30, '-30m'],
     [59, 'now'],
   ] as const) {
-    target.append(svg('text', { x: PAD.left + i * slot, y: H - 6 }, label));
+    const anchor = i === 0 ? 'start' : i === 59 ? 'end' : 'middle';
+    target.append(
+      svg(
+        'text',
+        { x: PAD.left + (i + (i === 59 ? 1 : 0)) * slot, y: H - 6, 'text-anchor': anchor },
+        label,
+      ),
+    );
   }
 }
 
