@@ -339,6 +339,37 @@ export function buildProgram(): Command {
     );
 
   program
+    .command('dashboard')
+    .description(
+      'Serve a live web dashboard: counts, workers, charts, jobs with their output, dead letter queue actions, /metrics',
+    )
+    .option('-p, --port <n>', 'port to listen on (0 picks a free one)', '3000')
+    .option(
+      '--host <address>',
+      'address to bind; anything but loopback requires --token',
+      '127.0.0.1',
+    )
+    .option(
+      '--token <token>',
+      'require this access token on every request (env QUEUECTL_DASHBOARD_TOKEN)',
+    )
+    .option('--open', 'open the page in a browser')
+    .addHelpText(
+      'after',
+      examples(
+        'queuectl dashboard',
+        'queuectl dashboard --port 8080 --open',
+        'queuectl dashboard --host 0.0.0.0 --token "$(openssl rand -hex 16)"',
+      ),
+    )
+    .action(
+      action(async (opts) => {
+        const { dashboard } = await import('./commands/dashboard.js');
+        await queueFor(opts, (queue) => dashboard(queue, opts));
+      }),
+    );
+
+  program
     .command('demo')
     .description(
       'Enqueue a mix of jobs, run 3 workers until drained, and show the result (a throw-away database unless --db)',

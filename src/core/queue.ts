@@ -12,13 +12,13 @@ import {
   type ConfigKey,
   type Settings,
 } from './config.js';
-import { DuplicateJobError, NotFoundError, ValidationError } from './errors.js';
+import { ConflictError, DuplicateJobError, NotFoundError, ValidationError } from './errors.js';
 import type { Attempt, Job, JobState, NewJob, StateCounts, WorkerInfo } from './job.js';
 import { isJobState, JOB_STATES } from './job.js';
 import type { SpecSource } from './job-input.js';
 import { checkJobId, parseJobSpec } from './job-spec.js';
 import { didYouMean } from './suggest.js';
-import type { JobStore, Stats } from '../store/job-store.js';
+import type { JobStore, RunTotals, Stats } from '../store/job-store.js';
 
 const BATCH_SIZE = 1000;
 
@@ -162,8 +162,37 @@ export class Queue {
     return this.store.jobRetryDead({ id: checkJobId(id, 'job id') });
   }
 
+  /** Retries every dead job (as `retryDead` does for one); returns how many were moved. */
+  async retryAllDead(): Promise<number> {
+    let moved = 0;
+    for (;;) {
+      const dead = await this.list({ state: 'dead', limit: 500 });
+      if (dead.length === 0) return moved;
+      for (const job of dead) {
+        try {
+          await this.store.jobRetryDead({ id: job.id });
+          moved++;
+        } catch (error) {
+          // Retried or deleted by someone else meanwhile: it has left the dead letter queue.
+          if (!(error instanceof ConflictError || error instanceof NotFoundError)) throw error;
+        }
+      }
+    }
+  }
+
   async deleteJob(id: string): Promise<void> {
     await this.store.jobDelete({ id: checkJobId(id, 'job id') });
+  }
+
+  /** Removes a job that has not started yet; ConflictError once it has left `pending`. */
+  async cancel(id: string): Promise<void> {
+    const job = await this.get(id);
+    if (job.state !== 'pending') {
+      throw new ConflictError(
+        `job "${job.id}" is ${job.state}; only pending jobs can be cancelled`,
+      );
+    }
+    await this.store.jobDelete({ id: job.id });
   }
 
   async configList(): Promise<ConfigEntry[]> {
@@ -190,6 +219,11 @@ export class Queue {
 
   async stats(sinceMs: number): Promise<Stats> {
     return this.store.stats({ sinceMs });
+  }
+
+  /** Totals over every stored finished run; durations against ascending bounds (milliseconds). */
+  async runTotals(bucketsMs: number[]): Promise<RunTotals> {
+    return this.store.attemptTotals({ bucketsMs });
   }
 
   /** Asks workers to stop through the database (all of them, or one host's). */

@@ -93,6 +93,18 @@ export interface Stats {
   perMinute: { minute: number; completed: number; failed: number }[];
 }
 
+/** Every finished run still stored, for counters and a duration histogram (/metrics). */
+export interface RunTotals {
+  /** Finished runs, and the sum of their durations. */
+  count: number;
+  sumMs: number;
+  /** Runs whose outcome was `completed`, and those that failed (failed, timed out, not spawned, lost). */
+  completed: number;
+  failed: number;
+  /** Runs whose duration is at most `leMs`, for each bound asked for (cumulative). */
+  buckets: { leMs: number; count: number }[];
+}
+
 export interface JobStore {
   readonly kind: 'sqlite' | 'postgres';
   /** A file path or a URL with any password removed; shown by `status`. */
@@ -159,4 +171,6 @@ export interface JobStore {
   configSet(params: { key: string; value: string }): Promise<void>;
 
   stats(params: StatsParams): Promise<Stats>;
+  /** Totals over every finished run still stored; durations counted against ascending bounds. */
+  attemptTotals(params: { bucketsMs: number[] }): Promise<RunTotals>;
 }

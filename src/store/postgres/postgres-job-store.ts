@@ -23,13 +23,14 @@ import type {
   Lease,
   NextState,
   RunRecord,
+  RunTotals,
   Stats,
   StatsParams,
 } from '../job-store.js';
 import type { PostgresTarget } from './connection.js';
 import { ChangeListener } from './listen-notify.js';
 import { SQL } from './statements.js';
-import { computeStats } from './stats-queries.js';
+import { computeStats, runTotals } from './stats-queries.js';
 
 type Row = Record<string, unknown>;
 
@@ -330,5 +331,9 @@ export class PostgresJobStore implements JobStore {
   async stats(params: StatsParams): Promise<Stats> {
     const now = await this.now();
     return computeStats(this.pool, now, params.sinceMs, await this.jobCountByState());
+  }
+
+  async attemptTotals(params: { bucketsMs: number[] }): Promise<RunTotals> {
+    return runTotals(this.pool, params.bucketsMs);
   }
 }

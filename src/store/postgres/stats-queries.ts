@@ -1,7 +1,7 @@
 /** Aggregates for `queuectl stats` on PostgreSQL, over indexed ranges (never every job). */
 import type pg from 'pg';
 import type { StateCounts } from '../../core/job.js';
-import type { Stats } from '../job-store.js';
+import type { RunTotals, Stats } from '../job-store.js';
 
 const FAILED_OUTCOMES = `('failed', 'timed_out', 'spawn_failed', 'worker_lost')`;
 /** Duration quantiles, taken at the same ranks as the SQLite store (floor(q * (n - 1))). */
@@ -73,5 +73,29 @@ export async function computeStats(
     oldestWaitingMs: oldest.t === null ? null : Math.max(0, now - oldest.t),
     counts,
     perMinute,
+  };
+}
+
+/** Totals over every finished run, for /metrics counters and the run-duration histogram. */
+export async function runTotals(db: pg.Pool, bucketsMs: number[]): Promise<RunTotals> {
+  const row = (
+    await db.query<{ n: number; s: number; completed: number; failed: number; buckets: number[] }>(
+      `WITH runs AS (
+         SELECT finished_at - started_at AS d, outcome FROM attempts WHERE finished_at IS NOT NULL)
+       SELECT count(*) AS n, COALESCE(sum(d), 0)::bigint AS s,
+         count(*) FILTER (WHERE outcome = 'completed') AS completed,
+         count(*) FILTER (WHERE outcome IN ${FAILED_OUTCOMES}) AS failed,
+         ARRAY(SELECT (SELECT count(*) FROM runs WHERE d <= u.b)
+               FROM unnest($1::bigint[]) WITH ORDINALITY AS u(b, i) ORDER BY u.i) AS buckets
+       FROM runs`,
+      [bucketsMs],
+    )
+  ).rows[0]!;
+  return {
+    count: row.n,
+    sumMs: Number(row.s),
+    completed: row.completed,
+    failed: row.failed,
+    buckets: bucketsMs.map((leMs, i) => ({ leMs, count: Number(row.buckets[i] ?? 0) })),
   };
 }

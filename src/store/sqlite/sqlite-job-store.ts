@@ -18,13 +18,14 @@ import type {
   Lease,
   NextState,
   RunRecord,
+  RunTotals,
   Stats,
   StatsParams,
 } from '../job-store.js';
 import { openDatabase } from './open-database.js';
 import { watchWal } from './watch-wal.js';
 import { prepareStatements, type Statements } from './statements.js';
-import { computeStats } from './stats-queries.js';
+import { computeStats, runTotals } from './stats-queries.js';
 
 type Row = Record<string, unknown>;
 
@@ -386,5 +387,9 @@ export class SqliteJobStore implements JobStore {
 
   async stats(params: StatsParams): Promise<Stats> {
     return computeStats(this.db, this.clock.now(), params.sinceMs, await this.jobCountByState());
+  }
+
+  async attemptTotals(params: { bucketsMs: number[] }): Promise<RunTotals> {
+    return runTotals(this.db, params.bucketsMs);
   }
 }

@@ -1,7 +1,7 @@
 /** Aggregates for `queuectl stats`, computed in SQL over indexed ranges (never every job). */
 import type Database from 'better-sqlite3';
 import type { StateCounts } from '../../core/job.js';
-import type { Stats } from '../job-store.js';
+import type { RunTotals, Stats } from '../job-store.js';
 
 const FAILED_OUTCOMES = `('failed', 'timed_out', 'spawn_failed', 'worker_lost')`;
 
@@ -66,5 +66,26 @@ export function computeStats(
     oldestWaitingMs: oldest.t === null ? null : Math.max(0, now - oldest.t),
     counts,
     perMinute,
+  };
+}
+
+/** One pass over finished runs, one SUM per bound; bounds are bound as parameters. */
+export function runTotals(db: Database.Database, bucketsMs: number[]): RunTotals {
+  const sums = bucketsMs.map((_, i) => `, COALESCE(SUM(d <= :b${i}), 0) AS b${i}`).join('');
+  const row = db
+    .prepare(
+      `SELECT COUNT(*) AS n, COALESCE(SUM(d), 0) AS s,
+         COALESCE(SUM(outcome = 'completed'), 0) AS completed,
+         COALESCE(SUM(outcome IN ${FAILED_OUTCOMES}), 0) AS failed${sums}
+       FROM (SELECT finished_at - started_at AS d, outcome FROM attempts
+             WHERE finished_at IS NOT NULL)`,
+    )
+    .get(Object.fromEntries(bucketsMs.map((b, i) => [`b${i}`, b]))) as Record<string, number>;
+  return {
+    count: row.n!,
+    sumMs: row.s!,
+    completed: row.completed!,
+    failed: row.failed!,
+    buckets: bucketsMs.map((leMs, i) => ({ leMs, count: row[`b${i}`]! })),
   };
 }

@@ -1,0 +1,359 @@
+/// <reference lib="dom" />
+/**
+ * The dashboard page: renders the overview pushed over server-sent events, the job table with
+ * filters and paging, the dead letter queue, and one job's attempts and output. Actions POST to
+ * the API; the change then comes back through the event stream like any other.
+ */
+import type { Attempt, Job } from '../../core/job.js';
+import type { JobOutput } from '../job-output.js';
+import type { Overview } from '../overview.js';
+import { getJson, jobPath, postJson } from './api.js';
+import { drawDurations, drawThroughput } from './charts.js';
+import { ago, byId, duration, el, replaceRows, time } from './dom.js';
+
+const STATES = ['pending', 'processing', 'completed', 'failed', 'dead'] as const;
+const PAGE_SIZE = 25;
+
+const view = {
+  state: '',
+  search: '',
+  /** Keyset cursors of the pages before the current one; the last is the current page's. */
+  cursors: [] as string[],
+  next: null as string | null,
+  job: null as string | null,
+  /** The attempt the user picked, or null to follow the latest. */
+  attempt: null as number | null,
+  stream: 'stdout' as 'stdout' | 'stderr',
+};
+
+let toastTimer = 0;
+function toast(message: string, isError = false): void {
+  const node = byId('toast');
+  node.textContent = message;
+  node.className = `shown${isError ? ' error' : ''}`;
+  window.clearTimeout(toastTimer);
+  toastTimer = window.setTimeout(() => (node.className = ''), 3000);
+}
+
+async function act(path: string, done: string): Promise<void> {
+  try {
+    await postJson(path);
+    toast(done);
+    await refresh();
+  } catch (error) {
+    toast((error as Error).message, true);
+  }
+}
+
+function stateBadge(state: string): HTMLElement {
+  return el('span', { class: `state ${state}` }, state);
+}
+
+function actionButtons(job: Job): HTMLElement[] {
+  const button = (label: string, path: string, done: string, danger = false) => {
+    const node = el('button', { type: 'button', class: danger ? 'danger' : '' }, label);
+    node.addEventListener('click', (event) => {
+      event.stopPropagation();
+      void act(jobPath(job.id, path), done);
+    });
+    return node;
+  };
+  switch (job.state) {
+    case 'pending':
+      return [button('Cancel', '/cancel', `cancelled ${job.id}`, true)];
+    case 'dead':
+      return [
+        button('Retry', '/retry', `${job.id} is pending again`),
+        button('Delete', '/delete', `deleted ${job.id}`, true),
+      ];
+    case 'processing':
+      return [];
+    default:
+      return [button('Delete', '/delete', `deleted ${job.id}`, true)];
+  }
+}
+
+function renderOverview(o: Overview): void {
+  byId('location').textContent = o.location;
+  byId('counts').replaceChildren(
+    ...STATES.map((state) => {
+      const card = el(
+        'button',
+        {
+          type: 'button',
+          class: `count ${state}${view.state === state ? ' selected' : ''}`,
+          'data-state': state,
+        },
+        el('span', { class: 'n' }, o.counts[state]),
+        state,
+      );
+      card.addEventListener('click', () => setFilter(view.state === state ? '' : state));
+      return card;
+    }),
+  );
+  replaceRows(
+    byId('workers').querySelector('tbody')!,
+    o.workers.map((w) =>
+      el(
+        'tr',
+        {},
+        el('td', {}, w.id),
+        el('td', {}, w.host),
+        el('td', {}, w.pid),
+        el('td', {}, w.current_job ?? '-'),
+        el(
+          'td',
+          {},
+          ago(w.heartbeat_age_ms),
+          w.stale ? ' (stale)' : '',
+          w.stop_requested ? ' (stopping)' : '',
+        ),
+      ),
+    ),
+    5,
+    'no active workers (start some with: queuectl worker start --count 3)',
+  );
+  drawThroughput(byId('throughput-chart') as unknown as SVGSVGElement, o.stats.perMinute, o.now);
+  drawDurations(byId('duration-chart') as unknown as SVGSVGElement, o.durations, o.runs);
+  const d = o.stats.durationMs;
+  byId('duration-summary').textContent =
+    `${o.runs} runs` +
+    (d
+      ? ` · last hour p50 ${duration(d.p50)}, p95 ${duration(d.p95)}, max ${duration(d.max)}`
+      : '') +
+    (o.stats.oldestWaitingMs !== null ? ` · queue lag ${duration(o.stats.oldestWaitingMs)}` : '');
+  byId('dlq-count').textContent = `(${o.counts.dead})`;
+  byId<HTMLButtonElement>('retry-all').disabled = o.counts.dead === 0;
+}
+
+let jobsRequest = 0;
+async function loadJobs(): Promise<void> {
+  const request = ++jobsRequest;
+  const query = new URLSearchParams({ limit: String(PAGE_SIZE) });
+  if (view.state) query.set('state', view.state);
+  if (view.search) query.set('search', view.search);
+  const before = view.cursors[view.cursors.length - 1];
+  if (before) query.set('before', before);
+  const { jobs, next } = await getJson<{ jobs: Job[]; next: string | null }>(`/api/jobs?${query}`);
+  if (request !== jobsRequest) return;
+  view.next = next;
+  replaceRows(
+    byId('jobs').querySelector('tbody')!,
+    jobs.map((job) => {
+      const row = el(
+        'tr',
+        { class: 'job-row', 'data-job-id': job.id },
+        el('td', {}, job.id),
+        el('td', { class: 'state-cell' }, stateBadge(job.state)),
+        el('td', { class: 'command', title: job.command }, job.command),
+        el('td', {}, `${job.attempts}/${job.max_retries + 1}`),
+        el('td', {}, time(job.updated_at)),
+        el('td', { class: 'actions' }, ...actionButtons(job)),
+      );
+      row.addEventListener('click', () => void openJob(job.id));
+      return row;
+    }),
+    6,
+    view.state || view.search ? 'no jobs match' : 'no jobs yet',
+  );
+  byId<HTMLButtonElement>('newer').disabled = view.cursors.length === 0;
+  byId<HTMLButtonElement>('older').disabled = next === null;
+  byId('page-info').textContent = `page ${view.cursors.length + 1}`;
+}
+
+async function loadDlq(): Promise<void> {
+  const { jobs } = await getJson<{ jobs: Job[] }>('/api/jobs?state=dead&limit=50');
+  replaceRows(
+    byId('dlq').querySelector('tbody')!,
+    jobs.map((job) => {
+      const row = el(
+        'tr',
+        { class: 'job-row', 'data-job-id': job.id },
+        el('td', {}, job.id),
+        el('td', { class: 'command', title: job.command }, job.command),
+        el('td', { class: 'error', title: job.last_error ?? '' }, job.last_error ?? '-'),
+        el('td', {}, time(job.finished_at)),
+        el('td', { class: 'actions' }, ...actionButtons(job)),
+      );
+      row.addEventListener('click', () => void openJob(job.id));
+      return row;
+    }),
+    5,
+    'the dead letter queue is empty',
+  );
+}
+
+async function loadJob(): Promise<void> {
+  const id = view.job;
+  if (id === null) return;
+  let shown: { job: Job; attempts: Attempt[] };
+  try {
+    shown = await getJson(jobPath(id));
+  } catch {
+    byId('job-fields').replaceChildren(el('p', { class: 'empty' }, `job ${id} no longer exists`));
+    byId('job-actions').replaceChildren();
+    return;
+  }
+  if (view.job !== id) return;
+  const { job, attempts } = shown;
+  byId('job-title').textContent = job.id;
+  const field = (name: string, value: Node | string, cls = '') => [
+    el('dt', {}, name),
+    el('dd', cls ? { class: cls } : {}, value),
+  ];
+  byId('job-fields').replaceChildren(
+    ...field('State', stateBadge(job.state)),
+    ...field('Command', job.command, 'command'),
+    ...field('Attempts', `${job.attempts} of ${job.max_retries + 1}`),
+    ...field('Priority', String(job.priority)),
+    ...field('Timeout', job.timeout_seconds === null ? 'none' : `${job.timeout_seconds}s`),
+    ...field('Created', time(job.created_at)),
+    ...field('Run at', time(job.run_at)),
+    ...field('Finished', time(job.finished_at)),
+    ...field('Last error', job.last_error ?? '-', 'command'),
+  );
+  byId('job-actions').replaceChildren(...actionButtons(job));
+  replaceRows(
+    byId('attempts').querySelector('tbody')!,
+    attempts.map((a) =>
+      el(
+        'tr',
+        {},
+        el('td', {}, a.attempt),
+        el('td', {}, a.outcome ?? 'running'),
+        el('td', {}, a.exit_code ?? a.signal ?? '-'),
+        el('td', {}, `${a.host}:${a.pid}`),
+        el('td', {}, time(a.started_at)),
+        el('td', {}, a.finished_at === null ? '-' : duration(a.finished_at - a.started_at)),
+      ),
+    ),
+    6,
+    'not run yet',
+  );
+  const select = byId<HTMLSelectElement>('attempt-select');
+  select.replaceChildren(
+    ...[...attempts]
+      .reverse()
+      .map((a) => el('option', { value: String(a.attempt) }, `attempt ${a.attempt}`)),
+  );
+  const latest = attempts[attempts.length - 1]?.attempt ?? null;
+  const chosen = view.attempt ?? latest;
+  if (chosen !== null) select.value = String(chosen);
+  await loadOutput(chosen);
+}
+
+async function loadOutput(attempt: number | null): Promise<void> {
+  const id = view.job;
+  const pre = byId('output');
+  if (id === null) return;
+  if (attempt === null) {
+    pre.textContent = '(no output: the job has not run yet)';
+    return;
+  }
+  const output = await getJson<JobOutput>(
+    jobPath(id, `/output?stream=${view.stream}&attempt=${attempt}`),
+  );
+  if (view.job !== id) return;
+  pre.textContent =
+    (output.truncated ? `[showing the last part of ${output.size} bytes]\n` : '') +
+    (output.text || `(no ${view.stream})`);
+}
+
+async function openJob(id: string): Promise<void> {
+  view.job = id;
+  view.attempt = null;
+  byId('job-view').hidden = false;
+  await loadJob();
+}
+
+function setFilter(state: string): void {
+  view.state = state;
+  view.cursors = [];
+  byId<HTMLSelectElement>('state-filter').value = state;
+  document.querySelectorAll('.count').forEach((card) => {
+    card.classList.toggle('selected', card.getAttribute('data-state') === state);
+  });
+  void loadJobs();
+}
+
+async function refresh(): Promise<void> {
+  await Promise.all([loadJobs(), loadDlq(), loadJob()]);
+}
+
+function connect(): void {
+  const live = byId('live');
+  const events = new EventSource('/api/events');
+  events.onopen = () => {
+    live.dataset.state = 'live';
+    live.textContent = 'live';
+  };
+  events.onerror = () => {
+    live.dataset.state = 'offline';
+    live.textContent = 'reconnecting…';
+  };
+  events.onmessage = (message: MessageEvent<string>) => {
+    const { changed, overview } = JSON.parse(message.data) as {
+      changed: boolean;
+      overview: Overview;
+    };
+    renderOverview(overview);
+    if (changed) void refresh();
+  };
+}
+
+function wire(): void {
+  byId<HTMLSelectElement>('state-filter').addEventListener('change', (event) =>
+    setFilter((event.target as HTMLSelectElement).value),
+  );
+  let searchTimer = 0;
+  byId<HTMLInputElement>('search').addEventListener('input', (event) => {
+    window.clearTimeout(searchTimer);
+    searchTimer = window.setTimeout(() => {
+      view.search = (event.target as HTMLInputElement).value.trim();
+      view.cursors = [];
+      void loadJobs();
+    }, 250);
+  });
+  byId('older').addEventListener('click', () => {
+    if (view.next === null) return;
+    view.cursors.push(view.next);
+    void loadJobs();
+  });
+  byId('newer').addEventListener('click', () => {
+    view.cursors.pop();
+    void loadJobs();
+  });
+  byId('retry-all').addEventListener('click', () => {
+    void (async () => {
+      try {
+        const { retried } = await postJson<{ retried: number }>('/api/dlq/retry-all');
+        toast(`${retried} dead job${retried === 1 ? '' : 's'} moved back to pending`);
+        await refresh();
+      } catch (error) {
+        toast((error as Error).message, true);
+      }
+    })();
+  });
+  byId('close-job').addEventListener('click', () => {
+    view.job = null;
+    byId('job-view').hidden = true;
+  });
+  byId<HTMLSelectElement>('attempt-select').addEventListener('change', (event) => {
+    view.attempt = Number((event.target as HTMLSelectElement).value);
+    void loadOutput(view.attempt);
+  });
+  document.querySelectorAll<HTMLButtonElement>('button.stream').forEach((button) => {
+    button.addEventListener('click', () => {
+      view.stream = button.dataset.stream === 'stderr' ? 'stderr' : 'stdout';
+      document
+        .querySelectorAll('button.stream')
+        .forEach((b) => b.classList.toggle('active', b === button));
+      const select = byId<HTMLSelectElement>('attempt-select');
+      void loadOutput(select.value ? Number(select.value) : null);
+    });
+  });
+}
+
+wire();
+connect();
+void refresh();
