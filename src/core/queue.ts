@@ -186,13 +186,14 @@ export class Queue {
 
   /** Removes a job that has not started yet; ConflictError once it has left `pending`. */
   async cancel(id: string): Promise<void> {
-    const job = await this.get(id);
-    if (job.state !== 'pending') {
-      throw new ConflictError(
-        `job "${job.id}" is ${job.state}; only pending jobs can be cancelled`,
-      );
+    try {
+      await this.store.jobDelete({ id: checkJobId(id, 'job id'), onlyIf: 'pending' });
+    } catch (error) {
+      if (error instanceof ConflictError && !(error instanceof DuplicateJobError)) {
+        throw error.withMessage(`${error.message}; only pending jobs can be cancelled`);
+      }
+      throw error;
     }
-    await this.store.jobDelete({ id: job.id });
   }
 
   async configList(): Promise<ConfigEntry[]> {

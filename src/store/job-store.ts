@@ -140,8 +140,11 @@ export interface JobStore {
   jobListHeld(): Promise<HeldJob[]>;
   /** Moves a dead job back to pending with attempts reset; ConflictError if it is not dead. */
   jobRetryDead(params: { id: string }): Promise<Job>;
-  /** Removes a job that is not running, with its history; ConflictError while it runs. */
-  jobDelete(params: { id: string }): Promise<void>;
+  /**
+   * Removes a job that is not running, with its history; ConflictError while it runs, or when
+   * `onlyIf` is given and the job is in another state (checked in the same transaction).
+   */
+  jobDelete(params: { id: string; onlyIf?: JobState }): Promise<void>;
   attemptList(params: { jobId: string }): Promise<Attempt[]>;
 
   workerRegister(params: {

@@ -319,6 +319,21 @@ export function describeJobStoreContract(name: string, open: StoreFactory): void
         expect((await store.jobList({ search: '%', limit: 10 })).map((j) => j.id)).toEqual([]);
       });
 
+      it('deletes only a job still in the expected state, so a cancel cannot race a claim', async () => {
+        await store.jobInsertMany([[newJob({ id: 'cancel-me' }), newJob({ id: 'taken' })]]);
+        await claim();
+        const { lease } = (await store.jobListHeld()).map((h) => ({
+          lease: { jobId: h.jobId, workerId: h.workerId, run: h.run },
+        }))[0]!;
+        await store.jobSettle({ lease, run: okRun, next: { state: 'completed' } });
+        await expect(store.jobDelete({ id: 'cancel-me', onlyIf: 'pending' })).rejects.toThrow(
+          /is completed, not pending/,
+        );
+        expect(await store.jobGet('cancel-me')).not.toBeNull();
+        await store.jobDelete({ id: 'taken', onlyIf: 'pending' });
+        expect(await store.jobGet('taken')).toBeNull();
+      });
+
       it('deletes a job that is not running, and refuses one that is', async () => {
         await store.jobInsertMany([[newJob({ id: 'keep' }), newJob({ id: 'gone' })]]);
         await claim();

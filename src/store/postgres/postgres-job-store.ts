@@ -11,6 +11,7 @@ import {
   emptyCounts,
   type Attempt,
   type Job,
+  type JobState,
   type NewJob,
   type StateCounts,
   type WorkerInfo,
@@ -252,12 +253,17 @@ export class PostgresJobStore implements JobStore {
     );
   }
 
-  async jobDelete(params: { id: string }): Promise<void> {
+  async jobDelete(params: { id: string; onlyIf?: JobState }): Promise<void> {
     await this.transaction(async (client) => {
       const [job] = (await client.query(SQL.lockJob, [params.id])).rows as Row[];
       if (!job) throw new NotFoundError(`no job with id "${params.id}"`);
       if (job.state === 'processing') {
         throw new ConflictError(`job "${params.id}" is running; it can be deleted once it stops`);
+      }
+      if (params.onlyIf !== undefined && job.state !== params.onlyIf) {
+        throw new ConflictError(
+          `job "${params.id}" is ${job.state as string}, not ${params.onlyIf}`,
+        );
       }
       await client.query(SQL.deleteJob, [params.id]);
       await client.query(SQL.deleteAttempts, [params.id]);

@@ -6,6 +6,7 @@ import {
   emptyCounts,
   type Attempt,
   type Job,
+  type JobState,
   type NewJob,
   type StateCounts,
   type WorkerInfo,
@@ -302,13 +303,18 @@ export class SqliteJobStore implements JobStore {
       .immediate();
   }
 
-  async jobDelete(params: { id: string }): Promise<void> {
+  async jobDelete(params: { id: string; onlyIf?: JobState }): Promise<void> {
     this.db
       .transaction(() => {
         const job = this.sql.getJob.get(params.id) as Row | undefined;
         if (!job) throw new NotFoundError(`no job with id "${params.id}"`);
         if (job.state === 'processing') {
           throw new ConflictError(`job "${params.id}" is running; it can be deleted once it stops`);
+        }
+        if (params.onlyIf !== undefined && job.state !== params.onlyIf) {
+          throw new ConflictError(
+            `job "${params.id}" is ${job.state as string}, not ${params.onlyIf}`,
+          );
         }
         this.sql.deleteJob.run(params.id);
         this.sql.deleteAttempts.run(params.id);
