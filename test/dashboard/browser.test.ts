@@ -3,7 +3,7 @@
  * against the built CLI: `queuectl dashboard`, jobs enqueued and run by real CLI processes.
  */
 import type { ChildProcess } from 'node:child_process';
-import { copyFileSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -29,9 +29,18 @@ async function enqueue(...specs: object[]): Promise<void> {
   expect(result.code, result.stderr).toBe(0);
 }
 
+const CHROMIUM = '/usr/bin/chromium';
+const hasChromium = existsSync(CHROMIUM);
+if (!hasChromium) {
+  // CI installs Chromium (.ci/run); there its absence is a failure, not a skip.
+  if (process.env.CI) throw new Error(`${CHROMIUM} is missing; .ci/run should have installed it`);
+  console.warn(`\n[queuectl] skipping the browser test: install Debian's chromium (apt-get install chromium)\n`);
+}
+
 const row = (table: string, id: string) => page.locator(`#${table} tr[data-job-id="${id}"]`);
 
 beforeAll(async () => {
+  if (!hasChromium) return;
   const home = tempDir();
   shots = tempDir();
   env = { home, db: join(home, 'queue.db') };
@@ -43,7 +52,7 @@ beforeAll(async () => {
     timeoutMs: 30_000,
   });
   browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
+    executablePath: CHROMIUM,
     args: [
       '--headless',
       '--no-sandbox',
@@ -63,7 +72,7 @@ afterAll(async () => {
   if (dashboard) await stop(dashboard);
 });
 
-describe('dashboard in a real browser', () => {
+describe.skipIf(!hasChromium)('dashboard in a real browser', () => {
   it('shows jobs enqueued from the CLI without a reload, with hostile text as text', async () => {
     const errors: string[] = [];
     page.on('pageerror', (error) => errors.push(error.message));
