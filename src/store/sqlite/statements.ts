@@ -1,9 +1,9 @@
-/** Every hot SQLite statement, prepared once per connection. */
+/** Every hot SQLite statement, prepared once per connection (exported for bench/: query plans). */
 import type Database from 'better-sqlite3';
 
 const HELD = `state = 'processing' AND id = :job AND worker_id = :worker AND runs = :run`;
 
-const SQL = {
+export const SQL = {
   insertJob: `INSERT INTO jobs (id, command, state, priority, max_retries, timeout_seconds, run_at, created_at, updated_at)
       VALUES (:id, :command, 'pending', :priority, :max_retries, :timeout_seconds, :run_at, :now, :now)`,
   getJob: 'SELECT * FROM jobs WHERE id = ?',
