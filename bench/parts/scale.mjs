@@ -135,7 +135,7 @@ export async function measureScale({ quick, log }) {
         met: ratio(value, base) <= 1.2,
       })),
       {
-        figure: `Hot statements with a full scan of jobs/attempts (of ${plans.length})`,
+        figure: `Hot statements that scan or sort jobs/attempts (of ${plans.length})`,
         result: scans.length ? scans.map((plan) => plan.name).join(', ') : '0',
         baseline: '-',
         ratio: null,
