@@ -50,16 +50,20 @@ async function inProcess(db, work, times = 15) {
   return median(samples);
 }
 
-async function cliMedian(home, args, times) {
-  const samples = [];
-  for (let i = 0; i < times; i++) samples.push((await runCli(home, args)).ms);
-  return median(samples);
+/** CLI wall time at the big and the small database, runs interleaved (ms, medians). */
+async function cliMedians(home, args, big, small, times) {
+  const samples = { big: [], small: [] };
+  for (let i = 0; i < times; i++) {
+    samples.big.push((await runCli(home, [...args, '--db', big])).ms);
+    samples.small.push((await runCli(home, [...args, '--db', small])).ms);
+  }
+  return [median(samples.big), median(samples.small)];
 }
 
 export async function measureScale({ quick, log }) {
   const bigCount = quick ? 100_000 : 1_000_000;
   const claims = quick ? 150 : 600;
-  const cliTimes = quick ? 3 : 7;
+  const cliTimes = quick ? 3 : 11;
   const place = tempPlace('scale');
   const small = `${place.dir}/small.db`;
   const big = `${place.dir}/big.db`;
@@ -89,12 +93,18 @@ export async function measureScale({ quick, log }) {
     const listSmall = await inProcess(small, list);
     const pageBig = await inProcess(big, page);
     log('scale: CLI status and list');
-    const cliStatusBig = await cliMedian(place.dir, ['status', '--db', big], cliTimes);
-    const cliStatusSmall = await cliMedian(place.dir, ['status', '--db', small], cliTimes);
-    const cliListBig = await cliMedian(place.dir, ['list', '--limit', '50', '--db', big], cliTimes);
-    const cliListSmall = await cliMedian(
+    const [cliStatusBig, cliStatusSmall] = await cliMedians(
       place.dir,
-      ['list', '--limit', '50', '--db', small],
+      ['status'],
+      big,
+      small,
+      cliTimes,
+    );
+    const [cliListBig, cliListSmall] = await cliMedians(
+      place.dir,
+      ['list', '--limit', '50'],
+      big,
+      small,
       cliTimes,
     );
 
