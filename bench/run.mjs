@@ -51,6 +51,18 @@ function parseArgs(argv) {
   return options;
 }
 
+/** Writes results.md formatted as the repository's prettier would (so `prettier --check` passes). */
+async function writeResults(text) {
+  let formatted = text;
+  try {
+    const prettier = await import('prettier');
+    formatted = await prettier.format(text, { parser: 'markdown', filepath: RESULTS });
+  } catch {
+    // prettier is a devDependency; without it the file is still valid Markdown.
+  }
+  writeFileSync(RESULTS, formatted);
+}
+
 async function main() {
   let options;
   try {
@@ -91,8 +103,7 @@ async function main() {
     const machine = `${cpus().length} cores (${cpus()[0]?.model.trim() ?? 'unknown'}), Node ${process.version}, load average ${loadavg()
       .map((n) => n.toFixed(2))
       .join(' ')} at the start of writing`;
-    writeFileSync(
-      RESULTS,
+    await writeResults(
       [
         '# queuectl benchmark: latest full run',
         '',
