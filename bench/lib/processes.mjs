@@ -1,0 +1,73 @@
+/** Running processes for the benchmark and reading their CPU and memory from /proc. */
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath, URL } from 'node:url';
+import { nowMs } from './measure.mjs';
+
+export const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+const RSS_REPORTER = fileURLToPath(new URL('./report-peak-rss.mjs', import.meta.url));
+
+/** The environment the CLI runs in: a throw-away HOME, no colours. */
+export function cliEnv(home, extra = {}) {
+  const env = { ...process.env, HOME: home, XDG_DATA_HOME: '', NO_COLOR: '1', ...extra };
+  delete env.QUEUECTL_DB;
+  return env;
+}
+
+/** Runs a command to its end; resolves with its exit code, output and wall time (ms). */
+export function run(command, args, { env, input } = {}) {
+  return new Promise((resolve, reject) => {
+    const started = nowMs();
+    const child = spawn(command, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr, ms: nowMs() - started }));
+    child.stdin.end(input);
+  });
+}
+
+/** Runs the built CLI; throws with its stderr when it fails. */
+export async function runCli(home, args, options = {}) {
+  const result = await run(process.execPath, [CLI, ...args], { ...options, env: cliEnv(home) });
+  if (result.code !== 0) {
+    throw new Error(`queuectl ${args.join(' ')} exited ${result.code}: ${result.stderr.trim()}`);
+  }
+  return result;
+}
+
+/** Runs the CLI and also reports its peak resident memory (KiB), measured inside the process. */
+export async function runCliWithPeakRss(home, args, rssFile) {
+  const env = cliEnv(home, { BENCH_PEAK_RSS_FILE: rssFile });
+  const result = await run(process.execPath, ['--import', RSS_REPORTER, CLI, ...args], { env });
+  if (result.code !== 0) {
+    throw new Error(`queuectl ${args.join(' ')} exited ${result.code}: ${result.stderr.trim()}`);
+  }
+  return { ...result, peakRssKiB: Number(readFileSync(rssFile, 'utf8')) };
+}
+
+/** CPU time (user + system) a process has used so far, in milliseconds. */
+export function cpuTimeMs(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]); // fields 14 and 15: utime, stime
+  return (ticks * 1000) / CLOCK_TICKS_PER_SECOND;
+}
+/** USER_HZ; 100 on every Linux build in use. */
+const CLOCK_TICKS_PER_SECOND = 100;
+
+/** Resident memory of a process now, in KiB. */
+export function rssKiB(pid) {
+  const status = readFileSync(`/proc/${pid}/status`, 'latin1');
+  const match = /^VmRSS:\s+(\d+) kB/m.exec(status);
+  if (!match) throw new Error(`no VmRSS for pid ${pid}`);
+  return Number(match[1]);
+}
+
+/** Waits for a child process to exit. */
+export function exited(child) {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => child.once('exit', () => resolve()));
+}

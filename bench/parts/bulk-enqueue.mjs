@@ -1,0 +1,92 @@
+/**
+ * Bulk enqueue: `queuectl enqueue --file` with an N-line NDJSON file, whole CLI wall time, against
+ * the raw better-sqlite3 insert rate of the same rows (one prepared statement, one transaction);
+ * and the CLI's peak RSS against the same command with a 1,000-line file (bounded memory means
+ * the two stay close).
+ */
+import { createWriteStream } from 'node:fs';
+import { join } from 'node:path';
+import { once } from 'node:events';
+import Database from 'better-sqlite3';
+import { fmt, nowMs, ratio } from '../lib/measure.mjs';
+import { runCliWithPeakRss } from '../lib/processes.mjs';
+import { openBenchStore, tempPlace } from '../lib/fixtures.mjs';
+
+async function writeNdjson(path, count) {
+  const out = createWriteStream(path);
+  for (let i = 1; i <= count; i++) {
+    if (!out.write(`{"command":"echo ${i}","priority":${i % 3}}\n`)) await once(out, 'drain');
+  }
+  out.end();
+  await once(out, 'finish');
+}
+
+/** The database's own ceiling: the same rows through one prepared INSERT in one transaction. */
+async function rawInsertRate(db, count) {
+  const store = await openBenchStore(db);
+  await store.close();
+  const raw = new Database(db);
+  raw.pragma('journal_mode = WAL');
+  raw.pragma('synchronous = FULL');
+  const insert = raw.prepare(
+    `INSERT INTO jobs (id, command, state, priority, max_retries, run_at, created_at, updated_at)
+     VALUES (?, ?, 'pending', ?, 3, ?, ?, ?)`,
+  );
+  const started = nowMs();
+  const now = Date.now();
+  raw.transaction(() => {
+    for (let i = 1; i <= count; i++) insert.run(`raw-${i}`, `echo ${i}`, i % 3, now, now, now);
+  })();
+  const seconds = (nowMs() - started) / 1000;
+  raw.close();
+  return count / seconds;
+}
+
+export async function measureBulkEnqueue({ quick, log }) {
+  const count = quick ? 20_000 : 100_000;
+  const place = tempPlace('bulk');
+  try {
+    const big = join(place.dir, 'big.ndjson');
+    const small = join(place.dir, 'small.ndjson');
+    await writeNdjson(big, count);
+    await writeNdjson(small, 1000);
+    log(`bulk enqueue: ${count} lines via the CLI`);
+    const cli = await runCliWithPeakRss(
+      place.dir,
+      ['enqueue', '--file', big, '--db', place.db],
+      join(place.dir, 'rss-big'),
+    );
+    const store = await openBenchStore(place.db);
+    const stored = (await store.jobCountByState()).pending;
+    await store.close();
+    if (stored !== count) throw new Error(`stored ${stored} jobs, expected ${count}`);
+    const smallRun = await runCliWithPeakRss(
+      place.dir,
+      ['enqueue', '--file', small, '--db', join(place.dir, 'small.db')],
+      join(place.dir, 'rss-small'),
+    );
+    log('bulk enqueue: raw better-sqlite3 baseline');
+    const raw = await rawInsertRate(join(place.dir, 'raw.db'), count);
+    const rate = count / (cli.ms / 1000);
+    return [
+      {
+        figure: `Bulk enqueue, ${count.toLocaleString('en-US')}-line NDJSON (CLI wall time)`,
+        result: fmt(rate, 'jobs/s'),
+        baseline: `${fmt(raw, 'rows/s')} (raw better-sqlite3 insert)`,
+        ratio: ratio(rate, raw),
+        target: '≥ 50,000 jobs/s',
+        met: rate >= 50_000,
+      },
+      {
+        figure: `Bulk enqueue peak RSS, ${count.toLocaleString('en-US')} lines`,
+        result: fmt(cli.peakRssKiB / 1024, 'MiB'),
+        baseline: `${fmt(smallRun.peakRssKiB / 1024, 'MiB')} (1,000 lines)`,
+        ratio: ratio(cli.peakRssKiB, smallRun.peakRssKiB),
+        target: 'bounded: ≤ 1.5×',
+        met: cli.peakRssKiB <= 1.5 * smallRun.peakRssKiB,
+      },
+    ];
+  } finally {
+    place.cleanup();
+  }
+}

@@ -1,0 +1,99 @@
+/**
+ * Throughput: 2 workers running N jobs of `true`, from the enqueue's commit to the last job's
+ * completion, against a plain Node.js loop spawning `/bin/sh -c true` with concurrency 2 and
+ * against `xargs -P2`, all in the same run.
+ */
+import { spawn } from 'node:child_process';
+import { fmt, nowMs, ratio, waitFor } from '../lib/measure.mjs';
+import { run } from '../lib/processes.mjs';
+import { jobs, openBenchStore, startWorkers, tempPlace } from '../lib/fixtures.mjs';
+
+const CONCURRENCY = 2;
+
+async function queuectlRate(count) {
+  const place = tempPlace('throughput');
+  const store = await openBenchStore(place.db);
+  try {
+    const workers = await startWorkers(place.dir, place.db, CONCURRENCY, store);
+    try {
+      const started = nowMs();
+      await store.jobInsertMany([jobs(count)]);
+      await waitFor(
+        async () => {
+          const counts = await store.jobCountByState();
+          if (counts.dead + counts.failed > 0) throw new Error('a `true` job failed');
+          return counts.completed === count;
+        },
+        { what: `${count} jobs to complete`, timeoutMs: 300_000, intervalMs: 20 },
+      );
+      return count / ((nowMs() - started) / 1000);
+    } finally {
+      await workers.stop();
+    }
+  } finally {
+    await store.close();
+    place.cleanup();
+  }
+}
+
+function spawnTrue() {
+  return new Promise((resolve, reject) => {
+    const child = spawn('/bin/sh', ['-c', 'true'], { stdio: 'ignore' });
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`exit ${code}`))));
+  });
+}
+
+/** The baseline: a plain Node.js loop keeping CONCURRENCY `/bin/sh -c true` running. */
+async function nodeLoopRate(count) {
+  let next = 0;
+  const started = nowMs();
+  const lane = async () => {
+    while (next < count) {
+      next++;
+      await spawnTrue();
+    }
+  };
+  await Promise.all(Array.from({ length: CONCURRENCY }, lane));
+  return count / ((nowMs() - started) / 1000);
+}
+
+async function xargsRate(count) {
+  const script = `yes true | head -n ${count} | xargs -P${CONCURRENCY} -n1 /bin/sh -c`;
+  const result = await run('/bin/sh', ['-c', script]);
+  if (result.code !== 0) throw new Error(`xargs exited ${result.code}: ${result.stderr}`);
+  return count / (result.ms / 1000);
+}
+
+export async function measureThroughput({ quick, log }) {
+  const count = quick ? 500 : 2000;
+  // The machine is shared: baselines run before and after queuectl and are averaged, so a
+  // change of load during the run does not favour either side.
+  log(`throughput: ${count} jobs, node loop and xargs -P2 baselines (before)`);
+  const nodeBefore = await nodeLoopRate(count);
+  const xargsBefore = await xargsRate(count);
+  log('throughput: queuectl, 2 workers');
+  const queuectl = await queuectlRate(count);
+  log('throughput: baselines (after)');
+  const baseline = (nodeBefore + (await nodeLoopRate(count))) / 2;
+  const xargs = (xargsBefore + (await xargsRate(count))) / 2;
+  const vsNode = ratio(queuectl, baseline);
+  return [
+    {
+      figure: `Throughput, 2 workers, ${count.toLocaleString('en-US')} \`true\` jobs`,
+      result: fmt(queuectl, 'jobs/s'),
+      baseline: `${fmt(baseline, 'jobs/s')} (Node loop, concurrency 2; mean of before and after)`,
+      ratio: vsNode,
+      target: '≥ 0.8×',
+      met: vsNode >= 0.8,
+    },
+    {
+      figure: 'Throughput vs `xargs -P2`',
+      result: fmt(queuectl, 'jobs/s'),
+      baseline: `${fmt(xargs, 'jobs/s')} (xargs -P2; mean of before and after)`,
+      ratio: ratio(queuectl, xargs),
+      target: 'reported',
+      met: null,
+    },
+  ];
+}
