@@ -1,6 +1,7 @@
 /** Opens a SQLite file the way every queuectl process needs it: private, WAL, migrated. */
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { MIGRATIONS } from './migrations.js';
 
@@ -17,13 +18,19 @@ export interface OpenOptions {
 /** Long enough that contention never surfaces as "database is locked". */
 const BUSY_TIMEOUT_MS = 60_000;
 
+/**
+ * better-sqlite3 is CommonJS: loading it with require() skips the ESM loader's translation and
+ * export scanning of its files, a few milliseconds of every `queuectl enqueue`.
+ */
+const BetterSqlite3 = createRequire(import.meta.url)('better-sqlite3') as typeof Database;
+
 export function openDatabase(path: string, options: OpenOptions): Database.Database {
   if (path !== ':memory:') {
     mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
     // Create the file readable only by its owner; SQLite gives the WAL and SHM the same mode.
     closeSync(openSync(path, 'a', 0o600));
   }
-  const db = new Database(path);
+  const db = new BetterSqlite3(path);
   db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   if (db.pragma('journal_mode', { simple: true }) !== 'wal') db.pragma('journal_mode = WAL');
   db.pragma(`synchronous = ${options.durable ? 'FULL' : 'NORMAL'}`);
