@@ -17,6 +17,7 @@ import type { Attempt, Job, JobState, NewJob, StateCounts, WorkerInfo } from './
 import { isJobState, JOB_STATES } from './job.js';
 import type { SpecSource } from './job-input.js';
 import { checkJobId, parseJobSpec } from './job-spec.js';
+import { SpecPlaces } from './spec-places.js';
 import { didYouMean } from './suggest.js';
 import type { JobStore, RunTotals, Stats } from '../store/job-store.js';
 
@@ -52,27 +53,27 @@ export class Queue {
 
   /** Enqueues one spec (a parsed JSON value); returns the stored job. */
   async enqueue(spec: unknown): Promise<Job> {
-    const [id] = await this.enqueueMany([{ value: spec, where: 'job' }]);
-    return (await this.store.jobGet(id!))!;
+    const { ids } = await this.enqueueMany([{ value: spec, where: 'job' }]);
+    return (await this.store.jobGet(ids[0]!))!;
   }
 
   /**
-   * Validates and stores specs all-or-nothing. Returns the ids when `collectIds` (the default),
-   * otherwise an empty array (for huge batches). Errors name the spec's line or item.
+   * Validates and stores specs all-or-nothing, streaming: memory stays flat however many specs
+   * come. Returns how many were stored and the ids of the first `keepIds` (all by default).
+   * Errors name the spec's line or item.
    */
   async enqueueMany(
     specs: Iterable<SpecSource> | AsyncIterable<SpecSource>,
-    options: { collectIds?: boolean; onProgress?: (count: number) => void } = {},
-  ): Promise<string[]> {
-    const collectIds = options.collectIds ?? true;
+    options: { keepIds?: number; onProgress?: (count: number) => void } = {},
+  ): Promise<{ count: number; ids: string[] }> {
+    const keepIds = options.keepIds ?? Infinity;
     const maxRetries = (await this.settings()).maxRetries;
     const now = await this.store.now();
     const ids: string[] = [];
-    const places: string[][] = [];
+    const places = new SpecPlaces();
     let count = 0;
     const batches = async function* (): AsyncGenerator<NewJob[]> {
       let batch: NewJob[] = [];
-      let where: string[] = [];
       for await (const source of specs) {
         let job: NewJob;
         try {
@@ -84,36 +85,32 @@ export class Queue {
           throw error;
         }
         batch.push(job);
-        where.push(source.where);
-        if (collectIds) ids.push(job.id);
+        places.push(source.where);
+        if (ids.length < keepIds) ids.push(job.id);
         if (batch.length === BATCH_SIZE) {
-          places.push(where);
           yield batch;
           count += batch.length;
           options.onProgress?.(count);
           batch = [];
-          where = [];
         }
       }
       if (batch.length) {
-        places.push(where);
         yield batch;
+        count += batch.length;
       }
     };
     try {
       await this.store.jobInsertMany(batches());
     } catch (error) {
       if (error instanceof DuplicateJobError) {
-        const where =
-          places[Math.floor(error.position / BATCH_SIZE)]?.[error.position % BATCH_SIZE];
-        const prefix = where && where !== 'job' ? `${where}: ` : '';
+        const where = places.at(error.position);
         throw error.withMessage(
-          `${prefix}a job with id "${error.jobId}" already exists; choose another id or leave id out to get a generated one`,
+          `${where ? `${where}: ` : ''}a job with id "${error.jobId}" already exists; choose another id or leave id out to get a generated one`,
         );
       }
       throw error;
     }
-    return ids;
+    return { count, ids };
   }
 
   async get(id: string): Promise<Job> {

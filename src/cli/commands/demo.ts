@@ -36,7 +36,7 @@ export async function demo(db: string | undefined): Promise<void> {
       { id: 'demo-broken', command: 'echo "this always fails" >&2; exit 3', max_retries: 1 },
       { id: 'demo-typo', command: 'no-such-command --version', max_retries: 0 },
     ];
-    const ids = await queue.enqueueMany(jobs.map((value) => ({ value, where: 'job' })));
+    const { ids } = await queue.enqueueMany(jobs.map((value) => ({ value, where: 'job' })));
     say(`enqueued ${ids.length} jobs: ${ids.join(', ')}`);
     say('starting 3 workers until the queue is drained (failed jobs retry after 2s, 4s, …)\n');
 

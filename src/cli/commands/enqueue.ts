@@ -18,8 +18,12 @@ export interface EnqueueOptions {
   maxRetries?: string;
 }
 
+/** How many ids `enqueue --file` reports (all of them for smaller files). */
+export const FILE_IDS_SHOWN = 10_000;
+
 export interface EnqueueResult {
   count: number;
+  /** The ids stored, in order; for --file only the first FILE_IDS_SHOWN. */
   ids: string[];
   job?: Job;
 }
@@ -78,19 +82,19 @@ export async function enqueue(
     );
   }
   if (options.file !== undefined) {
-    const ids = await queue.enqueueMany(await openInput(options.file), {
-      collectIds: true,
+    // Ids of the first FILE_IDS_SHOWN jobs only: a million-line file must not be held in memory.
+    return queue.enqueueMany(await openInput(options.file), {
+      keepIds: FILE_IDS_SHOWN,
       onProgress,
     });
-    return { count: ids.length, ids };
   }
   const specs: Iterable<SpecSource> =
     json !== undefined
       ? specsFromArgument(json)
       : [{ value: specFromFlags(options), where: 'job' }];
-  const ids = await queue.enqueueMany(specs);
-  if (ids.length === 1) return { count: 1, ids, job: (await queue.get(ids[0]!)) ?? undefined };
-  return { count: ids.length, ids };
+  const { count, ids } = await queue.enqueueMany(specs);
+  if (count === 1) return { count, ids, job: await queue.get(ids[0]!) };
+  return { count, ids };
 }
 
 export function renderEnqueue(result: EnqueueResult): string {

@@ -34,6 +34,10 @@ export function openDatabase(path: string, options: OpenOptions): Database.Datab
   db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   if (db.pragma('journal_mode', { simple: true }) !== 'wal') db.pragma('journal_mode = WAL');
   db.pragma(`synchronous = ${options.durable ? 'FULL' : 'NORMAL'}`);
+  // better-sqlite3 defaults to a 16 MiB page cache per database (main, and temp for staging);
+  // 4 MiB each keeps a million-line enqueue and every worker lean at no measurable cost.
+  db.pragma('cache_size = -4000');
+  db.pragma('temp.cache_size = -4000');
   migrate(db);
   return db;
 }
