@@ -40,6 +40,14 @@ async function loadFastEnqueue(): Promise<typeof import('./fast-enqueue.js')> {
   }
 }
 
+// `queuectl list | head` closes the pipe early: stop quietly, as other command-line tools do.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw error;
+  });
+}
+
 main(process.argv).then((code) => {
   process.exitCode = code;
 });
