@@ -14,6 +14,7 @@ import { measureIdleWorker } from './parts/idle-worker.mjs';
 import { measureBulkEnqueue } from './parts/bulk-enqueue.mjs';
 import { measureStartup } from './parts/startup.mjs';
 import { measureScale } from './parts/scale.mjs';
+import { measurePostgres } from './parts/postgres.mjs';
 
 const PARTS = {
   throughput: measureThroughput,
@@ -21,6 +22,7 @@ const PARTS = {
   bulk: measureBulkEnqueue,
   startup: measureStartup,
   scale: measureScale,
+  postgres: measurePostgres,
 };
 const RESULTS = fileURLToPath(new URL('./results.md', import.meta.url));
 

@@ -19,7 +19,7 @@ const SETTLE_MS = 150;
  * return (the commit) to that time. This includes the worker's wake-up, its claim, and starting
  * `/bin/sh` and `date`: the real "job start". The claim time (started_at) is reported alongside.
  */
-async function wakeLatencies(store, dir, samples) {
+export async function wakeLatencies(store, dir, samples) {
   const toStart = [];
   const toClaim = [];
   for (let i = 0; i < samples; i++) {

@@ -10,11 +10,13 @@ import { jobs, openBenchStore, startWorkers, tempPlace } from '../lib/fixtures.m
 
 const CONCURRENCY = 2;
 
-async function queuectlRate(count) {
+/** Jobs per second of 2 workers on a fresh SQLite file, or on `db` (a PostgreSQL URL) if given. */
+export async function queuectlRate(count, db) {
   const place = tempPlace('throughput');
-  const store = await openBenchStore(place.db);
+  const location = db ?? place.db;
+  const store = await openBenchStore(location);
   try {
-    const workers = await startWorkers(place.dir, place.db, CONCURRENCY, store);
+    const workers = await startWorkers(place.dir, location, CONCURRENCY, store);
     try {
       const started = nowMs();
       await store.jobInsertMany([jobs(count)]);

@@ -1,0 +1,85 @@
+/**
+ * PostgreSQL next to SQLite: throughput of 2 workers and the wake-up latency of an idle worker,
+ * each measured on both stores in the same run. Runs when QUEUECTL_TEST_PG (or
+ * QUEUECTL_BENCH_PG) names a database; every run uses a fresh schema, dropped afterwards.
+ */
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { fmt, median, ratio, sleep } from '../lib/measure.mjs';
+import { openBenchStore, startWorkers, tempPlace } from '../lib/fixtures.mjs';
+import { queuectlRate } from './throughput.mjs';
+import { wakeLatencies } from './idle-worker.mjs';
+
+function withSchema(url, schema) {
+  const parsed = new URL(url);
+  parsed.searchParams.set('schema', schema);
+  return parsed.toString();
+}
+
+async function dropSchema(url, schema) {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  } finally {
+    await client.end();
+  }
+}
+
+async function medianWakeUp(db, samples) {
+  const place = tempPlace('pg-wake');
+  const location = db ?? place.db;
+  const store = await openBenchStore(location);
+  try {
+    const workers = await startWorkers(place.dir, location, 1, store);
+    try {
+      await sleep(500);
+      return median((await wakeLatencies(store, place.dir, samples)).toStart);
+    } finally {
+      await workers.stop();
+    }
+  } finally {
+    await store.close();
+    place.cleanup();
+  }
+}
+
+export async function measurePostgres({ quick, log }) {
+  const url = process.env.QUEUECTL_BENCH_PG || process.env.QUEUECTL_TEST_PG;
+  if (!url) {
+    log('postgres: skipped (set QUEUECTL_TEST_PG=postgres://user@host:5432/db to include it)');
+    return [];
+  }
+  const count = quick ? 300 : 2000;
+  const samples = quick ? 5 : 15;
+  const schema = `bench_${randomBytes(4).toString('hex')}`;
+  const db = withSchema(url, schema);
+  try {
+    log(`postgres: throughput, ${count} jobs on SQLite then PostgreSQL`);
+    const sqliteRate = await queuectlRate(count);
+    const pgRate = await queuectlRate(count, db);
+    log(`postgres: wake-up latency, ${samples} samples on each store`);
+    const sqliteWake = await medianWakeUp(undefined, samples);
+    const pgWake = await medianWakeUp(db, samples);
+    return [
+      {
+        figure: `PostgreSQL throughput, 2 workers, ${count} \`true\` jobs`,
+        result: `${fmt(pgRate)} jobs/s`,
+        baseline: `${fmt(sqliteRate)} jobs/s (SQLite, same run)`,
+        ratio: ratio(pgRate, sqliteRate),
+        target: 'reported',
+        met: null,
+      },
+      {
+        figure: "PostgreSQL wake-up: enqueue commit → job's command running (median)",
+        result: fmt(pgWake, 'ms'),
+        baseline: `${fmt(sqliteWake, 'ms')} (SQLite, same run)`,
+        ratio: ratio(pgWake, sqliteWake),
+        target: 'reported',
+        met: null,
+      },
+    ];
+  } finally {
+    await dropSchema(url, schema);
+  }
+}
