@@ -4,6 +4,7 @@
  * QUEUECTL_BENCH_PG) names a database; every run uses a fresh schema, dropped afterwards.
  */
 import { randomBytes } from 'node:crypto';
+import { URL } from 'node:url';
 import pg from 'pg';
 import { fmt, median, ratio, sleep } from '../lib/measure.mjs';
 import { openBenchStore, startWorkers, tempPlace } from '../lib/fixtures.mjs';

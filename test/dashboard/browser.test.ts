@@ -34,7 +34,9 @@ const hasChromium = existsSync(CHROMIUM);
 if (!hasChromium) {
   // CI installs Chromium (.ci/run); there its absence is a failure, not a skip.
   if (process.env.CI) throw new Error(`${CHROMIUM} is missing; .ci/run should have installed it`);
-  console.warn(`\n[queuectl] skipping the browser test: install Debian's chromium (apt-get install chromium)\n`);
+  console.warn(
+    `\n[queuectl] skipping the browser test: install Debian's chromium (apt-get install chromium)\n`,
+  );
 }
 
 const row = (table: string, id: string) => page.locator(`#${table} tr[data-job-id="${id}"]`);
