@@ -23,49 +23,14 @@ import type {
   Stats,
   StatsParams,
 } from '../job-store.js';
+import { toJob, toWorker, type Row } from '../rows.js';
 import { openDatabase } from './open-database.js';
 import { watchWal } from './watch-wal.js';
 import { prepareStatements, type Statements } from './statements.js';
 import { computeStats, runTotals } from './stats-queries.js';
 
-type Row = Record<string, unknown>;
-
 /** Batches up to this size are inserted directly; larger input is staged first. */
 const DIRECT_INSERT_LIMIT = 1000;
-
-function toJob(row: Row): Job {
-  return {
-    id: row.id as string,
-    command: row.command as string,
-    state: row.state as Job['state'],
-    priority: row.priority as number,
-    attempts: row.attempts as number,
-    max_retries: row.max_retries as number,
-    timeout_seconds: row.timeout_seconds as number | null,
-    run_at: row.run_at as number,
-    created_at: row.created_at as number,
-    updated_at: row.updated_at as number,
-    started_at: row.started_at as number | null,
-    finished_at: row.finished_at as number | null,
-    last_error: row.last_error as string | null,
-    last_exit_code: row.last_exit_code as number | null,
-    worker_id: row.worker_id as string | null,
-    lease_expires_at: row.lease_expires_at as number | null,
-  };
-}
-
-function toWorker(row: Row): WorkerInfo {
-  return {
-    id: row.id as string,
-    host: row.host as string,
-    pid: row.pid as number,
-    pid_start: row.pid_start as string | null,
-    started_at: row.started_at as number,
-    heartbeat_at: row.heartbeat_at as number,
-    current_job: row.current_job as string | null,
-    stop_requested: row.stop_requested === 1,
-  };
-}
 
 function isUniqueViolation(error: unknown): boolean {
   const code = (error as { code?: string }).code;
