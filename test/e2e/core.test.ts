@@ -4,23 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { collect, sandbox } from '../helpers/cli-sandbox.js';
 import { waitFor } from '../helpers/wait-for.js';
-
-interface JobJson {
-  id: string;
-  state: string;
-  attempts: number;
-  last_error: string | null;
-  last_exit_code: number | null;
-}
-interface AttemptJson {
-  attempt: number;
-  started_at: string;
-  finished_at: string | null;
-  outcome: string | null;
-  error: string | null;
-}
-type Shown = { job: JobJson; attempts: AttemptJson[] };
-const ms = (iso: string | null) => Date.parse(iso!);
+import { ms, type JobJson, type Shown } from '../helpers/json-shapes.js';
 
 describe('queuectl end to end', () => {
   it('runs a basic job to completion', async () => {

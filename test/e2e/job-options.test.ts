@@ -4,20 +4,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { collect, sandbox } from '../helpers/cli-sandbox.js';
 import { waitFor } from '../helpers/wait-for.js';
-
-interface AttemptJson {
-  attempt: number;
-  started_at: string;
-  finished_at: string | null;
-  outcome: string | null;
-  error: string | null;
-  signal: string | null;
-}
-type Shown = {
-  job: { id: string; state: string; run_at: string; last_error: string | null };
-  attempts: AttemptJson[];
-};
-const ms = (iso: string | null) => Date.parse(iso!);
+import { ms, type Shown } from '../helpers/json-shapes.js';
 
 /** Processes whose command line contains `marker`. */
 function processesWith(marker: string): string[] {
