@@ -2,13 +2,12 @@
  * Scenario 7: malformed input across the CLI. Each case exits 2 with exactly one line on stderr
  * naming the problem, prints nothing on stdout, and leaves the database's content unchanged.
  */
-import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { CLI, collect, runCli, type CliResult } from '../helpers/run-cli.js';
+import { collect, runCli, type CliResult } from '../helpers/run-cli.js';
 import { dumpDatabase } from './helpers/database.js';
-import { faultEnv, reapEnvironment } from './helpers/fault-env.js';
+import { faultEnv, reapEnvironment, startCliInShell } from './helpers/fault-env.js';
 import { figure } from './helpers/figures.js';
 
 const env = faultEnv('bad-input');
@@ -269,20 +268,7 @@ const CASES: Case[] = [
 
 /** Runs the CLI with one argument built from raw bytes by the shell, so it reaches Node as-is. */
 function runWithRawArg(args: string[], raw: string): Promise<CliResult> {
-  const environment: NodeJS.ProcessEnv = {
-    ...process.env,
-    HOME: env.home,
-    XDG_DATA_HOME: '',
-    NO_COLOR: '1',
-    RAW: raw,
-  };
-  delete environment.QUEUECTL_DB;
-  const child = spawn(
-    '/bin/sh',
-    ['-c', 'exec "$0" "$@" "$(printf %b "$RAW")"', process.execPath, CLI, ...args],
-    { cwd: env.home, env: environment, stdio: ['pipe', 'pipe', 'pipe'] },
-  );
-  return collect(child);
+  return collect(startCliInShell(env, args, { raw }));
 }
 
 beforeAll(async () => {

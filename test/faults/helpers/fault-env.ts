@@ -4,8 +4,8 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ChildProcess } from 'node:child_process';
-import { startCli, type CliEnv } from '../../helpers/run-cli.js';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { CLI, type CliEnv } from '../../helpers/run-cli.js';
 import { tempDir } from '../../helpers/temp-dir.js';
 import { waitFor } from '../../helpers/wait-for.js';
 import { killPids, processesWithEnv } from './processes.js';
@@ -22,6 +22,41 @@ export function faultEnv(prefix: string): FaultEnv {
   return { dir, home: dir, db: join(dir, 'queue.db') };
 }
 
+/** The environment run-cli.ts gives the CLI, plus extra variables. */
+export function cliEnvironment(
+  env: FaultEnv,
+  extra: Record<string, string> = {},
+): NodeJS.ProcessEnv {
+  const environment: NodeJS.ProcessEnv = {
+    ...process.env,
+    HOME: env.home,
+    XDG_DATA_HOME: '',
+    NO_COLOR: '1',
+    ...extra,
+  };
+  delete environment.QUEUECTL_DB;
+  return environment;
+}
+
+/**
+ * Starts the CLI through a shell that first runs `prelude` (e.g. "umask 022"), with the
+ * arguments passed through untouched; RAW, when given, is appended as one argument built by
+ * printf %b, so it can hold bytes that are not UTF-8.
+ */
+export function startCliInShell(
+  env: FaultEnv,
+  args: string[],
+  options: { prelude?: string; raw?: string } = {},
+): ChildProcess {
+  const tail = options.raw === undefined ? '"$@"' : '"$@" "$(printf %b "$RAW")"';
+  const script = `${options.prelude ?? ':'}; exec "$0" ${tail}`;
+  return spawn('/bin/sh', ['-c', script, process.execPath, CLI, ...args], {
+    cwd: env.home,
+    env: cliEnvironment(env, options.raw === undefined ? {} : { RAW: options.raw }),
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+}
+
 export interface WorkerGroup {
   readonly child: ChildProcess;
   /** Everything the supervisor and its workers printed so far. */
@@ -30,9 +65,9 @@ export interface WorkerGroup {
   stop(): Promise<void>;
 }
 
-/** Starts `queuectl worker start --count N` and keeps its output. */
-export function startWorkers(env: FaultEnv, count: number): WorkerGroup {
-  const child = startCli(env, ['worker', 'start', '--count', String(count)]);
+/** Starts `queuectl worker start --count N` (after a shell prelude, if given) and keeps its output. */
+export function startWorkers(env: FaultEnv, count: number, prelude?: string): WorkerGroup {
+  const child = startCliInShell(env, ['worker', 'start', '--count', String(count)], { prelude });
   let text = '';
   child.stdout?.on('data', (chunk: Buffer) => (text += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (text += chunk.toString()));
