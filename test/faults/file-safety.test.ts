@@ -12,6 +12,8 @@ import { faultEnv, reapEnvironment, startCliInShell, startWorkers } from './help
 import { figure } from './helpers/figures.js';
 
 const env = faultEnv('file-safety');
+/** No --db and no QUEUECTL_DB: queuectl creates its data directory and database itself. */
+const defaultLocation = { ...env, db: undefined };
 const UMASK = 'umask 022';
 
 afterAll(async () => {
@@ -23,15 +25,19 @@ const mode = (path: string) => (statSync(path).mode & 0o777).toString(8).padStar
 test('the database, its WAL and job logs are private to their owner under umask 022', async () => {
   // The default location (no --db): the data directory is created by queuectl too.
   const enqueued = await collect(
-    startCliInShell(env, ['enqueue', '{"id":"talk","command":"echo out; echo err >&2"}'], {
-      prelude: UMASK,
-    }),
+    startCliInShell(
+      defaultLocation,
+      ['enqueue', '{"id":"talk","command":"echo out; echo err >&2"}'],
+      {
+        prelude: UMASK,
+      },
+    ),
   );
   expect(enqueued.code, enqueued.stderr).toBe(0);
   const dataDir = join(env.home, '.local', 'share', 'queuectl');
   const db = join(dataDir, 'queuectl.db');
 
-  const workers = startWorkers(env, 1, UMASK);
+  const workers = startWorkers(defaultLocation, 1, UMASK);
   const modes: Record<string, string> = {};
   try {
     await waitFor(() => stateCounts(db).completed === 1, { what: 'the job to complete' });

@@ -24,7 +24,7 @@ export function faultEnv(prefix: string): FaultEnv {
 
 /** The environment run-cli.ts gives the CLI, plus extra variables. */
 export function cliEnvironment(
-  env: FaultEnv,
+  env: CliEnv,
   extra: Record<string, string> = {},
 ): NodeJS.ProcessEnv {
   const environment: NodeJS.ProcessEnv = {
@@ -35,6 +35,7 @@ export function cliEnvironment(
     ...extra,
   };
   delete environment.QUEUECTL_DB;
+  if (env.db) environment.QUEUECTL_DB = env.db;
   return environment;
 }
 
@@ -44,7 +45,7 @@ export function cliEnvironment(
  * printf %b, so it can hold bytes that are not UTF-8.
  */
 export function startCliInShell(
-  env: FaultEnv,
+  env: CliEnv,
   args: string[],
   options: { prelude?: string; raw?: string } = {},
 ): ChildProcess {
@@ -66,7 +67,7 @@ export interface WorkerGroup {
 }
 
 /** Starts `queuectl worker start --count N` (after a shell prelude, if given) and keeps its output. */
-export function startWorkers(env: FaultEnv, count: number, prelude?: string): WorkerGroup {
+export function startWorkers(env: CliEnv, count: number, prelude?: string): WorkerGroup {
   const child = startCliInShell(env, ['worker', 'start', '--count', String(count)], { prelude });
   let text = '';
   child.stdout?.on('data', (chunk: Buffer) => (text += chunk.toString()));
