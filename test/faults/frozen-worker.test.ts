@@ -158,7 +158,7 @@ test('a worker on another host that wakes after losing its lease kills its run a
     expect(second.worker_id).not.toBe(first.worker_id);
     expect(readFileSync(mark, 'utf8')).toBe('run-2\n');
     figure(
-      `frozen worker on another host: its run was killed ${seconds(stoppedAfter)} after it woke; the rerun's result stands`,
+      `frozen worker on another host: its run was killed ${stoppedAfter} ms after it woke; the rerun's result stands`,
     );
   } finally {
     thaw();
