@@ -23,10 +23,7 @@ export function faultEnv(prefix: string): FaultEnv {
 }
 
 /** The environment run-cli.ts gives the CLI, plus extra variables. */
-export function cliEnvironment(
-  env: CliEnv,
-  extra: Record<string, string> = {},
-): NodeJS.ProcessEnv {
+export function cliEnvironment(env: CliEnv, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const environment: NodeJS.ProcessEnv = {
     ...process.env,
     HOME: env.home,
