@@ -36,8 +36,23 @@ function parseJson(text: string, where: string): unknown {
   }
 }
 
+/**
+ * Refuses command-line text that was not valid UTF-8. Node decodes argv before we see it and
+ * turns undecodable bytes into U+FFFD, so that character is the only trace left. (A JSON
+ * argument may still spell it as the escape \ufffd.)
+ */
+export function checkArgumentText(text: string, what: string): string {
+  if (text.includes('\ufffd')) {
+    throw new ValidationError(
+      `${what} is not valid UTF-8 (it holds U+FFFD, which replaces undecodable bytes); use --file to pass exact bytes`,
+    );
+  }
+  return text;
+}
+
 /** Parses the JSON given on the command line: one object or an array of them. */
 export function* specsFromArgument(text: string): Generator<SpecSource> {
+  checkArgumentText(text, 'the JSON argument');
   if (Buffer.byteLength(text) > DOCUMENT_LIMIT) {
     throw new ValidationError(`the job JSON is larger than ${DOCUMENT_LIMIT} bytes`);
   }

@@ -25,6 +25,8 @@ export const LIMITS = {
   maxRetries: 1000,
   priority: 1_000_000,
   timeoutSeconds: 365 * 86_400,
+  /** Below a millisecond a timeout cannot be honoured: the run would be killed as it starts. */
+  minTimeoutSeconds: 0.001,
 } as const;
 
 const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]*$/;
@@ -131,9 +133,14 @@ export function parseJobSpec(value: unknown, defaults: SpecDefaults): NewJob {
   let timeoutSeconds: number | null = null;
   if (spec.timeout_seconds !== undefined && spec.timeout_seconds !== null) {
     const t = spec.timeout_seconds;
-    if (typeof t !== 'number' || !Number.isFinite(t) || t <= 0 || t > LIMITS.timeoutSeconds) {
+    if (
+      typeof t !== 'number' ||
+      !Number.isFinite(t) ||
+      t < LIMITS.minTimeoutSeconds ||
+      t > LIMITS.timeoutSeconds
+    ) {
       throw new ValidationError(
-        `timeout_seconds must be a positive number of seconds up to ${LIMITS.timeoutSeconds}, not ${describe(t)}`,
+        `timeout_seconds must be a number of seconds from ${LIMITS.minTimeoutSeconds} to ${LIMITS.timeoutSeconds}, not ${describe(t)}`,
       );
     }
     timeoutSeconds = t;

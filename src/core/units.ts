@@ -66,11 +66,36 @@ export function parseBytes(text: string, what = 'size'): number {
 }
 
 const ISO_WITH_ZONE =
-  /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})$/i;
+  /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|[+-](\d{2}):?(\d{2}))$/i;
+
+/** Whether the fields name a real moment: Date.parse quietly rolls 2026-02-30 over to March. */
+function realFields(match: RegExpExecArray): boolean {
+  const [year, month, day, hour, minute, second = 0, zoneHours = 0, zoneMinutes = 0] = match
+    .slice(1)
+    .map((field) => (field === undefined ? undefined : Number(field)));
+  const daysInMonth = new Date(Date.UTC(year!, month!, 0)).getUTCDate();
+  return (
+    month! >= 1 &&
+    month! <= 12 &&
+    day! >= 1 &&
+    day! <= daysInMonth &&
+    hour! <= 23 &&
+    minute! <= 59 &&
+    second <= 59 &&
+    zoneHours <= 23 &&
+    zoneMinutes <= 59
+  );
+}
 
 /** An ISO-8601 timestamp with a `Z` or an offset; anything else is refused with an example. */
 export function parseTimestamp(text: string, what = 'run_at'): number {
-  const ms = ISO_WITH_ZONE.test(text) ? Date.parse(text) : NaN;
+  const match = ISO_WITH_ZONE.exec(text);
+  if (match && !realFields(match)) {
+    throw new ValidationError(
+      `${what} "${text}" is not a real date and time (check the day of the month, hours, minutes and offset)`,
+    );
+  }
+  const ms = match ? Date.parse(text) : NaN;
   if (Number.isNaN(ms)) {
     throw new ValidationError(
       `${what} "${text}" is not an ISO-8601 time with a zone; use a form like 2026-05-01T09:30:00Z or 2026-05-01T11:30:00+02:00`,

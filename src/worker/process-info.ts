@@ -1,5 +1,5 @@
 /** Facts about OS processes: liveness that a reused pid cannot fake, and process-group kills. */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 
 /** This machine's identity in worker records; QUEUECTL_HOST overrides it (tests of many hosts). */
@@ -41,4 +41,42 @@ export function killProcessGroup(pgid: number, signal: NodeJS.Signals): boolean 
   } catch {
     return false;
   }
+}
+
+/** The process group of `pid` (from /proc), or null when it is gone or /proc is absent. */
+export function processGroupOf(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return fields[0] === 'Z' ? null : Number(fields[2]); // field 5 overall: pgrp
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Pids of this user's processes whose environment holds every NAME=VALUE given: every process a
+ * job starts inherits the job's environment, whatever process group it ends up in. Linux only
+ * (/proc); elsewhere none are found.
+ */
+export function processesWithEnvironment(wanted: Record<string, string>): number[] {
+  const pairs = Object.entries(wanted).map(([name, value]) => `${name}=${value}`);
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return [];
+  }
+  const found: number[] = [];
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    let environ: string[];
+    try {
+      environ = readFileSync(`/proc/${entry}/environ`, 'latin1').split('\0');
+    } catch {
+      continue; // gone, or another user's
+    }
+    if (pairs.every((pair) => environ.includes(pair))) found.push(Number(entry));
+  }
+  return found;
 }

@@ -8,7 +8,12 @@
  */
 import { decideRetry, type BackoffPolicy } from '../core/backoff.js';
 import type { HeldJob, JobStore } from '../store/job-store.js';
-import { isProcessAlive, killProcessGroup } from './process-info.js';
+import {
+  isProcessAlive,
+  killProcessGroup,
+  processesWithEnvironment,
+  processGroupOf,
+} from './process-info.js';
 
 export interface RescueContext {
   store: JobStore;
@@ -29,7 +34,7 @@ export async function rescueLostJobs(context: RescueContext): Promise<number> {
   let rescued = 0;
   for (const held of await store.jobListHeld()) {
     if (!holderIsLost(held, host)) continue;
-    if (held.host === host && held.jobPid !== null) killProcessGroup(held.jobPid, 'SIGKILL');
+    if (held.host === host) killRun(held);
     const decision = decideRetry(held.attempts, held.maxRetries, context.backoff);
     const settled = await store.jobSettle({
       lease: { jobId: held.jobId, workerId: held.workerId, run: held.run },
@@ -51,6 +56,30 @@ export async function rescueLostJobs(context: RescueContext): Promise<number> {
   }
   await removeDeadWorkers(context);
   return rescued;
+}
+
+/**
+ * Kills what is left of a lost run on this host: its process group, and every process that
+ * carries the run's environment. The group id is reported by the worker's first heartbeat, so a
+ * worker killed before that leaves no group id; and a child may have left the group (setsid).
+ */
+function killRun(held: HeldJob): void {
+  if (held.jobPid !== null) killProcessGroup(held.jobPid, 'SIGKILL');
+  const own = processGroupOf(process.pid);
+  const leftovers = processesWithEnvironment({
+    QUEUECTL_JOB_ID: held.jobId,
+    QUEUECTL_ATTEMPT: String(held.run),
+    QUEUECTL_WORKER_PID: String(held.pid),
+  });
+  for (const pid of leftovers) {
+    const group = processGroupOf(pid);
+    if (group !== null && group !== own && killProcessGroup(group, 'SIGKILL')) continue;
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
 }
 
 async function removeDeadWorkers({ store, host, leaseTimeoutMs }: RescueContext): Promise<void> {

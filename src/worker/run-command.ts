@@ -47,6 +47,8 @@ export function runCommand(options: RunOptions): RunningCommand {
       ...process.env,
       QUEUECTL_JOB_ID: options.jobId,
       QUEUECTL_ATTEMPT: String(options.attempt),
+      // With the two above, lets the rescuer find this run's processes if this worker dies.
+      QUEUECTL_WORKER_PID: String(process.pid),
     },
   });
   const pid = child.pid ?? null;

@@ -194,6 +194,12 @@ export class Worker {
       leaseMs: this.settings.leaseTimeoutMs,
       jobPid: current?.run.pid ?? null,
     });
+    if (current && !beat.leaseHeld && this.current === current) {
+      // Taken over while this worker was frozen or cut off: stop the run now, so it does not
+      // go on beside the new one (on another host, the rescuer cannot kill it).
+      this.log(`${current.job.id}: lost its lease to another worker; stopping this run`);
+      current.run.interrupt();
+    }
     if (!beat.known) await this.register();
     if (beat.stopRequested && !this.stopping) {
       this.log('stop requested');

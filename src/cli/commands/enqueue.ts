@@ -3,7 +3,12 @@ import { createReadStream } from 'node:fs';
 import { access } from 'node:fs/promises';
 import { ValidationError } from '../../core/errors.js';
 import type { Job } from '../../core/job.js';
-import { specsFromArgument, specsFromStream, type SpecSource } from '../../core/job-input.js';
+import {
+  checkArgumentText,
+  specsFromArgument,
+  specsFromStream,
+  type SpecSource,
+} from '../../core/job-input.js';
 import type { Queue } from '../../core/queue.js';
 import { parseDuration } from '../../core/units.js';
 
@@ -38,7 +43,9 @@ function integerFlag(value: string, flag: string): number {
 
 /** The flag form (`-c "make test" --priority 5 …`) as a job spec, validated like JSON. */
 function specFromFlags(options: EnqueueOptions): Record<string, unknown> {
-  const spec: Record<string, unknown> = { command: options.command };
+  const spec: Record<string, unknown> = {
+    command: options.command === undefined ? undefined : checkArgumentText(options.command, '-c'),
+  };
   if (options.id !== undefined) spec.id = options.id;
   if (options.priority !== undefined) spec.priority = integerFlag(options.priority, '--priority');
   if (options.maxRetries !== undefined)

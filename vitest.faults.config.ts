@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+/** The fault-injection suite: real processes killed for real, one scenario file at a time. */
+export default defineConfig({
+  test: {
+    include: ['test/faults/**/*.test.ts'],
+    fileParallelism: false,
+    testTimeout: 240_000,
+    hookTimeout: 60_000,
+    reporters: ['default'],
+  },
+});
