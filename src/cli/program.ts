@@ -40,11 +40,14 @@ export function buildProgram(): Command {
       'A background job queue for shell commands: workers, retries with backoff, a dead letter queue.',
     )
     .version('0.1.0', '-V, --version')
+    // Usage errors in one line, suggestion included: "error: unknown option '--cont' (Did you mean --count?)".
+    .configureOutput({
+      outputError: (message, write) => write(`${message.trim().replace(/\s*\n\s*/g, ' ')}\n`),
+    })
     .option(
       '--db <path|url>',
       'database: a SQLite file path or postgres:// URL (env QUEUECTL_DB; default ~/.local/share/queuectl/queuectl.db)',
     )
-    .showHelpAfterError('(run with --help for usage)')
     .addHelpText(
       'after',
       examples(
