@@ -94,6 +94,9 @@ describe('job spec validation', () => {
       /either run_at or delay/,
     );
     rejects({ command: 'x', delay: 'soon' }, /use a form like 30s/);
-    rejects({ command: 'x', timeout_seconds: 0 }, /timeout_seconds must be a positive number/);
+    rejects(
+      { command: 'x', timeout_seconds: 0 },
+      /timeout_seconds must be a number of seconds from 0.001 to 31536000, not 0/,
+    );
   });
 });
