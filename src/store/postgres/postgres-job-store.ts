@@ -6,7 +6,7 @@
  */
 import type pg from 'pg';
 import type { Clock } from '../../core/clock.js';
-import { ConflictError, DuplicateJobError, NotFoundError } from '../../core/errors.js';
+import { DuplicateJobError, NotFoundError } from '../../core/errors.js';
 import {
   emptyCounts,
   type Attempt,
@@ -31,6 +31,7 @@ import type {
 import type { PostgresTarget } from './connection.js';
 import { ChangeListener } from './listen-notify.js';
 import { SQL } from './statements.js';
+import { checkDeletable, notRetryable } from '../job-rules.js';
 import { toJob, toWorker, type Row } from '../rows.js';
 import { computeStats, runTotals } from './stats-queries.js';
 
@@ -211,25 +212,13 @@ export class PostgresJobStore implements JobStore {
   async jobRetryDead(params: { id: string }): Promise<Job> {
     const [row] = await this.rows(SQL.retryDead, [params.id, this.given(), this.channel]);
     if (row) return toJob(row);
-    const job = await this.jobGet(params.id);
-    if (!job) throw new NotFoundError(`no job with id "${params.id}"`);
-    throw new ConflictError(
-      `job "${params.id}" is ${job.state}, not dead; only jobs in the dead letter queue can be retried`,
-    );
+    throw notRetryable(params.id, (await this.jobGet(params.id))?.state);
   }
 
   async jobDelete(params: { id: string; onlyIf?: JobState }): Promise<void> {
     await this.transaction(async (client) => {
       const [job] = (await client.query(SQL.lockJob, [params.id])).rows as Row[];
-      if (!job) throw new NotFoundError(`no job with id "${params.id}"`);
-      if (job.state === 'processing') {
-        throw new ConflictError(`job "${params.id}" is running; it can be deleted once it stops`);
-      }
-      if (params.onlyIf !== undefined && job.state !== params.onlyIf) {
-        throw new ConflictError(
-          `job "${params.id}" is ${job.state as string}, not ${params.onlyIf}`,
-        );
-      }
+      checkDeletable(params.id, job?.state as JobState | undefined, params.onlyIf);
       await client.query(SQL.deleteJob, [params.id]);
       await client.query(SQL.deleteAttempts, [params.id]);
     });

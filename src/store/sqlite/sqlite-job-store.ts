@@ -1,7 +1,7 @@
 /** The SQLite store: one file, WAL mode, every write in a BEGIN IMMEDIATE transaction. */
 import type Database from 'better-sqlite3';
 import type { Clock } from '../../core/clock.js';
-import { ConflictError, DuplicateJobError, NotFoundError } from '../../core/errors.js';
+import { DuplicateJobError, NotFoundError } from '../../core/errors.js';
 import {
   emptyCounts,
   type Attempt,
@@ -23,6 +23,7 @@ import type {
   Stats,
   StatsParams,
 } from '../job-store.js';
+import { checkDeletable, notRetryable } from '../job-rules.js';
 import { toJob, toWorker, type Row } from '../rows.js';
 import { openDatabase } from './open-database.js';
 import { watchWal } from './watch-wal.js';
@@ -260,10 +261,7 @@ export class SqliteJobStore implements JobStore {
           Row | undefined;
         if (row) return toJob(row);
         const job = this.sql.getJob.get(params.id) as Row | undefined;
-        if (!job) throw new NotFoundError(`no job with id "${params.id}"`);
-        throw new ConflictError(
-          `job "${params.id}" is ${job.state as string}, not dead; only jobs in the dead letter queue can be retried`,
-        );
+        throw notRetryable(params.id, job?.state as JobState | undefined);
       })
       .immediate();
   }
@@ -272,15 +270,7 @@ export class SqliteJobStore implements JobStore {
     this.db
       .transaction(() => {
         const job = this.sql.getJob.get(params.id) as Row | undefined;
-        if (!job) throw new NotFoundError(`no job with id "${params.id}"`);
-        if (job.state === 'processing') {
-          throw new ConflictError(`job "${params.id}" is running; it can be deleted once it stops`);
-        }
-        if (params.onlyIf !== undefined && job.state !== params.onlyIf) {
-          throw new ConflictError(
-            `job "${params.id}" is ${job.state as string}, not ${params.onlyIf}`,
-          );
-        }
+        checkDeletable(params.id, job?.state as JobState | undefined, params.onlyIf);
         this.sql.deleteJob.run(params.id);
         this.sql.deleteAttempts.run(params.id);
       })
