@@ -150,10 +150,6 @@ export class Queue {
     return { location: this.store.location, counts, workers };
   }
 
-  async deadJobs(limit = 50): Promise<Job[]> {
-    return this.list({ state: 'dead', limit });
-  }
-
   /** Moves a dead job back to pending with attempts reset; its last error stays visible. */
   async retryDead(id: string): Promise<Job> {
     return this.store.jobRetryDead({ id: checkJobId(id, 'job id') });
@@ -186,7 +182,7 @@ export class Queue {
     try {
       await this.store.jobDelete({ id: checkJobId(id, 'job id'), onlyIf: 'pending' });
     } catch (error) {
-      if (error instanceof ConflictError && !(error instanceof DuplicateJobError)) {
+      if (error instanceof ConflictError) {
         throw error.withMessage(`${error.message}; only pending jobs can be cancelled`);
       }
       throw error;

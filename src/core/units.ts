@@ -103,10 +103,3 @@ export function parseTimestamp(text: string, what = 'run_at'): number {
   }
   return ms;
 }
-
-export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  if (bytes < 1024 ** 2) return `${+(bytes / 1024).toFixed(1)} KiB`;
-  if (bytes < 1024 ** 3) return `${+(bytes / 1024 ** 2).toFixed(1)} MiB`;
-  return `${+(bytes / 1024 ** 3).toFixed(1)} GiB`;
-}
