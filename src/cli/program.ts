@@ -202,6 +202,7 @@ export function buildProgram(): Command {
     .option('--stdout', 'only standard output')
     .option('--stderr', 'only standard error')
     .option('-f, --follow', 'keep printing while the job runs')
+    .addOption(jsonOption)
     .addHelpText(
       'after',
       examples(

@@ -17,9 +17,11 @@ import type { Attempt, Job, JobState, NewJob, StateCounts, WorkerInfo } from './
 import { isJobState, JOB_STATES } from './job.js';
 import type { SpecSource } from './job-input.js';
 import { checkJobId, parseJobSpec } from './job-spec.js';
+import { checkStream, pickAttempt, readRunOutput, type RunOutput } from './run-output.js';
 import { SpecPlaces } from './spec-places.js';
 import { didYouMean } from './suggest.js';
 import type { JobStore, RunTotals, Stats } from '../store/job-store.js';
+import { logDirectory } from '../worker/job-log.js';
 
 const BATCH_SIZE = 1000;
 
@@ -122,6 +124,23 @@ export class Queue {
   async show(id: string): Promise<{ job: Job; attempts: Attempt[] }> {
     const job = await this.get(id);
     return { job, attempts: await this.store.attemptList({ jobId: job.id }) };
+  }
+
+  /** One stream of one run's captured output (the latest run unless `attempt` names one). */
+  async output(
+    id: string,
+    params: { stream: string; attempt?: string | null; capBytes?: number },
+  ): Promise<RunOutput> {
+    const stream = checkStream(params.stream);
+    const { job, attempts } = await this.show(id);
+    const attempt = pickAttempt(job, attempts, params.attempt);
+    return readRunOutput(
+      logDirectory(this.store.location),
+      job.id,
+      attempt,
+      stream,
+      params.capBytes,
+    );
   }
 
   async list(

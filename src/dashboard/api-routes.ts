@@ -5,8 +5,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Queue } from '../core/queue.js';
 import { HttpError, readJsonBody, sendJson } from './http.js';
-import { readJobOutput } from './job-output.js';
 import { overview } from './overview.js';
+
+/** At most this much of a stream is sent; past it, the end of the output is shown. */
+const OUTPUT_CAP_BYTES = 256 * 1024;
 
 type Handler = (ctx: {
   queue: Queue;
@@ -52,12 +54,11 @@ export const API_ROUTES: Route[] = [
     method: 'GET',
     pattern: new RegExp(`^/api/jobs/${ID}/output$`),
     handle: ({ queue, params, url }) =>
-      readJobOutput(
-        queue,
-        params[0]!,
-        url.searchParams.get('stream') ?? 'stdout',
-        url.searchParams.get('attempt'),
-      ),
+      queue.output(params[0]!, {
+        stream: url.searchParams.get('stream') ?? 'stdout',
+        attempt: url.searchParams.get('attempt'),
+        capBytes: OUTPUT_CAP_BYTES,
+      }),
   },
   {
     method: 'POST',

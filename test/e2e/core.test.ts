@@ -147,6 +147,24 @@ describe('queuectl end to end', () => {
     expect((await s.json<{ workers: unknown[] }>(['status'])).workers).toEqual([]);
   });
 
+  it('shows how many workers run on each host', async () => {
+    const s = sandbox();
+    const groups = [
+      s.start(['worker', 'start', '--count', '2', '--quiet'], { QUEUECTL_HOST: 'host-a' }),
+      s.start(['worker', 'start', '--quiet'], { QUEUECTL_HOST: 'host-b' }),
+    ];
+    const exits = groups.map((group) => collect(group));
+    await waitFor(
+      async () => (await s.json<{ workers: unknown[] }>(['status'])).workers.length === 3,
+      {
+        what: 'three workers to register',
+      },
+    );
+    expect((await s.run(['status'])).stdout).toMatch(/workers: 2 on host-a, 1 on host-b/);
+    for (const group of groups) group.kill('SIGTERM');
+    for (const exit of exits) expect((await exit).code).toBe(0);
+  });
+
   it('finishes the running job on the first Ctrl+C, and on a second kills it and puts it back', async () => {
     const s = sandbox();
     await s.run(['enqueue', '{"id":"first","command":"sleep 1"}']);

@@ -117,6 +117,15 @@ describe('job options', () => {
     expect((await s.run(['logs', 'talk', '--stderr'])).stderr).toBe('err 2\n');
     const first = await s.run(['logs', 'talk', '--attempt', '1']);
     expect(first).toMatchObject({ code: 0, stdout: 'out 1\nout again\n', stderr: 'err 1\n' });
+    expect(await s.json(['logs', 'talk'])).toEqual({
+      id: 'talk',
+      attempt: 2,
+      stdout: 'out 2\nout again\n',
+      stderr: 'err 2\n',
+    });
+    const both = await s.run(['logs', 'talk', '--json', '--follow']);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toMatch(/--follow streams text/);
     const missing = await s.run(['logs', 'talk', '--attempt', '7']);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/has no attempt 7; its attempts are 1, 2/);

@@ -12,7 +12,8 @@ export interface Sandbox {
   env: CliEnv;
   run(args: string[], input?: string): Promise<CliResult>;
   json<T>(args: string[]): Promise<T>;
-  start(args: string[]): ChildProcess;
+  /** Starts the CLI in the background (extra environment variables optional); killed after the test. */
+  start(args: string[], extraEnv?: Record<string, string>): ChildProcess;
   /** Every row of every table, for "nothing changed" comparisons. */
   dump(): string;
 }
@@ -41,8 +42,8 @@ export function sandbox(): Sandbox {
     env,
     run: (args, input) => runCli(env, args, input),
     json: (args) => cliJson(env, args),
-    start(args) {
-      const child = startCli(env, args);
+    start(args, extraEnv) {
+      const child = startCli(extraEnv ? { ...env, env: { ...env.env, ...extraEnv } } : env, args);
       started.push(child);
       return child;
     },

@@ -1,14 +1,20 @@
-/** `queuectl logs <id>`: the captured output of a run; --follow streams a running job's output. */
+/**
+ * `queuectl logs <id>`: the captured output of a run; --follow streams a running job's output,
+ * --json gives both streams as strings.
+ */
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { NotFoundError, ValidationError } from '../../core/errors.js';
 import type { Queue } from '../../core/queue.js';
+import { pickAttempt, readRunOutput } from '../../core/run-output.js';
 import { logDirectory, logPath, type StreamName } from '../../worker/job-log.js';
+import { toJson } from '../output.js';
 
 export interface LogsOptions {
   attempt?: string;
   stdout?: boolean;
   stderr?: boolean;
   follow?: boolean;
+  json?: boolean;
 }
 
 async function copy(path: string, from: number, out: NodeJS.WritableStream): Promise<number> {
@@ -25,18 +31,14 @@ async function copy(path: string, from: number, out: NodeJS.WritableStream): Pro
 }
 
 export async function logs(queue: Queue, id: string, options: LogsOptions): Promise<void> {
-  const { job, attempts } = await queue.show(id);
-  if (attempts.length === 0)
-    throw new NotFoundError(`job "${job.id}" has not run yet, so it has no output`);
-  let attempt = attempts[attempts.length - 1]!.attempt;
-  if (options.attempt !== undefined) {
-    attempt = Number(options.attempt);
-    if (!attempts.some((a) => a.attempt === attempt)) {
-      throw new ValidationError(
-        `job "${job.id}" has no attempt ${options.attempt}; its attempts are ${attempts.map((a) => a.attempt).join(', ')}`,
-      );
-    }
+  if (options.json && options.follow) {
+    throw new ValidationError('--follow streams text as it comes; leave out --json (or --follow)');
   }
+  const { job, attempts } = await queue.show(id);
+  if (attempts.length === 0) {
+    throw new NotFoundError(`job "${job.id}" has not run yet, so it has no output`);
+  }
+  const attempt = pickAttempt(job, attempts, options.attempt);
   const streams: StreamName[] =
     options.stdout && !options.stderr
       ? ['stdout']
@@ -44,6 +46,14 @@ export async function logs(queue: Queue, id: string, options: LogsOptions): Prom
         ? ['stderr']
         : ['stdout', 'stderr'];
   const dir = logDirectory(queue.store.location);
+  if (options.json) {
+    const outputs = await Promise.all(
+      streams.map((stream) => readRunOutput(dir, job.id, attempt, stream)),
+    );
+    const texts = Object.fromEntries(outputs.map((output) => [output.stream, output.text]));
+    process.stdout.write(`${toJson({ id: job.id, attempt, ...texts })}\n`);
+    return;
+  }
   const targets = streams.map((stream) => ({
     path: logPath(dir, job.id, attempt, stream),
     out: stream === 'stdout' ? process.stdout : process.stderr,

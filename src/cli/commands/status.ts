@@ -12,8 +12,12 @@ export function renderStatus(status: QueueStatus, now = Date.now()): string {
     ['STATE', 'JOBS'],
     JOB_STATES.map((state) => [paint(state, STATE_COLORS[state]), String(status.counts[state])]),
   );
+  const perHost = new Map<string, number>();
+  for (const w of status.workers) perHost.set(w.host, (perHost.get(w.host) ?? 0) + 1);
+  const hosts = [...perHost].map(([host, n]) => `${n} on ${host}`).join(', ');
   const workers = status.workers.length
-    ? table(
+    ? `workers: ${hosts}\n\n` +
+      table(
         ['WORKER', 'HOST', 'PID', 'CURRENT JOB', 'HEARTBEAT'],
         status.workers.map((w) => [
           w.id,

@@ -5,7 +5,7 @@
  * the API; the change then comes back through the event stream like any other.
  */
 import type { Attempt, Job } from '../../core/job.js';
-import type { JobOutput } from '../job-output.js';
+import type { RunOutput } from '../../core/run-output.js';
 import type { Overview } from '../overview.js';
 import { getJson, jobPath, postJson } from './api.js';
 import { drawDurations, drawThroughput } from './charts.js';
@@ -250,7 +250,7 @@ async function loadOutput(attempt: number | null): Promise<void> {
     pre.textContent = '(no output: the job has not run yet)';
     return;
   }
-  const output = await getJson<JobOutput>(
+  const output = await getJson<RunOutput>(
     jobPath(id, `/output?stream=${view.stream}&attempt=${attempt}`),
   );
   if (view.job !== id) return;

@@ -1,0 +1,72 @@
+/**
+ * Which run of a job a user means, and that run's captured output: shared by `queuectl logs`
+ * and the dashboard.
+ */
+import { open, stat } from 'node:fs/promises';
+import { ValidationError } from './errors.js';
+import type { Attempt, Job } from './job.js';
+import { logPath, type StreamName } from '../worker/job-log.js';
+
+export interface RunOutput {
+  attempt: number;
+  stream: StreamName;
+  text: string;
+  /** The file's full size; `text` holds its last `capBytes` when it is larger. */
+  size: number;
+  truncated: boolean;
+}
+
+/**
+ * The run number `requested` names, or the latest run when it is absent; 0 when the job has not
+ * run and no run was asked for. A run the job does not have is a ValidationError listing its runs.
+ */
+export function pickAttempt(job: Job, attempts: Attempt[], requested?: string | null): number {
+  if (requested === undefined || requested === null)
+    return attempts[attempts.length - 1]?.attempt ?? 0;
+  const attempt = Number(requested);
+  if (!attempts.some((a) => a.attempt === attempt)) {
+    const known = attempts.length
+      ? `its attempts are ${attempts.map((a) => a.attempt).join(', ')}`
+      : 'it has not run yet';
+    throw new ValidationError(`job "${job.id}" has no attempt ${requested}; ${known}`);
+  }
+  return attempt;
+}
+
+export function checkStream(stream: string): StreamName {
+  if (stream === 'stdout' || stream === 'stderr') return stream;
+  throw new ValidationError(`stream must be stdout or stderr, not "${stream}"`);
+}
+
+/** Reads one stream of one run (its last `capBytes` at most); empty when it wrote nothing. */
+export async function readRunOutput(
+  logDir: string,
+  jobId: string,
+  attempt: number,
+  stream: StreamName,
+  capBytes = Infinity,
+): Promise<RunOutput> {
+  const empty: RunOutput = { attempt, stream, text: '', size: 0, truncated: false };
+  if (attempt === 0) return empty;
+  const path = logPath(logDir, jobId, attempt, stream);
+  const size = await stat(path).then(
+    (s) => s.size,
+    () => null,
+  );
+  if (size === null) return empty;
+  const length = Math.min(size, capBytes);
+  const file = await open(path, 'r');
+  try {
+    const buffer = Buffer.alloc(length);
+    const { bytesRead } = await file.read(buffer, 0, length, size - length);
+    return {
+      attempt,
+      stream,
+      text: buffer.subarray(0, bytesRead).toString('utf8'),
+      size,
+      truncated: size > length,
+    };
+  } finally {
+    await file.close();
+  }
+}
