@@ -1,9 +1,21 @@
 /**
- * Where a job's output lives and how it is capped. Each run's stdout and stderr go to their own
- * file, written as they arrive (never buffered whole); past the limit the rest is dropped and
- * counted, and a note at the end says how much.
+ * Where a job's output lives and how it is capped. Each run's stdout and stderr are files the
+ * job's command writes into directly: no byte passes through the worker, so output costs the
+ * worker nothing and survives the worker's death. Past the output limit, the rest is cut off
+ * (while the job runs, too, so a flood cannot fill the disk) and a note at the end says so.
  */
-import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  ftruncateSync,
+  mkdirSync,
+  openSync,
+  readSync,
+  rmdirSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { dataDirectory, isPostgresUrl } from '../store/open-store.js';
@@ -28,71 +40,113 @@ export function logPath(
   return join(logDir, jobId, `${attempt}.${stream}`);
 }
 
-export function truncationNote(dropped: number, limit: number): string {
-  return `\n[queuectl: ${dropped} more bytes were dropped; output-limit is ${limit} bytes]\n`;
-}
-
-/** Received bytes between two prompt collections of dead chunks. */
-const RECLAIM_EVERY = 8 * 1024 * 1024;
-let receivedSinceReclaim = 0;
-
 /**
- * Each chunk read from a job's pipe is a fresh buffer that V8 frees only at its next collection,
- * which it may put off for tens of MiB. Where gc is exposed (worker processes run with
- * --expose-gc), a cheap young-generation collection every 8 MiB keeps a worker's memory flat
- * however much a job writes.
+ * The note appended to a capped stream. `exact` is false when bytes were also cut while the job
+ * ran: the job may write between the size check and the cut, so the count is then a lower bound.
  */
-function reclaimChunks(bytes: number): void {
-  receivedSinceReclaim += bytes;
-  if (receivedSinceReclaim < RECLAIM_EVERY) return;
-  receivedSinceReclaim = 0;
-  (globalThis as { gc?: (options: { type: 'minor' }) => void }).gc?.({ type: 'minor' });
+export function truncationNote(dropped: number, limit: number, exact = true): string {
+  const count = exact ? `${dropped} more bytes were` : `at least ${dropped} more bytes were`;
+  return `\n[queuectl: ${count} dropped; output-limit is ${limit} bytes]\n`;
 }
 
-/** Captures one stream of one run. The file is created only when the first byte arrives. */
-export class StreamCapture {
-  private fd: number | null = null;
-  private kept = 0;
+/** Append-only, so after a cut the job's next write lands at the new end, not past a hole. */
+const OUTPUT_FLAGS =
+  constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_APPEND;
+
+/** One stream's file: the job writes into `fd`; the worker only measures and cuts it. */
+class CappedFile {
+  readonly fd: number;
   private dropped = 0;
-  private tail = '';
+  private cutWhileRunning = false;
 
   constructor(
-    private readonly path: string,
+    readonly path: string,
     private readonly limit: number,
-    private readonly tailSize = 0,
-  ) {}
+  ) {
+    this.fd = openSync(path, OUTPUT_FLAGS, 0o600);
+  }
 
-  write(chunk: Buffer): void {
-    reclaimChunks(chunk.length);
-    if (this.tailSize) this.tail = (this.tail + chunk.toString('utf8')).slice(-this.tailSize);
-    const room = this.limit - this.kept;
-    if (room <= 0) {
-      this.dropped += chunk.length;
-      return;
+  /** Cuts the file back to the limit if the job wrote past it. */
+  cap(whileRunning: boolean): number {
+    const size = fstatSync(this.fd).size;
+    if (size > this.limit) {
+      ftruncateSync(this.fd, this.limit);
+      this.dropped += size - this.limit;
+      if (whileRunning) this.cutWhileRunning = true;
     }
-    const piece = chunk.length > room ? chunk.subarray(0, room) : chunk;
-    this.dropped += chunk.length - piece.length;
-    this.fd ??= this.open();
-    writeSync(this.fd, piece);
-    this.kept += piece.length;
+    return Math.min(size, this.limit);
   }
 
-  /** The last `tailSize` characters written (kept even past the limit), for error messages. */
-  lastText(): string {
-    return this.tail;
-  }
-
-  close(): { kept: number; dropped: number } {
-    if (this.dropped > 0 && this.fd !== null) {
-      writeSync(this.fd, truncationNote(this.dropped, this.limit));
+  /** The last `bytes` bytes of the file as text (before the final cut, so the newest output). */
+  tail(bytes: number): string {
+    const size = fstatSync(this.fd).size;
+    if (size === 0) return '';
+    const length = Math.min(bytes, size);
+    const buffer = Buffer.alloc(length);
+    const reader = openSync(this.path, 'r');
+    try {
+      return buffer.toString('utf8', 0, readSync(reader, buffer, 0, length, size - length));
+    } finally {
+      closeSync(reader);
     }
-    if (this.fd !== null) closeSync(this.fd);
-    this.fd = null;
-    return { kept: this.kept, dropped: this.dropped };
   }
 
-  private open(): number {
-    mkdirSync(join(this.path, '..'), { recursive: true, mode: 0o700 });
-    return openSync(this.path, 'w', 0o600);
+  /** Final cut and note; closes the file and removes it if the job wrote nothing. */
+  finish(): boolean {
+    const kept = this.cap(false);
+    if (this.dropped > 0) {
+      writeSync(this.fd, truncationNote(this.dropped, this.limit, !this.cutWhileRunning));
+    }
+    closeSync(this.fd);
+    if (kept > 0) return true;
+    ignoreMissing(() => unlinkSync(this.path));
+    return false;
+  }
+}
+
+/** Characters of stderr kept for the error message of a failed run. */
+const ERROR_TAIL = 400;
+
+/** The two output files of one run. */
+export class RunOutputFiles {
+  private readonly stdout: CappedFile;
+  private readonly stderr: CappedFile;
+  /** The job's directory, if this run created it (and so removes it when left empty). */
+  private readonly createdDir: string | undefined;
+
+  constructor(logDir: string, jobId: string, attempt: number, limit: number) {
+    const dir = join(logDir, jobId);
+    this.createdDir = mkdirSync(dir, { recursive: true, mode: 0o700 }) && dir;
+    this.stdout = new CappedFile(logPath(logDir, jobId, attempt, 'stdout'), limit);
+    this.stderr = new CappedFile(logPath(logDir, jobId, attempt, 'stderr'), limit);
+  }
+
+  /** The descriptors to hand the job as its stdout and stderr. */
+  get fds(): [number, number] {
+    return [this.stdout.fd, this.stderr.fd];
+  }
+
+  /** While the job runs: cut whatever has grown past the limit. */
+  cap(): void {
+    this.stdout.cap(true);
+    this.stderr.cap(true);
+  }
+
+  /** After the job: final cuts and notes, empty files removed. Returns the end of stderr. */
+  finish(): { stderrTail: string } {
+    const stderrTail = this.stderr.tail(ERROR_TAIL);
+    const wrote = [this.stdout.finish(), this.stderr.finish()];
+    if (this.createdDir && !wrote.includes(true)) ignoreMissing(() => rmdirSync(this.createdDir!));
+    return { stderrTail };
+  }
+}
+
+/** Removal that tolerates a file already gone or a directory something else has written into. */
+function ignoreMissing(remove: () => void): void {
+  try {
+    remove();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'ENOENT' && code !== 'ENOTEMPTY') throw error;
   }
 }

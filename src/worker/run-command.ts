@@ -1,13 +1,13 @@
 /**
- * Runs one job's command: `/bin/sh -c` in a process group of its own, output streamed to capped
- * files, a timeout that takes down the whole group (SIGTERM, a grace period, then SIGKILL).
- * When the shell exits, anything it left running in its group is killed too: a finished job
- * leaves nothing behind.
+ * Runs one job's command: `/bin/sh -c` in a process group of its own, its stdout and stderr
+ * written straight into capped files, a timeout that takes down the whole group (SIGTERM, a
+ * grace period, then SIGKILL). When the shell exits, anything it left running in its group is
+ * killed too: a finished job leaves nothing behind.
  */
-import { spawn } from 'node:child_process';
 import { formatDuration } from '../core/units.js';
 import type { Outcome } from '../core/job.js';
-import { logPath, StreamCapture } from './job-log.js';
+import { RunOutputFiles } from './job-log.js';
+import { defaultLauncher, type ExitStatus, type Launcher } from './launcher.js';
 import { killProcessGroup } from './process-info.js';
 
 export interface RunOptions {
@@ -18,6 +18,8 @@ export interface RunOptions {
   killGraceMs: number;
   outputLimitBytes: number;
   logDir: string;
+  /** How to start the process; the fastest this platform has unless a test says otherwise. */
+  launcher?: Launcher;
 }
 
 export interface RunResult {
@@ -36,33 +38,36 @@ export interface RunningCommand {
   interrupt(): void;
 }
 
-const ERROR_TAIL = 400;
+/** How often a running job's output files are measured and cut back to the output limit. */
+const CAP_EVERY_MS = 25;
+
+/** This process's environment, copied once: reading process.env walks the real environment. */
+let inheritedEnv: NodeJS.ProcessEnv | undefined;
 
 export function runCommand(options: RunOptions): RunningCommand {
   const started = performance.now();
-  const child = spawn('/bin/sh', ['-c', options.command], {
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const output = new RunOutputFiles(
+    options.logDir,
+    options.jobId,
+    options.attempt,
+    options.outputLimitBytes,
+  );
+  inheritedEnv ??= { ...process.env };
+  const launched = (options.launcher ?? defaultLauncher()).launch({
+    file: '/bin/sh',
+    args: ['-c', options.command],
+    stdout: output.fds[0],
+    stderr: output.fds[1],
     env: {
-      ...process.env,
+      ...inheritedEnv,
       QUEUECTL_JOB_ID: options.jobId,
       QUEUECTL_ATTEMPT: String(options.attempt),
       // With the two above, lets the rescuer find this run's processes if this worker dies.
       QUEUECTL_WORKER_PID: String(process.pid),
     },
   });
-  const pid = child.pid ?? null;
-  const stdout = new StreamCapture(
-    logPath(options.logDir, options.jobId, options.attempt, 'stdout'),
-    options.outputLimitBytes,
-  );
-  const stderr = new StreamCapture(
-    logPath(options.logDir, options.jobId, options.attempt, 'stderr'),
-    options.outputLimitBytes,
-    ERROR_TAIL,
-  );
-  child.stdout?.on('data', (chunk: Buffer) => stdout.write(chunk));
-  child.stderr?.on('data', (chunk: Buffer) => stderr.write(chunk));
+  const pid = launched.pid;
+  const capTimer = setInterval(() => output.cap(), CAP_EVERY_MS);
 
   let ending: 'timed_out' | 'interrupted' | null = null;
   let graceTimer: NodeJS.Timeout | undefined;
@@ -79,35 +84,20 @@ export function runCommand(options: RunOptions): RunningCommand {
           terminate();
         }, options.timeoutMs);
 
-  const result = new Promise<RunResult>((resolve) => {
-    let spawnError: Error | null = null;
-    let exit: { code: number | null; signal: NodeJS.Signals | null } | null = null;
-    let closeFallback: NodeJS.Timeout | undefined;
-    const finish = () => {
-      clearTimeout(timeoutTimer);
-      clearTimeout(graceTimer);
-      clearTimeout(closeFallback);
-      stdout.close();
-      stderr.close();
-      const durationMs = performance.now() - started;
-      resolve(describe(options, ending, spawnError, exit, stderr.lastText(), durationMs));
-    };
-    child.once('error', (error) => {
-      spawnError = error;
-      if (pid === null) finish();
-    });
-    child.once('exit', (code, signal) => {
-      exit = { code, signal };
-      // The shell is gone: kill whatever it left in its group, so nothing outlives the job
-      // and no leftover keeps the output pipes open.
-      if (pid !== null) killProcessGroup(pid, 'SIGKILL');
-      closeFallback = setTimeout(() => {
-        child.stdout?.destroy();
-        child.stderr?.destroy();
-      }, 2000);
-    });
-    child.once('close', finish);
-  });
+  const finish = (exit: ExitStatus | null, spawnError: Error | null): RunResult => {
+    clearInterval(capTimer);
+    clearTimeout(timeoutTimer);
+    clearTimeout(graceTimer);
+    // The shell is gone: kill whatever it left in its group, so nothing outlives the job.
+    if (pid !== null) killProcessGroup(pid, 'SIGKILL');
+    const { stderrTail } = output.finish();
+    const durationMs = performance.now() - started;
+    return describe(options, ending, spawnError, exit, stderrTail, durationMs);
+  };
+  const result = launched.exited.then(
+    (exit) => finish(exit, null),
+    (error: Error) => finish(null, error),
+  );
 
   return {
     pid,

@@ -47,10 +47,9 @@ export function startSupervisor(options: SupervisorOptions): Supervisor {
     const child = fork(WORKER_MAIN, args, {
       detached: true,
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-      // --expose-gc lets job-log.ts collect streamed output chunks promptly (see reclaimChunks).
       // A 1 MiB young generation keeps a busy worker small (65 instead of 83 MiB), and a smaller
       // parent forks faster: about +7% jobs/s with 2 workers on 2 cores (npm run bench).
-      execArgv: ['--expose-gc', '--max-semi-space-size=1'],
+      execArgv: ['--max-semi-space-size=1'],
     });
     const started = Date.now();
     children.set(child.pid!, child);

@@ -15,6 +15,7 @@ import { formatDuration } from '../core/units.js';
 import type { JobStore, Lease, NextState } from '../store/job-store.js';
 import { hostId, processStartTime } from './process-info.js';
 import { rescueLostJobs } from './rescuer.js';
+import { defaultLauncher, type Launcher } from './launcher.js';
 import { runCommand, type RunningCommand } from './run-command.js';
 
 export interface WorkerOptions {
@@ -24,6 +25,8 @@ export interface WorkerOptions {
   drain?: boolean;
   id?: string;
   log?: (message: string) => void;
+  /** How job processes are started; by default the fastest this platform has. */
+  launcher?: Launcher;
 }
 
 const RESCUE_INTERVAL_MS = 1000;
@@ -47,11 +50,13 @@ export class Worker {
   private wakeWaiter: (() => void) | null = null;
   private timers: NodeJS.Timeout[] = [];
   private readonly log: (message: string) => void;
+  private readonly launcher: Launcher;
 
   constructor(private readonly options: WorkerOptions) {
     this.store = options.store;
     this.id = options.id ?? newWorkerId();
     this.log = options.log ?? (() => {});
+    this.launcher = options.launcher ?? defaultLauncher();
   }
 
   /** Runs until stopped (or drained); resolves after the worker has deregistered. */
@@ -124,6 +129,7 @@ export class Worker {
       killGraceMs: this.settings.killGraceMs,
       outputLimitBytes: this.settings.outputLimitBytes,
       logDir: this.options.logDir,
+      launcher: this.launcher,
     });
     this.current = { job, lease, run };
     const early = setTimeout(

@@ -1,0 +1,192 @@
+/**
+ * Running a job's command, once per launcher: posix_spawn (used on Linux with glibc) and
+ * child_process (everywhere else). Real shells, real files, real signals.
+ */
+import { closeSync, existsSync, openSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { pickLauncher, type Launcher } from '../../src/worker/launcher.js';
+import { childProcessLauncher } from '../../src/worker/node-launcher.js';
+import { loadPosixSpawnLauncher } from '../../src/worker/posix-spawn-launcher.js';
+import { runCommand, type RunOptions } from '../../src/worker/run-command.js';
+import { isProcessAlive } from '../../src/worker/process-info.js';
+import { tempDir } from '../helpers/temp-dir.js';
+import { waitFor } from '../helpers/wait-for.js';
+
+// Set before the first run: a worker copies its environment once, at its first job.
+process.env.QUEUECTL_TEST_INHERITED = 'yes';
+
+const posixSpawn = loadPosixSpawnLauncher();
+const launchers: Launcher[] = [childProcessLauncher, ...(posixSpawn ? [posixSpawn] : [])];
+
+it('has posix_spawn wherever glibc is, so its tests below run', () => {
+  const glibc = (process.report.getReport() as { header: { glibcVersionRuntime?: string } }).header
+    .glibcVersionRuntime;
+  expect(posixSpawn !== null).toBe(Boolean(glibc));
+  expect(pickLauncher(undefined).name).toBe(glibc ? 'posix_spawn' : 'child_process');
+});
+
+it('refuses a launcher name it does not know, in one line that lists the choices', () => {
+  expect(() => pickLauncher('fork')).toThrow(/must be posix_spawn or child_process/);
+  expect(pickLauncher('child_process')).toBe(childProcessLauncher);
+});
+
+describe.each(launchers.map((launcher) => [launcher.name, launcher] as const))(
+  'runCommand with %s',
+  (_name, launcher) => {
+    let counter = 0;
+    const run = (command: string, options: Partial<RunOptions> = {}) => {
+      const logDir = tempDir();
+      const jobId = `job-${++counter}`;
+      const running = runCommand({
+        command,
+        jobId,
+        attempt: 1,
+        timeoutMs: null,
+        killGraceMs: 1000,
+        outputLimitBytes: 1024 * 1024,
+        logDir,
+        launcher,
+        ...options,
+      });
+      const output = (stream: 'stdout' | 'stderr') => {
+        const path = join(logDir, jobId, `1.${stream}`);
+        return existsSync(path) ? readFileSync(path, 'utf8') : null;
+      };
+      return { running, output, logDir, jobId };
+    };
+
+    it('captures stdout and stderr apart and reports the exit code with the last error line', async () => {
+      const { running, output } = run('echo out; echo first >&2; echo last >&2; exit 3');
+      const result = await running.result;
+      expect(result).toMatchObject({
+        outcome: 'failed',
+        exitCode: 3,
+        signal: null,
+        error: 'exited with code 3: last',
+      });
+      expect(output('stdout')).toBe('out\n');
+      expect(output('stderr')).toBe('first\nlast\n');
+    });
+
+    it('leaves no files behind for a job that writes nothing', async () => {
+      const { running, logDir, jobId } = run('true');
+      expect((await running.result).outcome).toBe('completed');
+      expect(existsSync(join(logDir, jobId))).toBe(false);
+    });
+
+    it('reports a job killed by a signal', async () => {
+      const result = await run('kill -TERM $$').running.result;
+      expect(result).toMatchObject({ outcome: 'failed', exitCode: null, signal: 'SIGTERM' });
+      expect(result.error).toMatch(/^killed by SIGTERM/);
+    });
+
+    it('gives the job its own session and process group, default signals and stdin on /dev/null', async () => {
+      const { running, output } = run(
+        'cut -d" " -f5,6 /proc/$$/stat; grep -E "^Sig(Ign|Blk)" /proc/$$/status; readlink /proc/$$/fd/0',
+      );
+      const { pid } = running;
+      expect((await running.result).outcome).toBe('completed');
+      // Node ignores SIGPIPE; a job must not inherit that, or `yes | head` would never end.
+      const [ids, blocked, ignored, stdin] = output('stdout')!.trim().split('\n');
+      expect({ ids, blocked, ignored, stdin }).toEqual({
+        ids: `${pid} ${pid}`,
+        blocked: 'SigBlk:\t0000000000000000',
+        ignored: 'SigIgn:\t0000000000000000',
+        stdin: '/dev/null',
+      });
+    });
+
+    it("passes the worker's environment and the job's own variables", async () => {
+      const { running, output } = run(
+        'echo "$QUEUECTL_TEST_INHERITED $QUEUECTL_JOB_ID $QUEUECTL_ATTEMPT $QUEUECTL_WORKER_PID"',
+        { attempt: 1 },
+      );
+      await running.result;
+      expect(output('stdout')).toMatch(new RegExp(`^yes job-\\d+ 1 ${process.pid}\\n$`));
+    });
+
+    it('does not hand the job descriptors the worker opened', async () => {
+      const dir = tempDir();
+      const fd = openSync(join(dir, 'private'), 'w');
+      try {
+        const { running, output } = run('ls /proc/$$/fd');
+        await running.result;
+        const fds = output('stdout')!.trim().split('\n').map(Number);
+        expect(fds).toEqual(expect.arrayContaining([0, 1, 2]));
+        expect(fds).not.toContain(fd);
+      } finally {
+        closeSync(fd);
+      }
+    });
+
+    it('cuts output at the limit and says how much was dropped', async () => {
+      const { running, output } = run('printf "%0150d" 0; printf "%050d" 0 >&2', {
+        outputLimitBytes: 100,
+      });
+      expect((await running.result).outcome).toBe('completed');
+      expect(output('stdout')).toMatch(
+        /^0{100}\n\[queuectl: (at least )?50 more bytes were dropped; output-limit is 100 bytes\]\n$/,
+      );
+      expect(output('stderr')).toBe('0'.repeat(50));
+    });
+
+    it('keeps a flood from filling the disk while it runs', async () => {
+      const { running, output, logDir, jobId } = run('head -c 300000000 /dev/zero; sleep 30', {
+        outputLimitBytes: 1000,
+        timeoutMs: 60_000,
+      });
+      const path = join(logDir, jobId, '1.stdout');
+      // The flood is written within a second or two; then the job sleeps, and its file must
+      // already be back at the limit, long before the job ends.
+      await waitFor(() => existsSync(path) && readFileSync(path).length === 1000, {
+        what: 'the flooded file to be cut back to the limit while the job runs',
+      });
+      running.interrupt();
+      expect((await running.result).outcome).toBe('interrupted');
+      expect(output('stdout')).toMatch(/\[queuectl: at least \d+ more bytes were dropped/);
+    });
+
+    it('times out: kills the whole process group, then reports timed_out', async () => {
+      const dir = tempDir();
+      const { running } = run(`sleep 30 & echo $! > ${dir}/child; wait`, { timeoutMs: 200 });
+      const result = await running.result;
+      expect(result).toMatchObject({ outcome: 'timed_out', error: 'timed out after 200ms' });
+      const child = Number(readFileSync(join(dir, 'child'), 'utf8'));
+      await waitFor(() => !isProcessAlive(child, null), { what: 'the background sleep to die' });
+    });
+
+    it('kills what the shell left running in its group when it exits', async () => {
+      const dir = tempDir();
+      const { running } = run(`sleep 30 & echo $! > ${dir}/child`);
+      expect((await running.result).outcome).toBe('completed');
+      const child = Number(readFileSync(join(dir, 'child'), 'utf8'));
+      await waitFor(() => !isProcessAlive(child, null), { what: 'the leftover sleep to die' });
+    });
+
+    it('stops at once when interrupted', async () => {
+      const { running } = run('sleep 30');
+      await waitFor(() => readdirSync('/proc').includes(String(running.pid)));
+      running.interrupt();
+      expect(await running.result).toMatchObject({ outcome: 'interrupted', signal: 'SIGKILL' });
+    });
+
+    it('reports a program that cannot be started, without a pid', async () => {
+      const dir = tempDir();
+      const out = openSync(join(dir, 'out'), 'w');
+      try {
+        const launched = launcher.launch({
+          file: join(dir, 'no-such-shell'),
+          args: [],
+          env: {},
+          stdout: out,
+          stderr: out,
+        });
+        expect(launched.pid).toBeNull();
+        await expect(launched.exited).rejects.toMatchObject({ code: 'ENOENT' });
+      } finally {
+        closeSync(out);
+      }
+    });
+  },
+);
