@@ -136,6 +136,15 @@ export interface JobStore {
   jobClaim(params: { workerId: string; leaseMs: number }): Promise<ClaimedJob | null>;
   /** Records a run's end and the next state; false (and no change) if the lease was lost. */
   jobSettle(params: { lease: Lease; run: RunRecord; next: NextState }): Promise<boolean>;
+  /**
+   * jobSettle, then jobClaim for the same worker, in one step: how a busy worker goes from one
+   * job to the next (SQLite: one transaction and one commit instead of two). The claim happens
+   * whether or not the settle was refused; if it fails, `claimed` is null and the settle stands.
+   */
+  jobSettleAndClaim(params: {
+    settle: { lease: Lease; run: RunRecord; next: NextState };
+    claim: { workerId: string; leaseMs: number };
+  }): Promise<{ settled: boolean; claimed: ClaimedJob | null }>;
   /** Jobs in `processing`, with what is needed to tell whether their holder is alive. */
   jobListHeld(): Promise<HeldJob[]>;
   /** Moves a dead job back to pending with attempts reset; ConflictError if it is not dead. */

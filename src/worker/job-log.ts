@@ -12,7 +12,6 @@ import {
   mkdirSync,
   openSync,
   readSync,
-  rmdirSync,
   unlinkSync,
   writeSync,
 } from 'node:fs';
@@ -31,13 +30,18 @@ export function logDirectory(location: string): string {
   return `${location}.logs`;
 }
 
+/**
+ * One file per run and stream, all in one directory: `<job id>.<attempt>.<stream>` names each
+ * run's stream uniquely (ids hold no '/', attempts are digits) and, unlike a directory per job,
+ * costs no mkdir and rmdir per run.
+ */
 export function logPath(
   logDir: string,
   jobId: string,
   attempt: number,
   stream: StreamName,
 ): string {
-  return join(logDir, jobId, `${attempt}.${stream}`);
+  return join(logDir, `${jobId}.${attempt}.${stream}`);
 }
 
 /**
@@ -92,33 +96,44 @@ class CappedFile {
   }
 
   /** Final cut and note; closes the file and removes it if the job wrote nothing. */
-  finish(): boolean {
+  finish(): void {
     const kept = this.cap(false);
     if (this.dropped > 0) {
       writeSync(this.fd, truncationNote(this.dropped, this.limit, !this.cutWhileRunning));
     }
     closeSync(this.fd);
-    if (kept > 0) return true;
-    ignoreMissing(() => unlinkSync(this.path));
-    return false;
+    if (kept === 0) ignoreMissing(() => unlinkSync(this.path));
   }
 }
 
 /** Characters of stderr kept for the error message of a failed run. */
 const ERROR_TAIL = 400;
 
+/** Log directories this process has made sure exist. */
+const madeDirs = new Set<string>();
+
+function makeDir(dir: string): void {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  madeDirs.add(dir);
+}
+
 /** The two output files of one run. */
 export class RunOutputFiles {
   private readonly stdout: CappedFile;
   private readonly stderr: CappedFile;
-  /** The job's directory, if this run created it (and so removes it when left empty). */
-  private readonly createdDir: string | undefined;
 
   constructor(logDir: string, jobId: string, attempt: number, limit: number) {
-    const dir = join(logDir, jobId);
-    this.createdDir = mkdirSync(dir, { recursive: true, mode: 0o700 }) && dir;
-    this.stdout = new CappedFile(logPath(logDir, jobId, attempt, 'stdout'), limit);
-    this.stderr = new CappedFile(logPath(logDir, jobId, attempt, 'stderr'), limit);
+    const open = (stream: StreamName) =>
+      new CappedFile(logPath(logDir, jobId, attempt, stream), limit);
+    if (!madeDirs.has(logDir)) makeDir(logDir);
+    try {
+      this.stdout = open('stdout');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      makeDir(logDir); // removed while this worker ran
+      this.stdout = open('stdout');
+    }
+    this.stderr = open('stderr');
   }
 
   /** The descriptors to hand the job as its stdout and stderr. */
@@ -135,18 +150,17 @@ export class RunOutputFiles {
   /** After the job: final cuts and notes, empty files removed. Returns the end of stderr. */
   finish(): { stderrTail: string } {
     const stderrTail = this.stderr.tail(ERROR_TAIL);
-    const wrote = [this.stdout.finish(), this.stderr.finish()];
-    if (this.createdDir && !wrote.includes(true)) ignoreMissing(() => rmdirSync(this.createdDir!));
+    this.stdout.finish();
+    this.stderr.finish();
     return { stderrTail };
   }
 }
 
-/** Removal that tolerates a file already gone or a directory something else has written into. */
+/** Removal that tolerates a file already gone. */
 function ignoreMissing(remove: () => void): void {
   try {
     remove();
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code !== 'ENOENT' && code !== 'ENOTEMPTY') throw error;
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
 }

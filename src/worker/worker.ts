@@ -12,11 +12,11 @@ import { decideRetry } from '../core/backoff.js';
 import { resolveSettings, type Settings } from '../core/config.js';
 import type { Job } from '../core/job.js';
 import { formatDuration } from '../core/units.js';
-import type { JobStore, Lease, NextState } from '../store/job-store.js';
+import type { ClaimedJob, JobStore, Lease, NextState } from '../store/job-store.js';
 import { hostId, processStartTime } from './process-info.js';
 import { rescueLostJobs } from './rescuer.js';
 import { defaultLauncher, type Launcher } from './launcher.js';
-import { runCommand, type RunningCommand } from './run-command.js';
+import { runCommand, type RunningCommand, type RunResult } from './run-command.js';
 
 export interface WorkerOptions {
   store: JobStore;
@@ -35,6 +35,16 @@ const FIRST_HEARTBEAT_MS = 100;
 /** Pause before retrying a claim or settle that failed (database restarting, connection cut). */
 const STORE_RETRY_MS = 500;
 
+type SettleParams = Parameters<JobStore['jobSettle']>[0];
+
+const NOT_STARTED: RunResult = {
+  outcome: 'interrupted',
+  exitCode: null,
+  signal: null,
+  error: 'interrupted before it started: the worker was stopped at once',
+  durationMs: 0,
+};
+
 export function newWorkerId(): string {
   return `w-${randomBytes(5).toString('hex')}`;
 }
@@ -45,6 +55,7 @@ export class Worker {
   private readonly store: JobStore;
   private settings!: Settings;
   private stopping = false;
+  private stoppedNow = false;
   private current: { job: Job; lease: Lease; run: RunningCommand } | null = null;
   private woken = false;
   private wakeWaiter: (() => void) | null = null;
@@ -68,23 +79,23 @@ export class Worker {
     this.every(RESCUE_INTERVAL_MS, () => this.rescue());
     try {
       await this.rescue();
-      while (!this.stopping) {
+      // A job taken in the same step as the previous one's settle, not yet started.
+      let next: ClaimedJob | null = null;
+      while (next || !this.stopping) {
         this.woken = false;
-        let claimed;
-        try {
-          claimed = await this.store.jobClaim({
-            workerId: this.id,
-            leaseMs: this.settings.leaseTimeoutMs,
-          });
-          if (!claimed && this.options.drain && (await this.nothingLeft())) break;
-        } catch (error) {
-          // Database restarting or connection cut: nothing was taken that the lease won't return.
-          this.log(`claim failed (${(error as Error).message}); retrying`);
-          await this.waitForWake(STORE_RETRY_MS);
-          continue;
+        if (!next) {
+          try {
+            next = await this.store.jobClaim(this.claimParams());
+            if (!next && this.options.drain && (await this.nothingLeft())) break;
+          } catch (error) {
+            // Database restarting or connection cut: nothing was taken that the lease won't return.
+            this.log(`claim failed (${(error as Error).message}); retrying`);
+            await this.waitForWake(STORE_RETRY_MS);
+            continue;
+          }
         }
-        if (claimed) {
-          await this.process(claimed.job, claimed.lease);
+        if (next) {
+          next = await this.process(next.job, next.lease);
           continue;
         }
         if (!this.woken) await this.waitForWake(this.settings.pollIntervalMs);
@@ -106,6 +117,7 @@ export class Worker {
   /** At once: kill the running job's process group; the job goes back to the queue. */
   stopNow(): void {
     this.stopping = true;
+    this.stoppedNow = true;
     this.current?.run.interrupt();
     this.wake();
   }
@@ -119,7 +131,37 @@ export class Worker {
     });
   }
 
-  private async process(job: Job, lease: Lease): Promise<void> {
+  /**
+   * Runs a claimed job and records its outcome; unless this worker is stopping, the record and
+   * the claim of the next job are one step, and that job is returned.
+   */
+  private async process(job: Job, lease: Lease): Promise<ClaimedJob | null> {
+    // Stopped at once after this job was claimed but before it started: it goes back unrun.
+    const result = this.stoppedNow ? NOT_STARTED : await this.execute(job, lease);
+
+    let next: NextState;
+    if (result.outcome === 'completed') next = { state: 'completed' };
+    else if (result.outcome === 'interrupted') next = { state: 'pending' };
+    else next = decideRetry(job.attempts, job.max_retries, this.settings.backoff);
+
+    const settle = {
+      lease,
+      run: {
+        outcome: result.outcome,
+        exitCode: result.exitCode,
+        signal: result.signal,
+        error: result.error,
+      },
+      next,
+    };
+    const { settled, claimed } = this.stopping
+      ? { settled: await this.settle(settle), claimed: null }
+      : await this.settleAndClaim(settle);
+    this.report(job, result, next, settled);
+    return claimed;
+  }
+
+  private async execute(job: Job, lease: Lease): Promise<RunResult> {
     const timeoutSeconds = job.timeout_seconds ?? this.settings.jobTimeoutSeconds;
     const run = runCommand({
       command: job.command,
@@ -136,25 +178,15 @@ export class Worker {
       () => void this.heartbeat().catch(() => {}), // the regular heartbeat retries
       FIRST_HEARTBEAT_MS,
     );
-    const result = await run.result;
-    clearTimeout(early);
-    this.current = null;
+    try {
+      return await run.result;
+    } finally {
+      clearTimeout(early);
+      this.current = null;
+    }
+  }
 
-    let next: NextState;
-    if (result.outcome === 'completed') next = { state: 'completed' };
-    else if (result.outcome === 'interrupted') next = { state: 'pending' };
-    else next = decideRetry(job.attempts, job.max_retries, this.settings.backoff);
-
-    const settled = await this.settle({
-      lease,
-      run: {
-        outcome: result.outcome,
-        exitCode: result.exitCode,
-        signal: result.signal,
-        error: result.error,
-      },
-      next,
-    });
+  private report(job: Job, result: RunResult, next: NextState, settled: boolean): void {
     const took = formatDuration(result.durationMs);
     if (!settled) {
       this.log(
@@ -175,11 +207,26 @@ export class Worker {
     }
   }
 
+  /** Records a run and claims the next job; if that step fails, records it alone, retrying. */
+  private async settleAndClaim(
+    settle: SettleParams,
+  ): Promise<{ settled: boolean; claimed: ClaimedJob | null }> {
+    try {
+      return await this.store.jobSettleAndClaim({ settle, claim: this.claimParams() });
+    } catch {
+      return { settled: await this.settle(settle), claimed: null };
+    }
+  }
+
+  private claimParams(): { workerId: string; leaseMs: number } {
+    return { workerId: this.id, leaseMs: this.settings.leaseTimeoutMs };
+  }
+
   /**
    * Records a run, retrying while the store is unreachable. A settle that committed but whose
    * reply was lost is refused on retry (the lease is gone), so a result is never applied twice.
    */
-  private async settle(params: Parameters<JobStore['jobSettle']>[0]): Promise<boolean> {
+  private async settle(params: SettleParams): Promise<boolean> {
     for (;;) {
       try {
         return await this.store.jobSettle(params);

@@ -48,9 +48,8 @@ test('the database, its WAL and job logs are private to their owner under umask 
       WAL: `${db}-wal`,
       'shared memory': `${db}-shm`,
       'log directory': `${db}.logs`,
-      "job's log directory": join(`${db}.logs`, 'talk'),
-      stdout: join(`${db}.logs`, 'talk', '1.stdout'),
-      stderr: join(`${db}.logs`, 'talk', '1.stderr'),
+      stdout: join(`${db}.logs`, 'talk.1.stdout'),
+      stderr: join(`${db}.logs`, 'talk.1.stderr'),
     };
     for (const [name, path] of Object.entries(paths)) {
       expect(existsSync(path), `${name} ${path} exists`).toBe(true);
@@ -70,7 +69,6 @@ test('the database, its WAL and job logs are private to their owner under umask 
     WAL: '600',
     'shared memory': '600',
     'log directory': '700',
-    "job's log directory": '700',
     stdout: '600',
     stderr: '600',
   });

@@ -243,6 +243,64 @@ export function describeJobStoreContract(name: string, open: StoreFactory): void
       });
     });
 
+    describe('settle and claim the next in one step', () => {
+      const claimParams = { workerId: WORKER.id, leaseMs: 30_000 };
+
+      it('records the run and takes the next job, with its lease and attempt record', async () => {
+        await store.jobInsertMany([[newJob({ id: 'first' }), newJob({ id: 'second' })]]);
+        const { lease } = (await claim())!;
+        clock.advance(100);
+        const { settled, claimed } = await store.jobSettleAndClaim({
+          settle: { lease, run: okRun, next: { state: 'completed' } },
+          claim: claimParams,
+        });
+        expect(settled).toBe(true);
+        expect((await store.jobGet('first'))!).toMatchObject({ state: 'completed' });
+        expect(claimed!.job).toMatchObject({ id: 'second', state: 'processing', attempts: 1 });
+        expect(claimed!.lease).toEqual({ jobId: 'second', workerId: WORKER.id, run: 1 });
+        expect(await store.attemptList({ jobId: 'second' })).toMatchObject([
+          { attempt: 1, worker_id: WORKER.id, started_at: clock.now(), outcome: null },
+        ]);
+        expect(await store.jobCountByState()).toMatchObject({ completed: 1, processing: 1 });
+      });
+
+      it('claims nothing when nothing else is runnable, and still records the run', async () => {
+        await store.jobInsertMany([[newJob({ id: 'only' })]]);
+        const { lease } = (await claim())!;
+        expect(
+          await store.jobSettleAndClaim({
+            settle: { lease, run: failedRun, next: { state: 'failed', delayMs: 5000 } },
+            claim: claimParams,
+          }),
+        ).toEqual({ settled: true, claimed: null });
+        expect((await store.jobGet('only'))!.state).toBe('failed');
+      });
+
+      it('still claims after a refused settle, which changes nothing', async () => {
+        await store.jobInsertMany([[newJob({ id: 'held' }), newJob({ id: 'next' })]]);
+        const { lease } = (await claim())!;
+        const { settled, claimed } = await store.jobSettleAndClaim({
+          settle: { lease: { ...lease, run: 9 }, run: okRun, next: { state: 'completed' } },
+          claim: claimParams,
+        });
+        expect(settled).toBe(false);
+        expect((await store.jobGet('held'))!.state).toBe('processing');
+        expect(claimed!.job.id).toBe('next');
+      });
+
+      it('keeps the settle when the claim cannot be made', async () => {
+        await store.jobInsertMany([[newJob({ id: 'done' }), newJob({ id: 'waiting' })]]);
+        const { lease } = (await claim())!;
+        const { settled, claimed } = await store.jobSettleAndClaim({
+          settle: { lease, run: okRun, next: { state: 'completed' } },
+          claim: { workerId: 'w-unregistered', leaseMs: 30_000 },
+        });
+        expect({ settled, claimed }).toEqual({ settled: true, claimed: null });
+        expect((await store.jobGet('done'))!.state).toBe('completed');
+        expect((await store.jobGet('waiting'))!.state).toBe('pending');
+      });
+    });
+
     describe('dead letter queue', () => {
       async function killJob(id: string) {
         await store.jobInsertMany([[newJob({ id, max_retries: 0 })]]);

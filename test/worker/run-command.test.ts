@@ -5,6 +5,7 @@
 import { closeSync, existsSync, openSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { logPath } from '../../src/worker/job-log.js';
 import { pickLauncher, type Launcher } from '../../src/worker/launcher.js';
 import { childProcessLauncher } from '../../src/worker/node-launcher.js';
 import { loadPosixSpawnLauncher } from '../../src/worker/posix-spawn-launcher.js';
@@ -50,7 +51,7 @@ describe.each(launchers.map((launcher) => [launcher.name, launcher] as const))(
         ...options,
       });
       const output = (stream: 'stdout' | 'stderr') => {
-        const path = join(logDir, jobId, `1.${stream}`);
+        const path = logPath(logDir, jobId, 1, stream);
         return existsSync(path) ? readFileSync(path, 'utf8') : null;
       };
       return { running, output, logDir, jobId };
@@ -70,9 +71,9 @@ describe.each(launchers.map((launcher) => [launcher.name, launcher] as const))(
     });
 
     it('leaves no files behind for a job that writes nothing', async () => {
-      const { running, logDir, jobId } = run('true');
+      const { running, logDir } = run('true');
       expect((await running.result).outcome).toBe('completed');
-      expect(existsSync(join(logDir, jobId))).toBe(false);
+      expect(readdirSync(logDir)).toEqual([]);
     });
 
     it('reports a job killed by a signal', async () => {
@@ -136,7 +137,7 @@ describe.each(launchers.map((launcher) => [launcher.name, launcher] as const))(
         outputLimitBytes: 1000,
         timeoutMs: 60_000,
       });
-      const path = join(logDir, jobId, '1.stdout');
+      const path = logPath(logDir, jobId, 1, 'stdout');
       // The flood is written within a second or two; then the job sleeps, and its file must
       // already be back at the limit, long before the job ends.
       await waitFor(() => existsSync(path) && readFileSync(path).length === 1000, {

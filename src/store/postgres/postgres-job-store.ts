@@ -194,6 +194,16 @@ export class PostgresJobStore implements JobStore {
     return rows.length > 0;
   }
 
+  /** Two statements, as a claim after a settle gains nothing from sharing a transaction here. */
+  async jobSettleAndClaim(params: {
+    settle: { lease: Lease; run: RunRecord; next: NextState };
+    claim: { workerId: string; leaseMs: number };
+  }): Promise<{ settled: boolean; claimed: ClaimedJob | null }> {
+    const settled = await this.jobSettle(params.settle);
+    const claimed = await this.jobClaim(params.claim).catch(() => null);
+    return { settled, claimed };
+  }
+
   async jobListHeld(): Promise<HeldJob[]> {
     return (await this.rows(SQL.listHeld, [this.given()])).map((row) => ({
       jobId: row.jobId as string,

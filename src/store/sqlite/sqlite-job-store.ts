@@ -17,8 +17,6 @@ import type {
   JobListParams,
   JobStore,
   Lease,
-  NextState,
-  RunRecord,
   RunTotals,
   Stats,
   StatsParams,
@@ -29,6 +27,9 @@ import { openDatabase } from './open-database.js';
 import { watchWal } from './watch-wal.js';
 import { prepareStatements, type Statements } from './statements.js';
 import { computeStats, runTotals } from './stats-queries.js';
+
+type ClaimParams = Parameters<JobStore['jobClaim']>[0];
+type SettleParams = Parameters<JobStore['jobSettle']>[0];
 
 /** Batches up to this size are inserted directly; larger input is staged first. */
 const DIRECT_INSERT_LIMIT = 1000;
@@ -42,6 +43,13 @@ export class SqliteJobStore implements JobStore {
   readonly kind = 'sqlite';
   private readonly db: Database.Database;
   private readonly sql: Statements;
+  /** The hot transactions, built once (db.transaction() makes a new wrapper on every call). */
+  private readonly claimTransaction: Database.Transaction<
+    (params: ClaimParams, now: number) => ClaimedJob | null
+  >;
+  private readonly settleTransaction: Database.Transaction<
+    (params: SettleParams, now: number) => boolean
+  >;
 
   constructor(
     readonly location: string,
@@ -50,6 +58,8 @@ export class SqliteJobStore implements JobStore {
   ) {
     this.db = openDatabase(location, options);
     this.sql = prepareStatements(this.db);
+    this.claimTransaction = this.db.transaction(this.claimRows.bind(this));
+    this.settleTransaction = this.db.transaction(this.settleRows.bind(this));
   }
 
   async close(): Promise<void> {
@@ -179,64 +189,79 @@ export class SqliteJobStore implements JobStore {
     return counts;
   }
 
-  async jobClaim(params: { workerId: string; leaseMs: number }): Promise<ClaimedJob | null> {
+  async jobClaim(params: ClaimParams): Promise<ClaimedJob | null> {
+    return this.claimTransaction.immediate(params, this.clock.now());
+  }
+
+  async jobSettle(params: SettleParams): Promise<boolean> {
+    return this.settleTransaction.immediate(params, this.clock.now());
+  }
+
+  async jobSettleAndClaim(params: {
+    settle: SettleParams;
+    claim: ClaimParams;
+  }): Promise<{ settled: boolean; claimed: ClaimedJob | null }> {
     const now = this.clock.now();
     return this.db
-      .transaction((): ClaimedJob | null => {
-        const row = this.sql.claimJob.get({
-          now,
-          worker: params.workerId,
-          lease: params.leaseMs,
-        }) as Row | undefined;
-        if (!row) return null;
-        const lease: Lease = {
-          jobId: row.id as string,
-          workerId: params.workerId,
-          run: row.runs as number,
-        };
-        const opened = this.sql.openAttempt.run({
-          job: lease.jobId,
-          run: lease.run,
-          worker: lease.workerId,
-          now,
-        });
-        if (opened.changes === 0) {
-          throw new Error(`worker ${params.workerId} must be registered before it claims jobs`);
+      .transaction(() => {
+        const settled = this.settleRows(params.settle, now);
+        let claimed: ClaimedJob | null = null;
+        try {
+          claimed = this.claimTransaction(params.claim, now); // nested: a savepoint
+        } catch {
+          // The settle stands; the worker's own claim meets this error again and reports it.
         }
-        return { job: toJob(row), lease };
+        return { settled, claimed };
       })
       .immediate();
   }
 
-  async jobSettle(params: { lease: Lease; run: RunRecord; next: NextState }): Promise<boolean> {
-    const { lease, run, next } = params;
-    const now = this.clock.now();
-    return this.db
-      .transaction((): boolean => {
-        const changed = this.sql.settleJob.run({
-          job: lease.jobId,
-          worker: lease.workerId,
-          run: lease.run,
-          state: next.state,
-          run_at:
-            next.state === 'failed' ? now + next.delayMs : next.state === 'pending' ? now : null,
-          error: run.error,
-          exit_code: run.exitCode,
-          now,
-        }).changes;
-        if (changed === 0) return false;
-        this.sql.closeAttempt.run({
-          job: lease.jobId,
-          run: lease.run,
-          now,
-          exit_code: run.exitCode,
-          signal: run.signal,
-          outcome: run.outcome,
-          error: run.error,
-        });
-        return true;
-      })
-      .immediate();
+  private claimRows(params: ClaimParams, now: number): ClaimedJob | null {
+    const row = this.sql.claimJob.get({
+      now,
+      worker: params.workerId,
+      lease: params.leaseMs,
+    }) as Row | undefined;
+    if (!row) return null;
+    const lease: Lease = {
+      jobId: row.id as string,
+      workerId: params.workerId,
+      run: row.runs as number,
+    };
+    const opened = this.sql.openAttempt.run({
+      job: lease.jobId,
+      run: lease.run,
+      worker: lease.workerId,
+      now,
+    });
+    if (opened.changes === 0) {
+      throw new Error(`worker ${params.workerId} must be registered before it claims jobs`);
+    }
+    return { job: toJob(row), lease };
+  }
+
+  private settleRows({ lease, run, next }: SettleParams, now: number): boolean {
+    const changed = this.sql.settleJob.run({
+      job: lease.jobId,
+      worker: lease.workerId,
+      run: lease.run,
+      state: next.state,
+      run_at: next.state === 'failed' ? now + next.delayMs : next.state === 'pending' ? now : null,
+      error: run.error,
+      exit_code: run.exitCode,
+      now,
+    }).changes;
+    if (changed === 0) return false;
+    this.sql.closeAttempt.run({
+      job: lease.jobId,
+      run: lease.run,
+      now,
+      exit_code: run.exitCode,
+      signal: run.signal,
+      outcome: run.outcome,
+      error: run.error,
+    });
+    return true;
   }
 
   async jobListHeld(): Promise<HeldJob[]> {
