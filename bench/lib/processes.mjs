@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath, URL } from 'node:url';
 import { nowMs } from './measure.mjs';
 
-export const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+export const CLI = fileURLToPath(new URL('../../dist/cli/bin.cjs', import.meta.url));
 const RSS_REPORTER = fileURLToPath(new URL('./report-peak-rss.mjs', import.meta.url));
 
 /** The environment the CLI runs in: a throw-away HOME, no colours. */

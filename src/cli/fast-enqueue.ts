@@ -31,6 +31,19 @@ export function parseFastEnqueue(args: readonly string[]): FastEnqueueArgs | nul
   return sawCommand && json !== undefined ? { json, db, printJson } : null;
 }
 
+/**
+ * `queuectl list | head` closes the pipe early: stop quietly, as other command-line tools do.
+ * Installed by both entries (the fast path's bundle and the full program).
+ */
+export function exitQuietlyOnClosedPipe(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      throw error;
+    });
+  }
+}
+
 /** Runs the fast path; resolves with the exit code. */
 export async function runFastEnqueue(args: FastEnqueueArgs): Promise<number> {
   const [{ enqueue, renderEnqueue }, { withQueue }, { toJson }, errors] = await Promise.all([

@@ -3,9 +3,9 @@
  * based: the checks are few, the messages must name the field and the fix, and `queuectl enqueue`
  * must start fast (a schema library costs ~80 ms to import).
  */
-import { randomBytes } from 'node:crypto';
 import type { NewJob } from './job.js';
 import { ValidationError } from './errors.js';
+import { randomBytes } from './random-bytes.js';
 import { didYouMean } from './suggest.js';
 import { parseDuration, parseTimestamp } from './units.js';
 
@@ -40,7 +40,7 @@ export interface SpecDefaults {
 const ID_ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz';
 const ID_CHARS = 12;
 /** Random bytes drawn 4 KiB at a time: one randomBytes call per id cost ~5 µs (bulk enqueue). */
-let randomPool = Buffer.alloc(0);
+let randomPool: Buffer = Buffer.alloc(0);
 let randomOffset = 0;
 
 export function generateJobId(): string {

@@ -2,7 +2,6 @@
  * Which run of a job a user means, and that run's captured output: shared by `queuectl logs`
  * and the dashboard.
  */
-import { open, stat } from 'node:fs/promises';
 import { ValidationError } from './errors.js';
 import type { Attempt, Job } from './job.js';
 import { logPath, type StreamName } from '../worker/job-log.js';
@@ -49,6 +48,8 @@ export async function readRunOutput(
   const empty: RunOutput = { attempt, stream, text: '', size: 0, truncated: false };
   if (attempt === 0) return empty;
   const path = logPath(logDir, jobId, attempt, stream);
+  // Imported here: this module is part of every enqueue's start-up, which reads no output.
+  const { open, stat } = await import('node:fs/promises');
   const size = await stat(path).then(
     (s) => s.size,
     () => null,

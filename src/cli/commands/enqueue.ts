@@ -1,6 +1,5 @@
 /** `queuectl enqueue`: one job from JSON or flags, or a batch from a file or stdin. */
 import { createReadStream } from 'node:fs';
-import { access } from 'node:fs/promises';
 import { ValidationError } from '../../core/errors.js';
 import type { Job } from '../../core/job.js';
 import {
@@ -60,7 +59,8 @@ function specFromFlags(options: EnqueueOptions): Record<string, unknown> {
 async function openInput(file: string): Promise<AsyncIterable<SpecSource>> {
   if (file === '-') return specsFromStream(process.stdin);
   try {
-    await access(file);
+    // Imported here: node:fs/promises costs ~1.5 ms of the plain enqueue, which reads no file.
+    await (await import('node:fs/promises')).access(file);
   } catch {
     throw new ValidationError(`cannot read "${file}": no such file (use - to read standard input)`);
   }

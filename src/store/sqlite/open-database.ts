@@ -1,8 +1,8 @@
 /** Opens a SQLite file the way every queuectl process needs it: private, WAL, migrated. */
 import type Database from 'better-sqlite3';
-import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { MIGRATIONS } from './migrations.js';
 
 export interface OpenOptions {
@@ -22,7 +22,20 @@ const BUSY_TIMEOUT_MS = 60_000;
  * better-sqlite3 is CommonJS: loading it with require() skips the ESM loader's translation and
  * export scanning of its files, a few milliseconds of every `queuectl enqueue`.
  */
-const BetterSqlite3 = createRequire(import.meta.url)('better-sqlite3') as typeof Database;
+const require = createRequire(import.meta.url);
+const BetterSqlite3 = require('better-sqlite3') as typeof Database;
+
+/**
+ * Where node-gyp (and prebuild-install) put the addon. Naming it spares better-sqlite3's
+ * `bindings` lookup, which tries a dozen paths (~1.5 ms of every enqueue); elsewhere, the lookup.
+ */
+const addonPath = join(
+  dirname(require.resolve('better-sqlite3/package.json')),
+  'build',
+  'Release',
+  'better_sqlite3.node',
+);
+const nativeBinding = existsSync(addonPath) ? addonPath : undefined;
 
 export function openDatabase(path: string, options: OpenOptions): Database.Database {
   if (path !== ':memory:') {
@@ -30,7 +43,7 @@ export function openDatabase(path: string, options: OpenOptions): Database.Datab
     // Create the file readable only by its owner; SQLite gives the WAL and SHM the same mode.
     closeSync(openSync(path, 'a', 0o600));
   }
-  const db = new BetterSqlite3(path);
+  const db = new BetterSqlite3(path, { nativeBinding });
   db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   if (db.pragma('journal_mode', { simple: true }) !== 'wal') db.pragma('journal_mode = WAL');
   db.pragma(`synchronous = ${options.durable ? 'FULL' : 'NORMAL'}`);
