@@ -77,15 +77,16 @@ export async function buildJobsDatabase(db, { completed, pending }) {
 }
 
 /**
- * Starts `queuectl worker start --count N` and waits until all N workers are registered.
+ * Starts `queuectl worker start --count N` (with `env` added to its environment) and waits until
+ * all N workers are registered.
  * `stop()` stops them gracefully and waits for the supervisor to exit.
  */
-export async function startWorkers(home, db, count, store) {
+export async function startWorkers(home, db, count, store, env = {}) {
   const child = spawn(
     process.execPath,
     [CLI, 'worker', 'start', '--count', String(count), '--quiet', '--db', db],
     {
-      env: cliEnv(home),
+      env: cliEnv(home, env),
       stdio: ['ignore', 'ignore', 'pipe'],
     },
   );

@@ -4,19 +4,23 @@
  * against `xargs -P2`, all in the same run.
  */
 import { spawn } from 'node:child_process';
+import { pickLauncher } from '../../dist/worker/launcher.js';
 import { fmt, nowMs, ratio, waitFor } from '../lib/measure.mjs';
 import { run } from '../lib/processes.mjs';
 import { jobs, openBenchStore, startWorkers, tempPlace } from '../lib/fixtures.mjs';
 
 const CONCURRENCY = 2;
 
-/** Jobs per second of 2 workers on a fresh SQLite file, or on `db` (a PostgreSQL URL) if given. */
-export async function queuectlRate(count, db) {
+/**
+ * Jobs per second of 2 workers on a fresh SQLite file, or on `db` (a PostgreSQL URL) if given;
+ * `env` is added to the workers' environment.
+ */
+export async function queuectlRate(count, db, env = {}) {
   const place = tempPlace('throughput');
   const location = db ?? place.db;
   const store = await openBenchStore(location);
   try {
-    const workers = await startWorkers(place.dir, location, CONCURRENCY, store);
+    const workers = await startWorkers(place.dir, location, CONCURRENCY, store, env);
     try {
       const started = nowMs();
       await store.jobInsertMany([jobs(count)]);
@@ -74,17 +78,21 @@ export async function measureThroughput({ quick, log }) {
   log(`throughput: ${count} jobs, node loop and xargs -P2 baselines (before)`);
   const nodeBefore = await nodeLoopRate(count);
   const xargsBefore = await xargsRate(count);
-  log('throughput: queuectl, 2 workers');
+  const launcher = pickLauncher(undefined).name;
+  log(`throughput: queuectl, 2 workers (jobs started with ${launcher})`);
   const queuectl = await queuectlRate(count);
+  log('throughput: queuectl, 2 workers, jobs started with child_process (the fallback)');
+  const forked = await queuectlRate(count, undefined, { QUEUECTL_LAUNCHER: 'child_process' });
   log('throughput: baselines (after)');
   const baseline = (nodeBefore + (await nodeLoopRate(count))) / 2;
   const xargs = (xargsBefore + (await xargsRate(count))) / 2;
   const vsNode = ratio(queuectl, baseline);
+  const node = `${fmt(baseline, 'jobs/s')} (Node loop, concurrency 2; mean of before and after)`;
   return [
     {
-      figure: `Throughput, 2 workers, ${count.toLocaleString('en-US')} \`true\` jobs`,
+      figure: `Throughput, 2 workers, ${count.toLocaleString('en-US')} \`true\` jobs (${launcher})`,
       result: fmt(queuectl, 'jobs/s'),
-      baseline: `${fmt(baseline, 'jobs/s')} (Node loop, concurrency 2; mean of before and after)`,
+      baseline: node,
       ratio: vsNode,
       target: '≥ 0.8×',
       met: vsNode >= 0.8,
@@ -94,6 +102,14 @@ export async function measureThroughput({ quick, log }) {
       result: fmt(queuectl, 'jobs/s'),
       baseline: `${fmt(xargs, 'jobs/s')} (xargs -P2; mean of before and after)`,
       ratio: ratio(queuectl, xargs),
+      target: 'reported',
+      met: null,
+    },
+    {
+      figure: 'Throughput with the fallback launcher (`QUEUECTL_LAUNCHER=child_process`)',
+      result: fmt(forked, 'jobs/s'),
+      baseline: node,
+      ratio: ratio(forked, baseline),
       target: 'reported',
       met: null,
     },
