@@ -112,6 +112,43 @@ export function describeJobStoreContract(name: string, open: StoreFactory): void
         expect(await store.jobInsertMany(batches(null))).toBe(3000);
         expect((await store.jobCountByState()).pending).toBe(3000);
       });
+
+      it('names the first duplicate of a large batch, whether stored before or repeated in it', async () => {
+        await store.jobInsertMany([[newJob({ id: 'stored' })]]);
+        const ids = Array.from({ length: 3000 }, (_, n) => `many-${n}`);
+        const attempt = async (edit: (list: string[]) => void) => {
+          const list = [...ids];
+          edit(list);
+          const error = await store
+            .jobInsertMany(
+              (function* () {
+                for (let b = 0; b < 3; b++)
+                  yield list.slice(b * 1000, b * 1000 + 1000).map((id) => newJob({ id }));
+              })(),
+            )
+            .catch((e: unknown) => e);
+          expect(error).toBeInstanceOf(DuplicateJobError);
+          return {
+            id: (error as DuplicateJobError).jobId,
+            position: (error as DuplicateJobError).position,
+          };
+        };
+        // Repeated at 1200, stored already at 2600: 1200 comes first.
+        expect(
+          await attempt((list) => {
+            list[1200] = 'many-7';
+            list[2600] = 'stored';
+          }),
+        ).toEqual({ id: 'many-7', position: 1200 });
+        // Stored already at 1500, repeated at 2900: 1500.
+        expect(
+          await attempt((list) => {
+            list[1500] = 'stored';
+            list[2900] = 'many-3';
+          }),
+        ).toEqual({ id: 'stored', position: 1500 });
+        expect((await store.jobCountByState()).pending).toBe(1);
+      });
     });
 
     describe('claim', () => {

@@ -108,7 +108,9 @@ export class SqliteJobStore implements JobStore {
   /**
    * Large or streamed input goes to a temporary table first (which takes no lock on the
    * database), then moves in one short IMMEDIATE transaction: workers are never blocked while
-   * the input is read, and the batch is still all-or-nothing.
+   * the input is read, and the batch is still all-or-nothing. Duplicates are left to the jobs
+   * table's unique id, and only when it refuses the move is the staging table searched for the
+   * first one: checking each row on the way costs a third of a big enqueue.
    */
   private async insertStaged(
     first: NewJob[],
@@ -116,22 +118,24 @@ export class SqliteJobStore implements JobStore {
     rest: AsyncIterator<NewJob[]> | Iterator<NewJob[]>,
   ): Promise<number> {
     this.db.exec(`CREATE TEMP TABLE IF NOT EXISTS staging (
-      pos INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, command TEXT NOT NULL, priority INTEGER NOT NULL,
+      pos INTEGER PRIMARY KEY, id TEXT NOT NULL, command TEXT NOT NULL, priority INTEGER NOT NULL,
       max_retries INTEGER NOT NULL, timeout_seconds REAL, run_at INTEGER)`);
     const stage = this.db.prepare(
       `INSERT INTO temp.staging (pos, id, command, priority, max_retries, timeout_seconds, run_at)
-       VALUES (:pos, :id, :command, :priority, :max_retries, :timeout_seconds, :run_at)`,
+       VALUES (?, ?, ?, ?, ?, ?, ?)`,
     );
     let position = 0;
     const stageBatch = this.db.transaction((jobs: NewJob[]) => {
       for (const job of jobs) {
-        try {
-          stage.run({ ...job, pos: position });
-        } catch (error) {
-          if (isUniqueViolation(error)) throw new DuplicateJobError(job.id, position);
-          throw error;
-        }
-        position++;
+        stage.run(
+          position++,
+          job.id,
+          job.command,
+          job.priority,
+          job.max_retries,
+          job.timeout_seconds,
+          job.run_at,
+        );
       }
     });
     try {
@@ -139,28 +143,37 @@ export class SqliteJobStore implements JobStore {
       stageBatch(second);
       for (let next = await rest.next(); !next.done; next = await rest.next())
         stageBatch(next.value);
-      const now = this.clock.now();
-      this.db
-        .transaction(() => {
-          const clash = this.db
-            .prepare(
-              'SELECT s.id, s.pos FROM temp.staging s JOIN main.jobs j ON j.id = s.id ORDER BY s.pos LIMIT 1',
-            )
-            .get() as { id: string; pos: number } | undefined;
-          if (clash) throw new DuplicateJobError(clash.id, clash.pos);
-          this.db
-            .prepare(
-              `INSERT INTO main.jobs (id, command, state, priority, max_retries, timeout_seconds, run_at, created_at, updated_at)
-               SELECT id, command, 'pending', priority, max_retries, timeout_seconds, COALESCE(run_at, :now), :now, :now
-               FROM temp.staging ORDER BY pos`,
-            )
-            .run({ now });
-        })
-        .immediate();
+      const move = this.db.prepare(
+        `INSERT INTO main.jobs (id, command, state, priority, max_retries, timeout_seconds, run_at, created_at, updated_at)
+         SELECT id, command, 'pending', priority, max_retries, timeout_seconds, COALESCE(run_at, :now), :now, :now
+         FROM temp.staging ORDER BY pos`,
+      );
+      try {
+        this.db.transaction(() => move.run({ now: this.clock.now() })).immediate();
+      } catch (error) {
+        if (!isUniqueViolation(error)) throw error;
+        const duplicate = this.firstStagedDuplicate();
+        throw new DuplicateJobError(duplicate.id, duplicate.pos);
+      }
       return position;
     } finally {
       this.db.exec('DELETE FROM temp.staging');
     }
+  }
+
+  /** The staged row with the lowest position whose id is already stored or staged before it. */
+  private firstStagedDuplicate(): { id: string; pos: number } {
+    return this.db
+      .prepare(
+        `SELECT id, pos FROM (
+           SELECT s.id, s.pos FROM temp.staging s WHERE EXISTS (SELECT 1 FROM main.jobs j WHERE j.id = s.id)
+           UNION ALL
+           SELECT id, pos FROM (
+             SELECT id, pos, row_number() OVER (PARTITION BY id ORDER BY pos) AS nth FROM temp.staging)
+           WHERE nth > 1)
+         ORDER BY pos LIMIT 1`,
+      )
+      .get() as { id: string; pos: number };
   }
 
   async jobGet(id: string): Promise<Job | null> {
