@@ -84,12 +84,14 @@ describe.each(launchers.map((launcher) => [launcher.name, launcher] as const))(
 
     it('gives the job its own session and process group, default signals and stdin on /dev/null', async () => {
       const { running, output } = run(
-        'cut -d" " -f5,6 /proc/$$/stat; grep -E "^Sig(Ign|Blk)" /proc/$$/status; readlink /proc/$$/fd/0',
+        // The signal state is read by the job's own process (exec'd grep reading /proc/self):
+        // a shell's mask, read from outside, is briefly full while it forks and waits.
+        'cut -d" " -f5,6 /proc/$$/stat; readlink /proc/$$/fd/0; exec grep -E "^Sig(Ign|Blk)" /proc/self/status',
       );
       const { pid } = running;
       expect((await running.result).outcome).toBe('completed');
       // Node ignores SIGPIPE; a job must not inherit that, or `yes | head` would never end.
-      const [ids, blocked, ignored, stdin] = output('stdout')!.trim().split('\n');
+      const [ids, stdin, blocked, ignored] = output('stdout')!.trim().split('\n');
       expect({ ids, blocked, ignored, stdin }).toEqual({
         ids: `${pid} ${pid}`,
         blocked: 'SigBlk:\t0000000000000000',
