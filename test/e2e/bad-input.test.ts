@@ -1,6 +1,7 @@
 /** Bad input: one clear line on stderr, exit code 2, and no change to stored state. */
 import { describe, expect, it } from 'vitest';
 import { sandbox } from '../helpers/cli-sandbox.js';
+import { runCli } from '../helpers/run-cli.js';
 
 const cases: [string, string[], RegExp][] = [
   ['not JSON', ['enqueue', '{command: echo}'], /invalid JSON/],
@@ -61,4 +62,20 @@ describe('bad input', () => {
       expect(s.dump()).toBe(before);
     },
   );
+
+  it('an unknown QUEUECTL_LAUNCHER: worker start says what is wrong, exits 2 and starts nothing', async () => {
+    const s = sandbox();
+    expect((await s.run(['enqueue', '{"id":"waiting","command":"true"}'])).code).toBe(0);
+    const before = s.dump();
+    const result = await runCli({ ...s.env, env: { QUEUECTL_LAUNCHER: 'fork' } }, [
+      'worker',
+      'start',
+      '--drain',
+    ]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(
+      /^queuectl: QUEUECTL_LAUNCHER must be posix_spawn or child_process \(or unset\), not "fork"\n$/,
+    );
+    expect(s.dump()).toBe(before);
+  });
 });
