@@ -108,7 +108,7 @@ class CappedFile {
   }
 }
 
-/** Characters of stderr kept for the error message of a failed run. */
+/** The end of stderr (in bytes) that a failed run's error message quotes from. */
 const ERROR_TAIL = 400;
 
 /** Log directories this process has made sure exist. */

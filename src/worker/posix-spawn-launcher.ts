@@ -135,13 +135,19 @@ function environment(env: LaunchSpec['env']): (string | null)[] {
   return pairs;
 }
 
-let bound: Libc | null | undefined;
+/** Bound once per process; null once binding has failed (not tried again). */
+let launcher: Launcher | null | undefined;
 
 /** The posix_spawn launcher, or null where it cannot work (not Linux with glibc, no koffi). */
 export function loadPosixSpawnLauncher(): Launcher | null {
-  bound ??= bind();
-  const libc = bound;
-  if (!libc) return null;
+  if (launcher === undefined) {
+    const libc = bind();
+    launcher = libc && posixSpawnLauncher(libc);
+  }
+  return launcher;
+}
+
+function posixSpawnLauncher(libc: Libc): Launcher {
   return {
     name: 'posix_spawn',
     launch(spec: LaunchSpec): Launched {
