@@ -43,6 +43,27 @@ describePg('PostgreSQL change notification', () => {
     await waitFor(() => calls > 0, { what: 'a wake-up after enqueue' });
   });
 
+  it('wakes a subscriber when a worker settles a job and claims the next in one statement', async () => {
+    const { app, writer, reader } = await twoStores();
+    const worker = { id: 'w-notify', host: 'h', pid: 1, pidStart: null };
+    await writer.workerRegister(worker);
+    await writer.jobInsertMany([[newJob({ id: 'one' }), newJob({ id: 'two' })]]);
+    const { lease } = (await writer.jobClaim({ workerId: worker.id, leaseMs: 30_000 }))!;
+    let calls = 0;
+    reader.subscribe(() => calls++);
+    await waitFor(async () => (await listening(app)).length > 0, { what: 'the LISTEN connection' });
+    const { settled, claimed } = await writer.jobSettleAndClaim({
+      settle: {
+        lease,
+        run: { outcome: 'completed', exitCode: 0, signal: null, error: null },
+        next: { state: 'completed' },
+      },
+      claim: { workerId: worker.id, leaseMs: 30_000 },
+    });
+    expect({ settled, claimed: claimed?.job.id }).toEqual({ settled: true, claimed: 'two' });
+    await waitFor(() => calls > 0, { what: 'a wake-up after the settle' });
+  });
+
   it('reconnects after its connection is terminated and calls the listener once it is back', async () => {
     const { app, writer, reader } = await twoStores();
     let calls = 0;

@@ -176,9 +176,17 @@ export class PostgresJobStore implements JobStore {
   }
 
   async jobSettle(params: { lease: Lease; run: RunRecord; next: NextState }): Promise<boolean> {
-    const { lease, run, next } = params;
+    const rows = await this.rows(
+      SQL.settleJob,
+      this.settleParams(params.lease, params.run, params.next),
+    );
+    return rows.length > 0;
+  }
+
+  /** $1–$11 of settleJob and settleAndClaim. */
+  private settleParams(lease: Lease, run: RunRecord, next: NextState): unknown[] {
     const delayMs = next.state === 'failed' ? next.delayMs : next.state === 'pending' ? 0 : null;
-    const rows = await this.rows(SQL.settleJob, [
+    return [
       lease.jobId,
       lease.workerId,
       lease.run,
@@ -190,18 +198,33 @@ export class PostgresJobStore implements JobStore {
       run.outcome,
       this.given(),
       this.channel,
-    ]);
-    return rows.length > 0;
+    ];
   }
 
-  /** Two statements, as a claim after a settle gains nothing from sharing a transaction here. */
   async jobSettleAndClaim(params: {
     settle: { lease: Lease; run: RunRecord; next: NextState };
     claim: { workerId: string; leaseMs: number };
   }): Promise<{ settled: boolean; claimed: ClaimedJob | null }> {
-    const settled = await this.jobSettle(params.settle);
-    const claimed = await this.jobClaim(params.claim).catch(() => null);
-    return { settled, claimed };
+    const { lease, run, next } = params.settle;
+    if (params.claim.workerId !== lease.workerId) {
+      // One statement claims for the settling worker only; anything else takes two.
+      const settled = await this.jobSettle(params.settle);
+      return { settled, claimed: await this.jobClaim(params.claim).catch(() => null) };
+    }
+    const [row] = await this.rows(SQL.settleAndClaim, [
+      ...this.settleParams(lease, run, next),
+      params.claim.leaseMs,
+    ]);
+    const settled = row!.settled === 1;
+    if (row!.id === null) return { settled, claimed: null };
+    delete row!.settled;
+    return {
+      settled,
+      claimed: {
+        job: toJob(row!),
+        lease: { jobId: row!.id as string, workerId: lease.workerId, run: row!.runs as number },
+      },
+    };
   }
 
   async jobListHeld(): Promise<HeldJob[]> {

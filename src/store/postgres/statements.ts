@@ -62,6 +62,40 @@ export const SQL = {
         WHERE job_id IN (SELECT id FROM settled) AND attempt = $3)
       SELECT id, pg_notify($11, '') FROM settled`,
   /**
+   * settleJob's $1–$11, then claimJob for the same worker ($2) with $12 lease ms: one statement,
+   * one commit. Every part reads the snapshot from before the statement, so the job being settled
+   * (still processing there) cannot be claimed again by it. One row: \`settled\` (0 or 1) and the
+   * claimed job's columns (all null when nothing was claimed).
+   */
+  settleAndClaim: `WITH settled AS (
+        UPDATE jobs SET state = $4, run_at = COALESCE(now_ms($10) + $5::bigint, run_at),
+          finished_at = now_ms($10), last_error = COALESCE($6, last_error), last_exit_code = $7,
+          worker_id = NULL, lease_expires_at = NULL, updated_at = now_ms($10)
+        WHERE ${HELD}
+        RETURNING id),
+      closed AS (
+        UPDATE attempts SET finished_at = now_ms($10), exit_code = $7, signal = $8, outcome = $9, error = $6
+        WHERE job_id IN (SELECT id FROM settled) AND attempt = $3),
+      worker AS (SELECT id, host, pid FROM workers WHERE id = $2),
+      picked AS (
+        SELECT seq FROM jobs
+        WHERE state IN ('pending', 'failed') AND run_at <= now_ms($10) AND EXISTS (SELECT 1 FROM worker)
+        ORDER BY priority DESC, seq LIMIT 1
+        FOR UPDATE SKIP LOCKED),
+      claimed AS (
+        UPDATE jobs SET state = 'processing', attempts = attempts + 1, runs = runs + 1,
+          worker_id = $2, started_at = now_ms($10), finished_at = NULL,
+          lease_expires_at = now_ms($10) + $12, updated_at = now_ms($10)
+        FROM picked WHERE jobs.seq = picked.seq
+        RETURNING jobs.*),
+      opened AS (
+        INSERT INTO attempts (job_id, attempt, worker_id, host, pid, started_at)
+        SELECT claimed.id, claimed.runs, worker.id, worker.host, worker.pid, claimed.started_at
+        FROM claimed, worker)
+      SELECT (SELECT count(*) FROM (SELECT pg_notify($11, '') FROM settled) AS woken)::int AS settled,
+        claimed.*
+      FROM (SELECT 1) AS one LEFT JOIN claimed ON true`,
+  /**
    * $1 job, $2 worker, $3 run (all null without a lease), $4 worker id, $5 lease ms, $6 job pid,
    * $7 now. Renews the worker's heartbeat and its job's lease in one statement.
    */
