@@ -65,6 +65,29 @@ export interface ClaimedJob {
   lease: Lease;
 }
 
+/** Who claims, and for how long the lease runs before heartbeats must renew it. */
+export interface ClaimParams {
+  workerId: string;
+  leaseMs: number;
+}
+
+/** A run's end, under the lease it was claimed with, and the job's next state. */
+export interface SettleParams {
+  lease: Lease;
+  run: RunRecord;
+  next: NextState;
+}
+
+export interface SettleAndClaimParams {
+  settle: SettleParams;
+  claim: ClaimParams;
+}
+
+export interface SettledAndClaimed {
+  settled: boolean;
+  claimed: ClaimedJob | null;
+}
+
 export interface JobListParams {
   state?: JobState;
   limit: number;
@@ -133,18 +156,15 @@ export interface JobStore {
    * Atomically takes the best runnable job (pending or failed, due, highest priority, oldest),
    * marks it processing for this worker with a lease, and opens its attempt record.
    */
-  jobClaim(params: { workerId: string; leaseMs: number }): Promise<ClaimedJob | null>;
+  jobClaim(params: ClaimParams): Promise<ClaimedJob | null>;
   /** Records a run's end and the next state; false (and no change) if the lease was lost. */
-  jobSettle(params: { lease: Lease; run: RunRecord; next: NextState }): Promise<boolean>;
+  jobSettle(params: SettleParams): Promise<boolean>;
   /**
    * jobSettle, then jobClaim for the same worker, in one step: how a busy worker goes from one
    * job to the next (SQLite: one transaction and one commit instead of two). The claim happens
    * whether or not the settle was refused; if it fails, `claimed` is null and the settle stands.
    */
-  jobSettleAndClaim(params: {
-    settle: { lease: Lease; run: RunRecord; next: NextState };
-    claim: { workerId: string; leaseMs: number };
-  }): Promise<{ settled: boolean; claimed: ClaimedJob | null }>;
+  jobSettleAndClaim(params: SettleAndClaimParams): Promise<SettledAndClaimed>;
   /** Jobs in `processing`, with what is needed to tell whether their holder is alive. */
   jobListHeld(): Promise<HeldJob[]>;
   /** Moves a dead job back to pending with attempts reset; ConflictError if it is not dead. */

@@ -1,5 +1,6 @@
 /** Turns database rows (same column names in every store) into the model's records. */
 import type { Job, WorkerInfo } from '../core/job.js';
+import type { ClaimedJob } from './job-store.js';
 
 export type Row = Record<string, unknown>;
 
@@ -35,5 +36,13 @@ export function toWorker(row: Row): WorkerInfo {
     current_job: row.current_job as string | null,
     // SQLite has no booleans: 1 there, true in PostgreSQL.
     stop_requested: row.stop_requested === true || row.stop_requested === 1,
+  };
+}
+
+/** A claim's row (a job now processing for `workerId`) as the job and the lease to settle it. */
+export function toClaimed(row: Row, workerId: string): ClaimedJob {
+  return {
+    job: toJob(row),
+    lease: { jobId: row.id as string, workerId, run: row.runs as number },
   };
 }

@@ -12,7 +12,15 @@ import { decideRetry } from '../core/backoff.js';
 import { resolveSettings, type Settings } from '../core/config.js';
 import type { Job } from '../core/job.js';
 import { formatDuration } from '../core/units.js';
-import type { ClaimedJob, JobStore, Lease, NextState } from '../store/job-store.js';
+import type {
+  ClaimedJob,
+  ClaimParams,
+  JobStore,
+  Lease,
+  NextState,
+  SettledAndClaimed,
+  SettleParams,
+} from '../store/job-store.js';
 import { hostId, processStartTime } from './process-info.js';
 import { rescueLostJobs } from './rescuer.js';
 import { defaultLauncher, type Launcher } from './launcher.js';
@@ -34,8 +42,6 @@ const RESCUE_INTERVAL_MS = 1000;
 const FIRST_HEARTBEAT_MS = 100;
 /** Pause before retrying a claim or settle that failed (database restarting, connection cut). */
 const STORE_RETRY_MS = 500;
-
-type SettleParams = Parameters<JobStore['jobSettle']>[0];
 
 const NOT_STARTED: RunResult = {
   outcome: 'interrupted',
@@ -208,9 +214,7 @@ export class Worker {
   }
 
   /** Records a run and claims the next job; if that step fails, records it alone, retrying. */
-  private async settleAndClaim(
-    settle: SettleParams,
-  ): Promise<{ settled: boolean; claimed: ClaimedJob | null }> {
+  private async settleAndClaim(settle: SettleParams): Promise<SettledAndClaimed> {
     try {
       return await this.store.jobSettleAndClaim({ settle, claim: this.claimParams() });
     } catch {
@@ -218,7 +222,7 @@ export class Worker {
     }
   }
 
-  private claimParams(): { workerId: string; leaseMs: number } {
+  private claimParams(): ClaimParams {
     return { workerId: this.id, leaseMs: this.settings.leaseTimeoutMs };
   }
 

@@ -18,13 +18,15 @@ import {
 } from '../../core/job.js';
 import type {
   ClaimedJob,
+  ClaimParams,
   HeldJob,
   JobListParams,
   JobStore,
   Lease,
-  NextState,
-  RunRecord,
   RunTotals,
+  SettleAndClaimParams,
+  SettledAndClaimed,
+  SettleParams,
   Stats,
   StatsParams,
 } from '../job-store.js';
@@ -32,7 +34,7 @@ import type { PostgresTarget } from './connection.js';
 import { ChangeListener } from './listen-notify.js';
 import { SQL } from './statements.js';
 import { checkDeletable, notRetryable } from '../job-rules.js';
-import { toJob, toWorker, type Row } from '../rows.js';
+import { toClaimed, toJob, toWorker, type Row } from '../rows.js';
 import { computeStats, runTotals } from './stats-queries.js';
 
 /** The first job of `batch` that is already stored or repeats an earlier one, given what got in. */
@@ -166,25 +168,17 @@ export class PostgresJobStore implements JobStore {
     return counts;
   }
 
-  async jobClaim(params: { workerId: string; leaseMs: number }): Promise<ClaimedJob | null> {
+  async jobClaim(params: ClaimParams): Promise<ClaimedJob | null> {
     const [row] = await this.rows(SQL.claimJob, [params.workerId, params.leaseMs, this.given()]);
-    if (!row) return null;
-    return {
-      job: toJob(row),
-      lease: { jobId: row.id as string, workerId: params.workerId, run: row.runs as number },
-    };
+    return row ? toClaimed(row, params.workerId) : null;
   }
 
-  async jobSettle(params: { lease: Lease; run: RunRecord; next: NextState }): Promise<boolean> {
-    const rows = await this.rows(
-      SQL.settleJob,
-      this.settleParams(params.lease, params.run, params.next),
-    );
-    return rows.length > 0;
+  async jobSettle(params: SettleParams): Promise<boolean> {
+    return (await this.rows(SQL.settleJob, this.settleParams(params))).length > 0;
   }
 
   /** $1–$11 of settleJob and settleAndClaim. */
-  private settleParams(lease: Lease, run: RunRecord, next: NextState): unknown[] {
+  private settleParams({ lease, run, next }: SettleParams): unknown[] {
     const delayMs = next.state === 'failed' ? next.delayMs : next.state === 'pending' ? 0 : null;
     return [
       lease.jobId,
@@ -201,29 +195,17 @@ export class PostgresJobStore implements JobStore {
     ];
   }
 
-  async jobSettleAndClaim(params: {
-    settle: { lease: Lease; run: RunRecord; next: NextState };
-    claim: { workerId: string; leaseMs: number };
-  }): Promise<{ settled: boolean; claimed: ClaimedJob | null }> {
-    const { lease, run, next } = params.settle;
-    if (params.claim.workerId !== lease.workerId) {
-      // One statement claims for the settling worker only; anything else takes two.
-      const settled = await this.jobSettle(params.settle);
-      return { settled, claimed: await this.jobClaim(params.claim).catch(() => null) };
-    }
+  async jobSettleAndClaim(params: SettleAndClaimParams): Promise<SettledAndClaimed> {
+    const { settle, claim } = params;
     const [row] = await this.rows(SQL.settleAndClaim, [
-      ...this.settleParams(lease, run, next),
-      params.claim.leaseMs,
+      ...this.settleParams(settle),
+      claim.workerId,
+      claim.leaseMs,
     ]);
-    const settled = row!.settled === 1;
-    if (row!.id === null) return { settled, claimed: null };
-    delete row!.settled;
+    const { settled, ...claimed } = row!;
     return {
-      settled,
-      claimed: {
-        job: toJob(row!),
-        lease: { jobId: row!.id as string, workerId: lease.workerId, run: row!.runs as number },
-      },
+      settled: settled === 1,
+      claimed: claimed.id === null ? null : toClaimed(claimed, claim.workerId),
     };
   }
 

@@ -7,6 +7,40 @@
 
 const HELD = `state = 'processing' AND id = $1 AND worker_id = $2 AND runs = $3`;
 
+/**
+ * The settle's common table expressions (`settled`, `closed`), with settleJob's $1–$10: the
+ * job leaves processing only if the lease is still held, and its attempt is closed.
+ */
+const SETTLE_STEPS = `settled AS (
+        UPDATE jobs SET state = $4, run_at = COALESCE(now_ms($10) + $5::bigint, run_at),
+          finished_at = now_ms($10), last_error = COALESCE($6, last_error), last_exit_code = $7,
+          worker_id = NULL, lease_expires_at = NULL, updated_at = now_ms($10)
+        WHERE ${HELD}
+        RETURNING id),
+      closed AS (
+        UPDATE attempts SET finished_at = now_ms($10), exit_code = $7, signal = $8, outcome = $9, error = $6
+        WHERE job_id IN (SELECT id FROM settled) AND attempt = $3)`;
+
+/** The claim's common table expressions (`worker` … `claimed`, `opened`), given its parameters. */
+function claimSteps(worker: string, leaseMs: string, now: string): string {
+  return `worker AS (SELECT id, host, pid FROM workers WHERE id = ${worker}),
+      picked AS (
+        SELECT seq FROM jobs
+        WHERE state IN ('pending', 'failed') AND run_at <= now_ms(${now}) AND EXISTS (SELECT 1 FROM worker)
+        ORDER BY priority DESC, seq LIMIT 1
+        FOR UPDATE SKIP LOCKED),
+      claimed AS (
+        UPDATE jobs SET state = 'processing', attempts = attempts + 1, runs = runs + 1,
+          worker_id = ${worker}, started_at = now_ms(${now}), finished_at = NULL,
+          lease_expires_at = now_ms(${now}) + ${leaseMs}, updated_at = now_ms(${now})
+        FROM picked WHERE jobs.seq = picked.seq
+        RETURNING jobs.*),
+      opened AS (
+        INSERT INTO attempts (job_id, attempt, worker_id, host, pid, started_at)
+        SELECT claimed.id, claimed.runs, worker.id, worker.host, worker.pid, claimed.started_at
+        FROM claimed, worker)`;
+}
+
 export const SQL = {
   /** $1 ids, $2 commands, $3 priorities, $4 max_retries, $5 timeouts, $6 run_ats, $7 now. */
   insertJobs: `INSERT INTO jobs (id, command, state, priority, max_retries, timeout_seconds, run_at, created_at, updated_at)
@@ -29,69 +63,22 @@ export const SQL = {
    * (SKIP LOCKED: concurrent claims never wait for each other), and opens its attempt record
    * with the worker's host and pid; an unregistered worker claims nothing.
    */
-  claimJob: `WITH worker AS (SELECT id, host, pid FROM workers WHERE id = $1),
-      picked AS (
-        SELECT seq FROM jobs
-        WHERE state IN ('pending', 'failed') AND run_at <= now_ms($3) AND EXISTS (SELECT 1 FROM worker)
-        ORDER BY priority DESC, seq LIMIT 1
-        FOR UPDATE SKIP LOCKED),
-      claimed AS (
-        UPDATE jobs SET state = 'processing', attempts = attempts + 1, runs = runs + 1,
-          worker_id = $1, started_at = now_ms($3), finished_at = NULL,
-          lease_expires_at = now_ms($3) + $2, updated_at = now_ms($3)
-        FROM picked WHERE jobs.seq = picked.seq
-        RETURNING jobs.*),
-      opened AS (
-        INSERT INTO attempts (job_id, attempt, worker_id, host, pid, started_at)
-        SELECT claimed.id, claimed.runs, worker.id, worker.host, worker.pid, claimed.started_at
-        FROM claimed, worker)
+  claimJob: `WITH ${claimSteps('$1', '$2', '$3')}
       SELECT * FROM claimed`,
   /**
    * $1 job, $2 worker, $3 run, $4 state, $5 run_at delay ms (null: keep run_at), $6 error,
    * $7 exit code, $8 signal, $9 outcome, $10 now, $11 channel. Changes nothing unless the lease
    * is still held; closes the attempt and wakes listeners in the same statement.
    */
-  settleJob: `WITH settled AS (
-        UPDATE jobs SET state = $4, run_at = COALESCE(now_ms($10) + $5::bigint, run_at),
-          finished_at = now_ms($10), last_error = COALESCE($6, last_error), last_exit_code = $7,
-          worker_id = NULL, lease_expires_at = NULL, updated_at = now_ms($10)
-        WHERE ${HELD}
-        RETURNING id),
-      closed AS (
-        UPDATE attempts SET finished_at = now_ms($10), exit_code = $7, signal = $8, outcome = $9, error = $6
-        WHERE job_id IN (SELECT id FROM settled) AND attempt = $3)
+  settleJob: `WITH ${SETTLE_STEPS}
       SELECT id, pg_notify($11, '') FROM settled`,
   /**
-   * settleJob's $1–$11, then claimJob for the same worker ($2) with $12 lease ms: one statement,
-   * one commit. Every part reads the snapshot from before the statement, so the job being settled
-   * (still processing there) cannot be claimed again by it. One row: \`settled\` (0 or 1) and the
-   * claimed job's columns (all null when nothing was claimed).
+   * settleJob's $1–$11, then claimJob for worker $12 with lease $13 ms: one statement, one
+   * commit. Every part reads the snapshot from before the statement, so the job being settled
+   * (still processing there) cannot be claimed again by it. One row: `settled` (0 or 1) and
+   * the claimed job's columns (all null when nothing was claimed).
    */
-  settleAndClaim: `WITH settled AS (
-        UPDATE jobs SET state = $4, run_at = COALESCE(now_ms($10) + $5::bigint, run_at),
-          finished_at = now_ms($10), last_error = COALESCE($6, last_error), last_exit_code = $7,
-          worker_id = NULL, lease_expires_at = NULL, updated_at = now_ms($10)
-        WHERE ${HELD}
-        RETURNING id),
-      closed AS (
-        UPDATE attempts SET finished_at = now_ms($10), exit_code = $7, signal = $8, outcome = $9, error = $6
-        WHERE job_id IN (SELECT id FROM settled) AND attempt = $3),
-      worker AS (SELECT id, host, pid FROM workers WHERE id = $2),
-      picked AS (
-        SELECT seq FROM jobs
-        WHERE state IN ('pending', 'failed') AND run_at <= now_ms($10) AND EXISTS (SELECT 1 FROM worker)
-        ORDER BY priority DESC, seq LIMIT 1
-        FOR UPDATE SKIP LOCKED),
-      claimed AS (
-        UPDATE jobs SET state = 'processing', attempts = attempts + 1, runs = runs + 1,
-          worker_id = $2, started_at = now_ms($10), finished_at = NULL,
-          lease_expires_at = now_ms($10) + $12, updated_at = now_ms($10)
-        FROM picked WHERE jobs.seq = picked.seq
-        RETURNING jobs.*),
-      opened AS (
-        INSERT INTO attempts (job_id, attempt, worker_id, host, pid, started_at)
-        SELECT claimed.id, claimed.runs, worker.id, worker.host, worker.pid, claimed.started_at
-        FROM claimed, worker)
+  settleAndClaim: `WITH ${SETTLE_STEPS}, ${claimSteps('$12', '$13', '$10')}
       SELECT (SELECT count(*) FROM (SELECT pg_notify($11, '') FROM settled) AS woken)::int AS settled,
         claimed.*
       FROM (SELECT 1) AS one LEFT JOIN claimed ON true`,

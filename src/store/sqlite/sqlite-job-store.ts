@@ -13,23 +13,24 @@ import {
 } from '../../core/job.js';
 import type {
   ClaimedJob,
+  ClaimParams,
   HeldJob,
   JobListParams,
   JobStore,
   Lease,
   RunTotals,
+  SettleAndClaimParams,
+  SettledAndClaimed,
+  SettleParams,
   Stats,
   StatsParams,
 } from '../job-store.js';
 import { checkDeletable, notRetryable } from '../job-rules.js';
-import { toJob, toWorker, type Row } from '../rows.js';
+import { toClaimed, toJob, toWorker, type Row } from '../rows.js';
 import { openDatabase } from './open-database.js';
 import { watchWal } from './watch-wal.js';
 import { prepareStatements, type Statements } from './statements.js';
 import { computeStats, runTotals } from './stats-queries.js';
-
-type ClaimParams = Parameters<JobStore['jobClaim']>[0];
-type SettleParams = Parameters<JobStore['jobSettle']>[0];
 
 /** Batches up to this size are inserted directly; larger input is staged first. */
 const DIRECT_INSERT_LIMIT = 1000;
@@ -50,6 +51,9 @@ export class SqliteJobStore implements JobStore {
   private readonly settleTransaction: Database.Transaction<
     (params: SettleParams, now: number) => boolean
   >;
+  private readonly settleAndClaimTransaction: Database.Transaction<
+    (params: SettleAndClaimParams, now: number) => SettledAndClaimed
+  >;
 
   constructor(
     readonly location: string,
@@ -60,6 +64,7 @@ export class SqliteJobStore implements JobStore {
     this.sql = prepareStatements(this.db);
     this.claimTransaction = this.db.transaction(this.claimRows.bind(this));
     this.settleTransaction = this.db.transaction(this.settleRows.bind(this));
+    this.settleAndClaimTransaction = this.db.transaction(this.settleAndClaimRows.bind(this));
   }
 
   async close(): Promise<void> {
@@ -210,23 +215,19 @@ export class SqliteJobStore implements JobStore {
     return this.settleTransaction.immediate(params, this.clock.now());
   }
 
-  async jobSettleAndClaim(params: {
-    settle: SettleParams;
-    claim: ClaimParams;
-  }): Promise<{ settled: boolean; claimed: ClaimedJob | null }> {
-    const now = this.clock.now();
-    return this.db
-      .transaction(() => {
-        const settled = this.settleRows(params.settle, now);
-        let claimed: ClaimedJob | null = null;
-        try {
-          claimed = this.claimTransaction(params.claim, now); // nested: a savepoint
-        } catch {
-          // The settle stands; the worker's own claim meets this error again and reports it.
-        }
-        return { settled, claimed };
-      })
-      .immediate();
+  async jobSettleAndClaim(params: SettleAndClaimParams): Promise<SettledAndClaimed> {
+    return this.settleAndClaimTransaction.immediate(params, this.clock.now());
+  }
+
+  private settleAndClaimRows(params: SettleAndClaimParams, now: number): SettledAndClaimed {
+    const settled = this.settleRows(params.settle, now);
+    let claimed: ClaimedJob | null = null;
+    try {
+      claimed = this.claimTransaction(params.claim, now); // nested: a savepoint
+    } catch {
+      // The settle stands; the worker's own claim meets this error again and reports it.
+    }
+    return { settled, claimed };
   }
 
   private claimRows(params: ClaimParams, now: number): ClaimedJob | null {
@@ -236,21 +237,17 @@ export class SqliteJobStore implements JobStore {
       lease: params.leaseMs,
     }) as Row | undefined;
     if (!row) return null;
-    const lease: Lease = {
-      jobId: row.id as string,
-      workerId: params.workerId,
-      run: row.runs as number,
-    };
+    const claimed = toClaimed(row, params.workerId);
     const opened = this.sql.openAttempt.run({
-      job: lease.jobId,
-      run: lease.run,
-      worker: lease.workerId,
+      job: claimed.lease.jobId,
+      run: claimed.lease.run,
+      worker: params.workerId,
       now,
     });
     if (opened.changes === 0) {
       throw new Error(`worker ${params.workerId} must be registered before it claims jobs`);
     }
-    return { job: toJob(row), lease };
+    return claimed;
   }
 
   private settleRows({ lease, run, next }: SettleParams, now: number): boolean {
