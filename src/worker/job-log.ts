@@ -72,39 +72,44 @@ class CappedFile {
     this.fd = openSync(path, OUTPUT_FLAGS, 0o600);
   }
 
-  /** Cuts the file back to the limit if the job wrote past it. */
-  cap(whileRunning: boolean): number {
-    const size = fstatSync(this.fd).size;
-    if (size > this.limit) {
-      ftruncateSync(this.fd, this.limit);
-      this.dropped += size - this.limit;
-      if (whileRunning) this.cutWhileRunning = true;
-    }
-    return Math.min(size, this.limit);
+  /** While the job runs: cuts the file back to the limit if the job wrote past it. */
+  cap(): void {
+    this.cut(fstatSync(this.fd).size, true);
   }
 
-  /** The last `bytes` bytes of the file as text (before the final cut, so the newest output). */
-  tail(bytes: number): string {
+  /**
+   * After the job: returns the file's last `tailBytes` as text (read before the final cut, so the
+   * newest output), cuts it to the limit with a note of what was dropped, closes it, and removes
+   * it if the job wrote nothing.
+   */
+  finish(tailBytes = 0): string {
     const size = fstatSync(this.fd).size;
-    if (size === 0) return '';
-    const length = Math.min(bytes, size);
-    const buffer = Buffer.alloc(length);
-    const reader = openSync(this.path, 'r');
-    try {
-      return buffer.toString('utf8', 0, readSync(reader, buffer, 0, length, size - length));
-    } finally {
-      closeSync(reader);
-    }
-  }
-
-  /** Final cut and note; closes the file and removes it if the job wrote nothing. */
-  finish(): void {
-    const kept = this.cap(false);
+    const tail = tailBytes > 0 && size > 0 ? this.read(Math.min(tailBytes, size), size) : '';
+    this.cut(size, false);
     if (this.dropped > 0) {
       writeSync(this.fd, truncationNote(this.dropped, this.limit, !this.cutWhileRunning));
     }
     closeSync(this.fd);
-    if (kept === 0) ignoreMissing(() => unlinkSync(this.path));
+    if (size === 0) ignoreMissing(() => unlinkSync(this.path));
+    return tail;
+  }
+
+  private cut(size: number, whileRunning: boolean): void {
+    if (size <= this.limit) return;
+    ftruncateSync(this.fd, this.limit);
+    this.dropped += size - this.limit;
+    if (whileRunning) this.cutWhileRunning = true;
+  }
+
+  /** `length` bytes ending at `end`; a reader of its own, as the job's descriptor is write-only. */
+  private read(length: number, end: number): string {
+    const buffer = Buffer.alloc(length);
+    const reader = openSync(this.path, 'r');
+    try {
+      return buffer.toString('utf8', 0, readSync(reader, buffer, 0, length, end - length));
+    } finally {
+      closeSync(reader);
+    }
   }
 }
 
@@ -145,16 +150,14 @@ export class RunOutputFiles {
 
   /** While the job runs: cut whatever has grown past the limit. */
   cap(): void {
-    this.stdout.cap(true);
-    this.stderr.cap(true);
+    this.stdout.cap();
+    this.stderr.cap();
   }
 
   /** After the job: final cuts and notes, empty files removed. Returns the end of stderr. */
   finish(): { stderrTail: string } {
-    const stderrTail = this.stderr.tail(ERROR_TAIL);
     this.stdout.finish();
-    this.stderr.finish();
-    return { stderrTail };
+    return { stderrTail: this.stderr.finish(ERROR_TAIL) };
   }
 }
 

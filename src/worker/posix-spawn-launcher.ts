@@ -11,6 +11,7 @@
  */
 import { createRequire } from 'node:module';
 import { constants } from 'node:os';
+import { getSystemErrorName } from 'node:util';
 import type { ExitStatus, Launched, Launcher, LaunchSpec } from './launcher.js';
 
 type Native = (...args: unknown[]) => number;
@@ -40,9 +41,6 @@ const OPAQUE_BYTES = 1024;
 
 const signalNames = new Map<number, NodeJS.Signals>(
   Object.entries(constants.signals).map(([name, number]) => [number, name as NodeJS.Signals]),
-);
-const errorNames = new Map<number, string>(
-  Object.entries(constants.errno).map(([name, number]) => [number, name]),
 );
 
 function bind(): Libc | null {
@@ -99,7 +97,7 @@ function decode(status: number): ExitStatus {
 }
 
 function spawnError(errno: number, file: string): NodeJS.ErrnoException {
-  const code = errorNames.get(errno) ?? `errno ${errno}`;
+  const code = getSystemErrorName(-errno);
   const error: NodeJS.ErrnoException = new Error(`spawn ${file} ${code}`);
   error.code = code;
   error.errno = -errno;

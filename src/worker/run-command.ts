@@ -113,7 +113,7 @@ function describe(
   options: RunOptions,
   ending: 'timed_out' | 'interrupted' | null,
   spawnError: Error | null,
-  exit: { code: number | null; signal: NodeJS.Signals | null } | null,
+  exit: ExitStatus | null,
   stderrTail: string,
   durationMs: number,
 ): RunResult {
