@@ -1,12 +1,12 @@
 /** Scenario 1: many worker processes race for the same jobs; each job runs exactly once. */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, expect, test } from 'vitest';
 import { runCli } from '../helpers/run-cli.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { stateCounts } from './helpers/database.js';
 import { faultEnv, reapEnvironment, startWorkers } from './helpers/fault-env.js';
-import { figure, ndjson, seconds } from './helpers/figures.js';
+import { figure, ndjson, runsPerJob, seconds } from './helpers/figures.js';
 
 const JOBS = 5000;
 const WORKERS = 8;
@@ -41,10 +41,7 @@ test(`${WORKERS} worker processes run each of ${JOBS} jobs exactly once`, async 
   }
   const took = Date.now() - started;
 
-  const runs = new Map<string, number>();
-  for (const id of readFileSync(out, 'utf8').split('\n').filter(Boolean)) {
-    runs.set(id, (runs.get(id) ?? 0) + 1);
-  }
+  const runs = runsPerJob(out);
   const duplicates = [...runs.values()].filter((n) => n > 1).length;
   const missing = specs.filter((spec) => !runs.has(spec.id)).length;
   figure(

@@ -3,14 +3,14 @@
  * supervisor replaces them. Nothing is lost, every job completes, every duplicate run is traceable
  * to a killed attempt, and a killed worker's job runs again within seconds.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, expect, test } from 'vitest';
 import { runCli } from '../helpers/run-cli.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { allAttempts, stateCounts } from './helpers/database.js';
 import { faultEnv, reapEnvironment, startWorkers } from './helpers/fault-env.js';
-import { figure, ndjson, seconds } from './helpers/figures.js';
+import { figure, ndjson, runsPerJob, seconds } from './helpers/figures.js';
 import { liveWorkerPids } from './helpers/worker-pids.js';
 
 const SHORT_JOBS = 2000;
@@ -64,10 +64,7 @@ test('SIGKILLing workers every second loses no job and reruns a killed job withi
   }
   const took = Date.now() - started;
 
-  const lines = new Map<string, number>();
-  for (const id of readFileSync(out, 'utf8').split('\n').filter(Boolean)) {
-    lines.set(id, (lines.get(id) ?? 0) + 1);
-  }
+  const lines = runsPerJob(out);
   const attempts = allAttempts(env.db);
   let duplicates = 0;
   let lost = 0;
