@@ -3,6 +3,7 @@
  * command only pays for what it uses (queuectl enqueue must start fast).
  */
 import { Command, Option } from 'commander';
+import { CONFIG_KEYS, CONFIG_KEY_NAMES } from '../core/config.js';
 
 // Commander's options are untyped; each command module declares and validates the ones it reads.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -293,11 +294,12 @@ export function buildProgram(): Command {
     .addOption(jsonOption)
     .addHelpText(
       'after',
-      examples(
-        'queuectl config set max-retries 5',
-        'queuectl config set backoff-base 3',
-        'queuectl config set backoff-max 10m',
-      ),
+      `\nKeys and the values they accept:\n${CONFIG_KEY_NAMES.map((key) => `  ${key.padEnd(14)} ${CONFIG_KEYS[key].range}`).join('\n')}\n` +
+        examples(
+          'queuectl config set max-retries 5',
+          'queuectl config set backoff-base 3',
+          'queuectl config set backoff-max 10m',
+        ),
     )
     .action(
       action(async (opts, key: string, value: string) => {

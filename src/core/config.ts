@@ -5,7 +5,7 @@
 import type { BackoffPolicy } from './backoff.js';
 import { ValidationError } from './errors.js';
 import { didYouMean } from './suggest.js';
-import { parseBytes, parseDuration } from './units.js';
+import { formatBytes, formatDuration, parseBytes, parseDuration } from './units.js';
 
 export interface Settings {
   maxRetries: number;
@@ -20,82 +20,119 @@ export interface Settings {
 interface KeySpec {
   description: string;
   default: string;
+  /** The accepted values, as --help and errors say it ("1s to 7d"). */
+  range: string;
+  /** The largest value accepted (tests try it: every timer must hold it). */
+  largest: string;
   /** Throws a ValidationError for a bad value; returns the canonical string to store. */
   check(value: string): string;
 }
 
-function integer(min: number, max: number) {
-  return (value: string): string => {
-    if (!/^\d+$/.test(value.trim()) || Number(value) < min || Number(value) > max) {
-      throw new ValidationError(`must be a whole number from ${min} to ${max}`);
-    }
-    return String(Number(value));
+function integer(min: number, max: number): Pick<KeySpec, 'range' | 'largest' | 'check'> {
+  return {
+    range: `a whole number from ${min} to ${max}`,
+    largest: String(max),
+    check(value: string): string {
+      if (!/^\d+$/.test(value.trim()) || Number(value) < min || Number(value) > max) {
+        throw new ValidationError(`must be a whole number from ${min} to ${max}`);
+      }
+      return String(Number(value));
+    },
   };
 }
 
-function number(min: number, max: number) {
-  return (value: string): string => {
-    const n = Number(value);
-    if (value.trim() === '' || !Number.isFinite(n) || n < min || n > max) {
-      throw new ValidationError(`must be a number from ${min} to ${max}`);
-    }
-    return String(n);
+function number(min: number, max: number): Pick<KeySpec, 'range' | 'largest' | 'check'> {
+  return {
+    range: `a number from ${min} to ${max}`,
+    largest: String(max),
+    check(value: string): string {
+      const n = Number(value);
+      if (value.trim() === '' || !Number.isFinite(n) || n < min || n > max) {
+        throw new ValidationError(`must be a number from ${min} to ${max}`);
+      }
+      return String(n);
+    },
   };
 }
 
-function duration(minMs: number, allowNone = false) {
-  return (value: string): string => {
-    if (allowNone && value.trim().toLowerCase() === 'none') return 'none';
-    const ms = parseDuration(value, 'value');
-    if (ms < minMs) throw new ValidationError(`must be at least ${minMs / 1000}s`);
-    return value.trim();
+/** A duration from `minMs` to `maxMs` (and "none" when `allowNone`). */
+function duration(
+  minMs: number,
+  maxMs: number,
+  allowNone = false,
+): Pick<KeySpec, 'range' | 'largest' | 'check'> {
+  const range = `from ${formatDuration(minMs)} to ${formatDuration(maxMs)}`;
+  return {
+    range: `a duration ${range}${allowNone ? ', or none' : ''}`,
+    largest: formatDuration(maxMs),
+    check(value: string): string {
+      if (allowNone && value.trim().toLowerCase() === 'none') return 'none';
+      const ms = parseDuration(value, 'value');
+      if (ms < minMs || ms > maxMs) {
+        throw new ValidationError(`must be a duration ${range}${allowNone ? ' (or none)' : ''}`);
+      }
+      return value.trim();
+    },
   };
 }
+
+function bytes(min: number, max: number): Pick<KeySpec, 'range' | 'largest' | 'check'> {
+  const range = `from ${formatBytes(min)} to ${formatBytes(max)}`;
+  return {
+    range: `a size ${range}`,
+    largest: formatBytes(max),
+    check(value: string): string {
+      const n = parseBytes(value, 'value');
+      if (n < min || n > max) throw new ValidationError(`must be a size ${range}`);
+      return value.trim();
+    },
+  };
+}
+
+const SECOND = 1000;
+const HOUR = 3_600_000;
+const DAY = 86_400_000;
 
 export const CONFIG_KEYS = {
   'max-retries': {
     description: 'Retries after the first run, for jobs that do not set max_retries',
     default: '3',
-    check: integer(0, 1000),
+    ...integer(0, 1000),
   },
   'backoff-base': {
     description: 'A job that failed run n waits backoff-base^n seconds before running again',
     default: '2',
-    check: number(1, 1000),
+    ...number(1, 1000),
   },
   'backoff-max': {
     description: 'Upper bound on the backoff delay (e.g. 1h)',
     default: '1h',
-    check: duration(0),
+    ...duration(0, 365 * DAY),
   },
   'lease-timeout': {
     description: "A held job whose worker's heartbeats stop for this long is run again",
     default: '30s',
-    check: duration(1000),
+    ...duration(SECOND, 7 * DAY),
   },
   'job-timeout': {
     description: 'Default run-time limit for jobs without timeout_seconds ("none" for no limit)',
     default: 'none',
-    check: duration(1, true),
+    ...duration(1, 365 * DAY, true),
   },
   'kill-grace': {
     description: 'Time between SIGTERM and SIGKILL when a job times out or is stopped',
     default: '5s',
-    check: duration(0),
+    ...duration(0, HOUR),
   },
   'output-limit': {
     description: 'Bytes of stdout and of stderr kept per run; the rest is dropped and counted',
     default: '1MiB',
-    check: (value: string) => {
-      const bytes = parseBytes(value, 'value');
-      if (bytes < 1024) throw new ValidationError('must be at least 1KiB');
-      return value.trim();
-    },
+    ...bytes(1024, 1024 ** 3),
   },
   'poll-interval': {
     description: 'Idle workers also look for work this often, in case a wake-up was missed',
     default: '1s',
-    check: duration(10),
+    ...duration(10, HOUR),
   },
 } satisfies Record<string, KeySpec>;
 
@@ -123,9 +160,21 @@ export function checkConfigValue(key: ConfigKey, value: string): string {
   }
 }
 
-/** Stored values over defaults, parsed into the settings code uses. */
+/**
+ * Stored values over defaults, parsed into the settings code uses. A stored value this version
+ * does not accept (written by another version, or by hand) counts as unset: a bad row must not
+ * stop every worker. `config list` still shows what is stored.
+ */
 export function resolveSettings(stored: Partial<Record<string, string>>): Settings {
-  const value = (key: ConfigKey): string => stored[key] ?? CONFIG_KEYS[key].default;
+  const value = (key: ConfigKey): string => {
+    const given = stored[key];
+    if (given === undefined) return CONFIG_KEYS[key].default;
+    try {
+      return CONFIG_KEYS[key].check(given);
+    } catch {
+      return CONFIG_KEYS[key].default;
+    }
+  };
   const jobTimeout = value('job-timeout');
   return {
     maxRetries: Number(value('max-retries')),

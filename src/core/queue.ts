@@ -12,7 +12,13 @@ import {
   type ConfigKey,
   type Settings,
 } from './config.js';
-import { ConflictError, DuplicateJobError, NotFoundError, ValidationError } from './errors.js';
+import {
+  ConflictError,
+  DuplicateJobError,
+  NotFoundError,
+  QueuectlError,
+  ValidationError,
+} from './errors.js';
 import type { Attempt, Job, JobState, NewJob, StateCounts, WorkerInfo } from './job.js';
 import { isJobState, JOB_STATES } from './job.js';
 import type { SpecSource } from './job-input.js';
@@ -30,6 +36,8 @@ export interface ConfigEntry {
   value: string;
   default: string;
   description: string;
+  /** The values the key accepts ("a duration from 1s to 7d"). */
+  range: string;
   isDefault: boolean;
 }
 
@@ -171,7 +179,24 @@ export class Queue {
 
   /** Moves a dead job back to pending with attempts reset; its last error stays visible. */
   async retryDead(id: string): Promise<Job> {
-    return this.store.jobRetryDead({ id: checkJobId(id, 'job id') });
+    return (await this.retryDeadMany([id]))[0]!;
+  }
+
+  /**
+   * Moves dead jobs back to pending, all or nothing: every id is checked first, and one that is
+   * malformed, unknown or not dead changes nothing (the error says so). Repeated ids count once.
+   */
+  async retryDeadMany(ids: string[]): Promise<Job[]> {
+    const unique = [...new Set(ids.map((id) => checkJobId(id, 'job id')))];
+    if (unique.length === 0) throw new ValidationError('name at least one job id to retry');
+    try {
+      return await this.store.jobRetryDead({ ids: unique });
+    } catch (error) {
+      if (error instanceof QueuectlError && unique.length > 1) {
+        throw error.withMessage(`${error.message}; nothing was retried`);
+      }
+      throw error;
+    }
   }
 
   /** Retries every dead job (as `retryDead` does for one); returns how many were moved. */
@@ -182,7 +207,7 @@ export class Queue {
       if (dead.length === 0) return moved;
       for (const job of dead) {
         try {
-          await this.store.jobRetryDead({ id: job.id });
+          await this.store.jobRetryDead({ ids: [job.id] });
           moved++;
         } catch (error) {
           // Retried or deleted by someone else meanwhile: it has left the dead letter queue.
@@ -215,6 +240,7 @@ export class Queue {
       value: stored[key] ?? CONFIG_KEYS[key].default,
       default: CONFIG_KEYS[key].default,
       description: CONFIG_KEYS[key].description,
+      range: CONFIG_KEYS[key].range,
       isDefault: stored[key] === undefined,
     }));
   }

@@ -9,13 +9,35 @@ const DURATION_UNITS: Record<string, number> = {
   d: 86_400_000,
 };
 
-/** "30s", "5m", "2h", "1.5s", "250ms", "1d"; a bare number is seconds. Returns milliseconds. */
+const DURATION_PART = /(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)/y;
+
+/**
+ * "30s", "5m", "2h", "1.5s", "250ms", "1d", and compound forms as printed ("1h30m", "2m30s",
+ * "3d4h"); a bare number is seconds. Returns milliseconds.
+ */
 export function parseDuration(text: string, what = 'duration'): number {
-  const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$/.exec(text);
-  if (!match) {
-    throw new ValidationError(`${what} "${text}" is not a duration; use a form like 30s, 5m or 2h`);
+  const trimmed = text.trim();
+  let ms: number | null = null;
+  if (/^\d+(?:\.\d+)?$/.test(trimmed)) ms = Number(trimmed) * 1000;
+  else if (trimmed !== '') {
+    DURATION_PART.lastIndex = 0;
+    let sum = 0;
+    for (;;) {
+      const part = DURATION_PART.exec(trimmed);
+      if (!part) break;
+      sum += Number(part[1]) * DURATION_UNITS[part[2]!]!;
+      while (trimmed[DURATION_PART.lastIndex] === ' ') DURATION_PART.lastIndex++;
+      if (DURATION_PART.lastIndex === trimmed.length) {
+        ms = sum;
+        break;
+      }
+    }
   }
-  const ms = Number(match[1]) * DURATION_UNITS[match[2] ?? 's']!;
+  if (ms === null) {
+    throw new ValidationError(
+      `${what} "${text}" is not a duration; use a form like 30s, 5m, 2h or 1h30m`,
+    );
+  }
   if (!Number.isFinite(ms) || ms > 10 * 365 * 86_400_000) {
     throw new ValidationError(`${what} "${text}" is too large; at most 10 years`);
   }
@@ -36,7 +58,20 @@ export function formatDuration(ms: number): string {
     const m = totalMinutes % 60;
     return `${Math.floor(totalMinutes / 60)}h${m ? `${m}m` : ''}`;
   }
-  return `${Math.floor(totalMinutes / 1440)}d${Math.floor((totalMinutes % 1440) / 60)}h`;
+  const h = Math.floor((totalMinutes % 1440) / 60);
+  return `${Math.floor(totalMinutes / 1440)}d${h ? `${h}h` : ''}`;
+}
+
+/** Formats a byte count the way sizes are typed: 1KiB, 512KiB, 1MiB, 1.5GiB. */
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${+value.toFixed(2)}${units[unit]}`;
 }
 
 const BYTE_UNITS: Record<string, number> = {

@@ -167,8 +167,12 @@ export interface JobStore {
   jobSettleAndClaim(params: SettleAndClaimParams): Promise<SettledAndClaimed>;
   /** Jobs in `processing`, with what is needed to tell whether their holder is alive. */
   jobListHeld(): Promise<HeldJob[]>;
-  /** Moves a dead job back to pending with attempts reset; ConflictError if it is not dead. */
-  jobRetryDead(params: { id: string }): Promise<Job>;
+  /**
+   * Moves dead jobs back to pending with attempts reset, all or nothing in one transaction:
+   * NotFoundError or ConflictError naming the first id that is missing or not dead, and no change.
+   * Returns the jobs in the order of `ids` (which must not repeat).
+   */
+  jobRetryDead(params: { ids: string[] }): Promise<Job[]>;
   /**
    * Removes a job that is not running, with its history; ConflictError while it runs, or when
    * `onlyIf` is given and the job is in another state (checked in the same transaction).

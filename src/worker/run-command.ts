@@ -4,6 +4,7 @@
  * grace period, then SIGKILL). When the shell exits, anything it left running in its group is
  * killed too: a finished job leaves nothing behind.
  */
+import { setLongTimeout, type LongTimer } from '../core/timers.js';
 import { formatDuration } from '../core/units.js';
 import type { Outcome } from '../core/job.js';
 import { RunOutputFiles } from './job-log.js';
@@ -70,24 +71,24 @@ export function runCommand(options: RunOptions): RunningCommand {
   const capTimer = setInterval(() => output.cap(), CAP_EVERY_MS);
 
   let ending: 'timed_out' | 'interrupted' | null = null;
-  let graceTimer: NodeJS.Timeout | undefined;
+  let graceTimer: LongTimer | undefined;
   const terminate = () => {
     if (pid === null) return;
     killProcessGroup(pid, 'SIGTERM');
-    graceTimer = setTimeout(() => killProcessGroup(pid, 'SIGKILL'), options.killGraceMs);
+    graceTimer = setLongTimeout(() => killProcessGroup(pid, 'SIGKILL'), options.killGraceMs);
   };
   const timeoutTimer =
     options.timeoutMs === null
       ? undefined
-      : setTimeout(() => {
+      : setLongTimeout(() => {
           ending = 'timed_out';
           terminate();
         }, options.timeoutMs);
 
   const finish = (exit: ExitStatus | null, spawnError: Error | null): RunResult => {
     clearInterval(capTimer);
-    clearTimeout(timeoutTimer);
-    clearTimeout(graceTimer);
+    timeoutTimer?.clear();
+    graceTimer?.clear();
     // The shell is gone: kill whatever it left in its group, so nothing outlives the job.
     if (pid !== null) killProcessGroup(pid, 'SIGKILL');
     const { stderrTail } = output.finish();

@@ -11,6 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { decideRetry } from '../core/backoff.js';
 import { resolveSettings, type Settings } from '../core/config.js';
 import type { Job } from '../core/job.js';
+import { intervalMs, setLongTimeout, sleep } from '../core/timers.js';
 import { formatDuration } from '../core/units.js';
 import type {
   ClaimedJob,
@@ -238,7 +239,7 @@ export class Worker {
         this.log(
           `${params.lease.jobId}: recording the result failed (${(error as Error).message}); retrying`,
         );
-        await new Promise((resolve) => setTimeout(resolve, STORE_RETRY_MS));
+        await sleep(STORE_RETRY_MS);
       }
     }
   }
@@ -289,12 +290,12 @@ export class Worker {
 
   private waitForWake(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      const timer = setTimeout(() => {
+      const timer = setLongTimeout(() => {
         this.wakeWaiter = null;
         resolve();
       }, ms);
       this.wakeWaiter = () => {
-        clearTimeout(timer);
+        timer.clear();
         resolve();
       };
     });
@@ -309,7 +310,7 @@ export class Worker {
       duty()
         .catch((error: unknown) => this.log(`background duty failed: ${(error as Error).message}`))
         .finally(() => (busy = false));
-    }, ms);
+    }, intervalMs(ms));
     timer.unref();
     this.timers.push(timer);
   }

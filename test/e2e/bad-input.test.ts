@@ -78,4 +78,32 @@ describe('bad input', () => {
     );
     expect(s.dump()).toBe(before);
   });
+
+  it('dlq retry with one bad id among dead ones moves none of them and says so', async () => {
+    const s = sandbox();
+    for (const id of ['dead1', 'dead2']) {
+      const spec = JSON.stringify({ id, command: 'exit 1', max_retries: 0 });
+      expect((await s.run(['enqueue', spec])).code).toBe(0);
+    }
+    expect((await s.run(['worker', 'start', '--drain', '--quiet'])).code).toBe(0);
+    expect((await s.run(['enqueue', '{"id":"waiting","command":"true"}'])).code).toBe(0);
+    const before = s.dump();
+    for (const [ids, message] of [
+      [['dead1', 'nosuch', 'dead2'], /no job with id "nosuch".*; nothing was retried$/],
+      [['dead1', 'waiting'], /job "waiting" is pending, not dead.*; nothing was retried$/],
+      [['dead1', '../x'], /job id "\.\.\/x" may only hold/],
+    ] as const) {
+      const result = await s.run(['dlq', 'retry', ...ids]);
+      expect(result.code, ids.join(' ')).toBe(2);
+      expect(result.stderr.trimEnd()).toMatch(message);
+      expect(result.stderr.trimEnd().split('\n')).toHaveLength(1);
+      expect(s.dump()).toBe(before);
+    }
+    const retried = await s.run(['dlq', 'retry', 'dead1', 'dead2', 'dead1']);
+    expect(retried.code, retried.stderr).toBe(0);
+    expect(retried.stdout.trim().split('\n')).toEqual([
+      'dead1: moved back to pending (attempts reset; last error kept)',
+      'dead2: moved back to pending (attempts reset; last error kept)',
+    ]);
+  });
 });

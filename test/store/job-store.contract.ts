@@ -347,7 +347,7 @@ export function describeJobStoreContract(name: string, open: StoreFactory): void
 
       it('moves a dead job back to pending with attempts reset and its last error kept', async () => {
         await killJob('d');
-        const retried = await store.jobRetryDead({ id: 'd' });
+        const [retried] = await store.jobRetryDead({ ids: ['d'] });
         expect(retried).toMatchObject({
           id: 'd',
           state: 'pending',
@@ -361,15 +361,39 @@ export function describeJobStoreContract(name: string, open: StoreFactory): void
 
       it('refuses to retry a job that is not dead, or does not exist', async () => {
         await store.jobInsertMany([[newJob({ id: 'alive' })]]);
-        await expect(store.jobRetryDead({ id: 'alive' })).rejects.toBeInstanceOf(ConflictError);
-        await expect(store.jobRetryDead({ id: 'ghost' })).rejects.toBeInstanceOf(NotFoundError);
+        await expect(store.jobRetryDead({ ids: ['alive'] })).rejects.toBeInstanceOf(ConflictError);
+        await expect(store.jobRetryDead({ ids: ['ghost'] })).rejects.toBeInstanceOf(NotFoundError);
+      });
+
+      it('retries several dead jobs at once, returned in the order asked', async () => {
+        for (const id of ['d1', 'd2', 'd3']) await killJob(id);
+        const retried = await store.jobRetryDead({ ids: ['d3', 'd1', 'd2'] });
+        expect(retried.map((job) => [job.id, job.state])).toEqual([
+          ['d3', 'pending'],
+          ['d1', 'pending'],
+          ['d2', 'pending'],
+        ]);
+      });
+
+      it('retries none of several ids when one is unknown or not dead, naming it', async () => {
+        for (const id of ['d1', 'd2']) await killJob(id);
+        await store.jobInsertMany([[newJob({ id: 'alive' })]]);
+        await expect(store.jobRetryDead({ ids: ['d1', 'ghost', 'd2'] })).rejects.toThrow(
+          /no job with id "ghost"/,
+        );
+        await expect(store.jobRetryDead({ ids: ['d1', 'd2', 'alive'] })).rejects.toThrow(
+          /job "alive" is pending, not dead/,
+        );
+        expect((await store.jobGet('d1'))!.state).toBe('dead');
+        expect((await store.jobGet('d2'))!.state).toBe('dead');
+        expect((await store.jobCountByState()).dead).toBe(2);
       });
 
       it('requeues a job once when two retries race', async () => {
         await killJob('race');
         const results = await Promise.allSettled([
-          store.jobRetryDead({ id: 'race' }),
-          store.jobRetryDead({ id: 'race' }),
+          store.jobRetryDead({ ids: ['race'] }),
+          store.jobRetryDead({ ids: ['race'] }),
         ]);
         expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
         expect((await store.jobCountByState()).pending).toBe(1);

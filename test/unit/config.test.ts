@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { checkConfigValue, normalizeConfigKey, resolveSettings } from '../../src/core/config.js';
+import {
+  CONFIG_KEYS,
+  CONFIG_KEY_NAMES,
+  checkConfigValue,
+  normalizeConfigKey,
+  resolveSettings,
+} from '../../src/core/config.js';
+import { MAX_TIMER_MS } from '../../src/core/timers.js';
+import { parseBytes, parseDuration } from '../../src/core/units.js';
 
 describe('config', () => {
   it('accepts max_retries and other spellings of max-retries', () => {
@@ -18,7 +26,7 @@ describe('config', () => {
     expect(() => checkConfigValue('max-retries', '-1')).toThrow(/bad value "-1" for max-retries/);
     expect(() => checkConfigValue('max-retries', 'abc')).toThrow(/whole number/);
     expect(() => checkConfigValue('backoff-base', '0.5')).toThrow(/from 1 to 1000/);
-    expect(() => checkConfigValue('lease-timeout', '10ms')).toThrow(/at least 1s/);
+    expect(() => checkConfigValue('lease-timeout', '10ms')).toThrow(/from 1s to 7d/);
     expect(checkConfigValue('job-timeout', 'none')).toBe('none');
     expect(() => checkConfigValue('output-limit', '12 parsecs')).toThrow(/not a size/);
   });
@@ -40,5 +48,53 @@ describe('config', () => {
       jobTimeoutSeconds: 30,
       outputLimitBytes: 2 * 1024 * 1024,
     });
+  });
+
+  it('gives every key an upper bound, says it in the error, and accepts the bound itself', () => {
+    for (const key of CONFIG_KEY_NAMES) {
+      const { largest, range } = CONFIG_KEYS[key];
+      expect(checkConfigValue(key, largest), key).toBe(largest);
+      const over = /^\d+$/.test(largest)
+        ? String(Number(largest) + 1)
+        : /B$/.test(largest)
+          ? `${parseBytes(largest) + 1}`
+          : `${parseDuration(largest) + 1}ms`;
+      expect(() => checkConfigValue(key, over), key).toThrow(
+        new RegExp(`bad value "${over}" for ${key}: must be .*${largest.replace('.', '\\.')}`),
+      );
+      expect(range).toContain(largest);
+    }
+    expect(() => checkConfigValue('output-limit', `1${'0'.repeat(300)}GiB`)).toThrow(
+      /must be a size from 1KiB to 1GiB/,
+    );
+    expect(() => checkConfigValue('kill-grace', '30d')).toThrow(/from 0ms to 1h/);
+  });
+
+  it('resolves the largest value of every duration key to a delay a timer can hold or chains', () => {
+    const largest = Object.fromEntries(CONFIG_KEY_NAMES.map((k) => [k, CONFIG_KEYS[k].largest]));
+    const settings = resolveSettings(largest);
+    expect(settings.jobTimeoutSeconds).toBe(365 * 86_400);
+    expect(settings.jobTimeoutSeconds! * 1000).toBeGreaterThan(MAX_TIMER_MS); // chained in steps
+    expect(settings.killGraceMs).toBe(3_600_000);
+    expect(settings.pollIntervalMs).toBe(3_600_000);
+    expect(settings.leaseTimeoutMs).toBe(7 * 86_400_000);
+    expect(settings.outputLimitBytes).toBe(1024 ** 3);
+  });
+
+  it('treats a stored value it does not accept as unset, so a bad row stops no worker', () => {
+    expect(resolveSettings({ 'kill-grace': '30d', 'poll-interval': 'soon' })).toMatchObject({
+      killGraceMs: 5000,
+      pollIntervalMs: 1000,
+    });
+  });
+
+  it('reads compound durations as they are printed', () => {
+    expect(parseDuration('1h30m')).toBe(5_400_000);
+    expect(parseDuration('2m30s')).toBe(150_000);
+    expect(parseDuration('3d4h')).toBe(3 * 86_400_000 + 4 * 3_600_000);
+    expect(parseDuration('1m 30s')).toBe(90_000);
+    expect(() => parseDuration('1h30')).toThrow(/not a duration/);
+    expect(() => parseDuration('h')).toThrow(/not a duration/);
+    expect(() => parseDuration('')).toThrow(/not a duration/);
   });
 });

@@ -10,11 +10,9 @@ export async function dlqList(
   return queue.list({ state: 'dead', limit: parseLimit(options.limit), before: options.before });
 }
 
-/** Retries each id in order; stops at the first that is not dead (earlier ones stay retried). */
+/** Retries every id, or none of them when one is unknown or not dead. */
 export async function dlqRetry(queue: Queue, ids: string[]): Promise<Job[]> {
-  const retried: Job[] = [];
-  for (const id of ids) retried.push(await queue.retryDead(id));
-  return retried;
+  return queue.retryDeadMany(ids);
 }
 
 export function renderRetried(jobs: Job[]): string {

@@ -17,6 +17,12 @@ export interface LogsOptions {
   json?: boolean;
 }
 
+/**
+ * --json holds each stream as one string: at most its last 64 MiB (output-limit may be up to
+ * 1 GiB, past what one JavaScript string can hold); `truncated` then names the cut streams.
+ */
+const JSON_CAP_BYTES = 64 * 1024 * 1024;
+
 async function copy(path: string, from: number, out: NodeJS.WritableStream): Promise<number> {
   if (!existsSync(path)) return from;
   const size = statSync(path).size;
@@ -48,10 +54,13 @@ export async function logs(queue: Queue, id: string, options: LogsOptions): Prom
   const dir = logDirectory(queue.store.location);
   if (options.json) {
     const outputs = await Promise.all(
-      streams.map((stream) => readRunOutput(dir, job.id, attempt, stream)),
+      streams.map((stream) => readRunOutput(dir, job.id, attempt, stream, JSON_CAP_BYTES)),
     );
     const texts = Object.fromEntries(outputs.map((output) => [output.stream, output.text]));
-    process.stdout.write(`${toJson({ id: job.id, attempt, ...texts })}\n`);
+    const truncated = outputs.filter((output) => output.truncated).map((output) => output.stream);
+    process.stdout.write(
+      `${toJson({ id: job.id, attempt, ...texts, ...(truncated.length ? { truncated } : {}) })}\n`,
+    );
     return;
   }
   const targets = streams.map((stream) => ({

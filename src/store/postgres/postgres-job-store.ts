@@ -224,10 +224,18 @@ export class PostgresJobStore implements JobStore {
     }));
   }
 
-  async jobRetryDead(params: { id: string }): Promise<Job> {
-    const [row] = await this.rows(SQL.retryDead, [params.id, this.given(), this.channel]);
-    if (row) return toJob(row);
-    throw notRetryable(params.id, (await this.jobGet(params.id))?.state);
+  async jobRetryDead(params: { ids: string[] }): Promise<Job[]> {
+    return this.transaction(async (client) => {
+      const locked = (await client.query(SQL.lockJobs, [params.ids])).rows as Row[];
+      const states = new Map(locked.map((row) => [row.id as string, row.state as JobState]));
+      for (const id of params.ids) {
+        if (states.get(id) !== 'dead') throw notRetryable(id, states.get(id));
+      }
+      const rows = (await client.query(SQL.retryDead, [params.ids, this.given(), this.channel]))
+        .rows as Row[];
+      const byId = new Map(rows.map((row) => [row.id as string, toJob(row)]));
+      return params.ids.map((id) => byId.get(id)!);
+    });
   }
 
   async jobDelete(params: { id: string; onlyIf?: JobState }): Promise<void> {

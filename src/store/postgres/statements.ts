@@ -108,11 +108,13 @@ export const SQL = {
       LEFT JOIN attempts a ON a.job_id = j.id AND a.attempt = j.runs
       LEFT JOIN workers w ON w.id = j.worker_id
       WHERE j.state = 'processing'`,
-  /** $1 id, $2 now, $3 channel. */
+  /** $1 ids: their states, locked until the transaction ends. */
+  lockJobs: 'SELECT id, state FROM jobs WHERE id = ANY($1) ORDER BY id FOR UPDATE',
+  /** $1 ids (all dead and locked), $2 now, $3 channel. */
   retryDead: `WITH retried AS (
         UPDATE jobs SET state = 'pending', attempts = 0, run_at = now_ms($2), updated_at = now_ms($2),
           started_at = NULL, finished_at = NULL
-        WHERE id = $1 AND state = 'dead' RETURNING *)
+        WHERE id = ANY($1) AND state = 'dead' RETURNING *)
       SELECT retried.*, pg_notify($3, '') FROM retried`,
   lockJob: 'SELECT state FROM jobs WHERE id = $1 FOR UPDATE',
   deleteJob: 'DELETE FROM jobs WHERE id = $1',

@@ -289,14 +289,15 @@ export class SqliteJobStore implements JobStore {
     }));
   }
 
-  async jobRetryDead(params: { id: string }): Promise<Job> {
+  async jobRetryDead(params: { ids: string[] }): Promise<Job[]> {
+    const now = this.clock.now();
     return this.db
-      .transaction((): Job => {
-        const row = this.sql.retryDead.get({ id: params.id, now: this.clock.now() }) as
-          Row | undefined;
-        if (row) return toJob(row);
-        const job = this.sql.getJob.get(params.id) as Row | undefined;
-        throw notRetryable(params.id, job?.state as JobState | undefined);
+      .transaction((): Job[] => {
+        for (const id of params.ids) {
+          const job = this.sql.getJob.get(id) as Row | undefined;
+          if (job?.state !== 'dead') throw notRetryable(id, job?.state as JobState | undefined);
+        }
+        return params.ids.map((id) => toJob(this.sql.retryDead.get({ id, now }) as Row));
       })
       .immediate();
   }
