@@ -18,6 +18,15 @@ function loadBundle(): FastPath | null {
 }
 
 const args = process.argv.slice(2);
+// A password in a URL argument (--db postgres://app:secret@db/app) must not stay readable by
+// every user through ps: rewrite this process's command line (what /proc/<pid>/cmdline shows)
+// without it. It is visible only for the moment before this line; QUEUECTL_DB or PGPASSWORD
+// avoid even that.
+if (args.some((arg) => /:\/\/[^/@\s]*:[^@/\s]*@/.test(arg))) {
+  process.title = ['queuectl', ...args]
+    .map((arg) => arg.replace(/(\w+:\/\/[^/:@\s]*):[^@/\s]*@/g, '$1@'))
+    .join(' ');
+}
 const bundle = args.includes('enqueue') ? loadBundle() : null;
 const fast = bundle?.parseFastEnqueue(args);
 if (bundle && fast) {

@@ -24,6 +24,26 @@ export function resolveLocation(db?: string): string {
   return resolve(location.replace(/^sqlite:\/\//, ''));
 }
 
+/**
+ * A location as it may be shown: a URL's password is removed (`postgres://app@db/app`), also
+ * from text that does not parse as a URL. Everything queuectl prints or logs goes through here.
+ */
+export function displayLocation(location: string): string {
+  if (!isPostgresUrl(location)) return location;
+  try {
+    const url = new URL(location);
+    url.password = '';
+    return url.toString();
+  } catch {
+    return hidePasswords(location);
+  }
+}
+
+/** Removes the password of every `scheme://user:password@` in a text. */
+export function hidePasswords(text: string): string {
+  return text.replace(/(\w+:\/\/[^/:@\s]*):[^@/\s]*@/g, '$1@');
+}
+
 export function isPostgresUrl(location: string): boolean {
   return /^postgres(ql)?:\/\//.test(location);
 }

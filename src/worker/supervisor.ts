@@ -6,6 +6,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { WORKER_DB_VARIABLE } from './worker-db.js';
 
 export interface SupervisorOptions {
   db: string;
@@ -41,10 +42,12 @@ export function startSupervisor(options: SupervisorOptions): Supervisor {
   };
 
   const spawnWorker = (slot: number) => {
-    const args = ['--db', options.db, '--label', `worker ${slot}`];
+    const args = ['--label', `worker ${slot}`];
     if (options.drain) args.push('--drain');
     if (options.quiet) args.push('--quiet');
     const child = fork(WORKER_MAIN, args, {
+      // The location may hold a password: the environment is private to this user, argv is not.
+      env: { ...process.env, [WORKER_DB_VARIABLE]: options.db },
       detached: true,
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       // A 1 MiB young generation keeps a busy worker small (65 instead of 83 MiB) at no

@@ -1,10 +1,11 @@
 /**
  * Entry point of one worker process, forked by the supervisor (`queuectl worker start`).
- * Arguments: --db LOCATION [--drain] [--quiet] [--label NAME].
+ * Arguments: [--drain] [--quiet] [--label NAME]; the database comes in QUEUECTL_WORKER_DB.
  * First SIGINT/SIGTERM: graceful stop. Second: stop at once. Losing the supervisor: graceful stop.
  */
 import { openStore } from '../store/open-store.js';
 import { logDirectory } from './job-log.js';
+import { takeWorkerDb, WORKER_DB_VARIABLE } from './worker-db.js';
 import { Worker } from './worker.js';
 
 function argument(name: string): string | undefined {
@@ -13,8 +14,8 @@ function argument(name: string): string | undefined {
 }
 
 async function main(): Promise<void> {
-  const location = argument('--db');
-  if (!location) throw new Error('worker-main needs --db');
+  const location = takeWorkerDb();
+  if (!location) throw new Error(`worker-main needs ${WORKER_DB_VARIABLE} in its environment`);
   const label = argument('--label') ?? `pid ${process.pid}`;
   const quiet = process.argv.includes('--quiet');
   const log = (message: string) => {

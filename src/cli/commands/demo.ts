@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Queue } from '../../core/queue.js';
 import { JOB_STATES } from '../../core/job.js';
-import { openStore, resolveLocation } from '../../store/open-store.js';
+import { displayLocation, openStore, resolveLocation } from '../../store/open-store.js';
 import { startSupervisor } from '../../worker/supervisor.js';
 import { renderStatus } from './status.js';
 import { renderJobs } from './list.js';
@@ -18,9 +18,10 @@ export async function demo(db: string | undefined): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'queuectl-demo-'));
   const location = db ? resolveLocation(db) : join(dir, 'demo.db');
   const say = (message: string) => process.stdout.write(`${message}\n`);
+  const shown = displayLocation(location);
   const queue = new Queue(await openStore({ db: location }));
   try {
-    say(`queuectl demo: database ${location}\n`);
+    say(`queuectl demo: database ${shown}\n`);
     const flag = join(dir, 'flaky-ran-once');
     const jobs = [
       { id: 'demo-hello', command: 'echo "hello from queuectl"' },
@@ -61,10 +62,10 @@ export async function demo(db: string | undefined): Promise<void> {
 
     say(`\n${renderStatus(await queue.status())}\n`);
     say(`dead letter queue:\n${renderJobs(await queue.list({ state: 'dead' }))}\n`);
-    say(`explore it:  queuectl --db ${location} list`);
-    say(`             queuectl --db ${location} show demo-flaky`);
-    say(`             queuectl --db ${location} logs demo-hello`);
-    say(`             queuectl --db ${location} dlq retry demo-broken`);
+    say(`explore it:  queuectl --db ${shown} list`);
+    say(`             queuectl --db ${shown} show demo-flaky`);
+    say(`             queuectl --db ${shown} logs demo-hello`);
+    say(`             queuectl --db ${shown} dlq retry demo-broken`);
   } finally {
     await queue.close();
   }

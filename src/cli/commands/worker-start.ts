@@ -1,6 +1,6 @@
 /** `queuectl worker start --count N`: N worker processes in the foreground until Ctrl+C. */
 import { ValidationError } from '../../core/errors.js';
-import { resolveLocation } from '../../store/open-store.js';
+import { displayLocation, resolveLocation } from '../../store/open-store.js';
 import { pickLauncher } from '../../worker/launcher.js';
 import { startSupervisor } from '../../worker/supervisor.js';
 
@@ -34,7 +34,7 @@ export async function workerStart(
     log: say,
   });
   say(
-    `started ${count} worker${count === 1 ? '' : 's'} (pids ${supervisor.pids().join(', ')}) on ${location}; ` +
+    `started ${count} worker${count === 1 ? '' : 's'} (pids ${supervisor.pids().join(', ')}) on ${displayLocation(location)}; ` +
       (options.drain ? 'they exit when the queue is empty' : 'Ctrl+C stops them gracefully'),
   );
   let signals = 0;

@@ -5,6 +5,7 @@
  */
 import pg from 'pg';
 import { ValidationError } from '../../core/errors.js';
+import { displayLocation } from '../open-store.js';
 
 export const DEFAULT_SCHEMA = 'queuectl';
 
@@ -41,10 +42,8 @@ export function parsePostgresUrl(url: string): PostgresTarget {
   }
   parsed.searchParams.delete('schema');
   const connectionString = parsed.toString();
-  const shown = new URL(url);
-  shown.password = '';
   return {
-    location: shown.toString(),
+    location: displayLocation(url),
     schema,
     channel: `${schema}_changes`,
     clientConfig: { connectionString, options: `-c search_path=${schema}`, types },
