@@ -34,6 +34,21 @@ const cases: [string, string[], RegExp][] = [
     /unknown config key "max-retry" \(did you mean "max-retries"\?\)/,
   ],
   ['bad config value', ['config', 'set', 'max-retries', '-2'], /bad value "-2" for max-retries/],
+  [
+    'a config value past its upper bound',
+    ['config', 'set', 'output-limit', `1${'0'.repeat(300)}GiB`],
+    /output-limit: must be a size from 1KiB to 1GiB/,
+  ],
+  [
+    'a grace period past its upper bound',
+    ['config', 'set', 'kill-grace', '30d'],
+    /kill-grace: must be a duration from 0ms to 1h/,
+  ],
+  [
+    'a --timeout past the limit',
+    ['enqueue', '-c', 'true', '--timeout', '366d'],
+    /--timeout must be from 1ms to 365d, not "366d"/,
+  ],
   ['retry of a job that is not dead', ['dlq', 'retry', 'existing'], /is pending, not dead/],
   ['show of an unknown job', ['show', 'ghost'], /no job with id "ghost"/],
   ['an unknown command', ['enqueu', '{}'], /unknown command 'enqueu' \(Did you mean enqueue\?\)/],

@@ -9,7 +9,8 @@ import {
   type SpecSource,
 } from '../../core/job-input.js';
 import type { Queue } from '../../core/queue.js';
-import { parseDuration } from '../../core/units.js';
+import { LIMITS } from '../../core/job-spec.js';
+import { formatDuration, parseDuration } from '../../core/units.js';
 
 export interface EnqueueOptions {
   file?: string;
@@ -40,6 +41,18 @@ function integerFlag(value: string, flag: string): number {
   return Number(value);
 }
 
+/** --timeout as seconds, its range said in the flag's own terms. */
+function timeoutFlag(value: string): number {
+  const ms = parseDuration(value, '--timeout');
+  const [min, max] = [LIMITS.minTimeoutSeconds * 1000, LIMITS.timeoutSeconds * 1000];
+  if (ms < min || ms > max) {
+    throw new ValidationError(
+      `--timeout must be from ${formatDuration(min)} to ${formatDuration(max)}, not "${value}"`,
+    );
+  }
+  return ms / 1000;
+}
+
 /** The flag form (`-c "make test" --priority 5 …`) as a job spec, validated like JSON. */
 function specFromFlags(options: EnqueueOptions): Record<string, unknown> {
   const spec: Record<string, unknown> = {
@@ -51,8 +64,7 @@ function specFromFlags(options: EnqueueOptions): Record<string, unknown> {
     spec.max_retries = integerFlag(options.maxRetries, '--max-retries');
   if (options.delay !== undefined) spec.delay = options.delay;
   if (options.runAt !== undefined) spec.run_at = options.runAt;
-  if (options.timeout !== undefined)
-    spec.timeout_seconds = parseDuration(options.timeout, '--timeout') / 1000;
+  if (options.timeout !== undefined) spec.timeout_seconds = timeoutFlag(options.timeout);
   return spec;
 }
 
