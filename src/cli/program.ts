@@ -113,7 +113,7 @@ export function buildProgram(): Command {
     .description(
       'Start worker processes in the foreground. Ctrl+C stops them gracefully; a second Ctrl+C stops at once.',
     )
-    .option('-n, --count <n>', 'how many worker processes', '1')
+    .option('-n, --count <n>', 'how many worker processes (default: config worker-count, 1)')
     .option('--drain', 'exit once no job is left to run (pending, waiting for a retry, or running)')
     .option('-q, --quiet', 'do not log each job')
     .addHelpText(

@@ -15,6 +15,7 @@ export interface Settings {
   killGraceMs: number;
   outputLimitBytes: number;
   pollIntervalMs: number;
+  workerCount: number;
 }
 
 interface KeySpec {
@@ -129,6 +130,11 @@ export const CONFIG_KEYS = {
     default: '1MiB',
     ...bytes(1024, 1024 ** 3),
   },
+  'worker-count': {
+    description: 'Worker processes `worker start` runs when --count is not given',
+    default: '1',
+    ...integer(1, 256),
+  },
   'poll-interval': {
     description: 'Idle workers also look for work this often, in case a wake-up was missed',
     default: '1s',
@@ -139,10 +145,20 @@ export const CONFIG_KEYS = {
 export type ConfigKey = keyof typeof CONFIG_KEYS;
 export const CONFIG_KEY_NAMES = Object.keys(CONFIG_KEYS) as ConfigKey[];
 
-/** Accepts `max_retries` and `MAX-RETRIES` as spellings of `max-retries`. */
+/** Other names for keys, as other implementations of queuectl spell them. */
+const KEY_ALIASES: Record<string, ConfigKey> = {
+  'default-max-retries': 'max-retries',
+};
+
+/**
+ * Accepts `max_retries` and `MAX-RETRIES` as spellings of `max-retries`, and the aliases
+ * (`default_max_retries`).
+ */
 export function normalizeConfigKey(key: string): ConfigKey {
   const normalized = key.trim().toLowerCase().replace(/_/g, '-');
   if ((CONFIG_KEY_NAMES as string[]).includes(normalized)) return normalized as ConfigKey;
+  const alias = KEY_ALIASES[normalized];
+  if (alias) return alias;
   throw new ValidationError(
     `unknown config key "${key}"${didYouMean(normalized, CONFIG_KEY_NAMES)}; known keys: ${CONFIG_KEY_NAMES.join(', ')}`,
   );
@@ -187,5 +203,6 @@ export function resolveSettings(stored: Partial<Record<string, string>>): Settin
     killGraceMs: parseDuration(value('kill-grace')),
     outputLimitBytes: parseBytes(value('output-limit')),
     pollIntervalMs: parseDuration(value('poll-interval')),
+    workerCount: Number(value('worker-count')),
   };
 }

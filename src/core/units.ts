@@ -100,41 +100,66 @@ export function parseBytes(text: string, what = 'size'): number {
   return Math.floor(Number(match[1]) * unit);
 }
 
-const ISO_WITH_ZONE =
-  /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|[+-](\d{2}):?(\d{2}))$/i;
+/**
+ * ISO-8601 date and time, `T` or a space between them, seconds and fraction optional, and a zone
+ * (`Z`, `+02:00`, `+0200`) optional: without one it is the local time of this machine (TZ).
+ */
+const TIMESTAMP =
+  /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?\s*(Z|([+-])(\d{2}):?(\d{2}))?$/i;
 
-/** Whether the fields name a real moment: Date.parse quietly rolls 2026-02-30 over to March. */
-function realFields(match: RegExpExecArray): boolean {
-  const [year, month, day, hour, minute, second = 0, zoneHours = 0, zoneMinutes = 0] = match
-    .slice(1)
-    .map((field) => (field === undefined ? undefined : Number(field)));
-  const daysInMonth = new Date(Date.UTC(year!, month!, 0)).getUTCDate();
-  return (
-    month! >= 1 &&
-    month! <= 12 &&
-    day! >= 1 &&
-    day! <= daysInMonth &&
-    hour! <= 23 &&
-    minute! <= 59 &&
-    second <= 59 &&
-    zoneHours <= 23 &&
-    zoneMinutes <= 59
-  );
-}
+const EXAMPLES =
+  'use a form like 2026-05-01T09:30:00Z, 2026-05-01T11:30:00+02:00 or 2026-05-01 09:30';
 
-/** An ISO-8601 timestamp with a `Z` or an offset; anything else is refused with an example. */
+/**
+ * A timestamp as users write it: ISO-8601 with a `Z` or an offset, or without a zone (the local
+ * time of this machine, so `TZ` is honoured). Times that do not exist (February 30, a local
+ * time skipped by a daylight-saving change) are refused rather than rolled over.
+ */
 export function parseTimestamp(text: string, what = 'run_at'): number {
-  const match = ISO_WITH_ZONE.exec(text);
-  if (match && !realFields(match)) {
+  const match = TIMESTAMP.exec(text.trim());
+  if (!match) {
+    throw new ValidationError(`${what} "${text}" is not a date and time; ${EXAMPLES}`);
+  }
+  const [year, month, day, hour, minute, second] = match.slice(1, 7).map((f) => Number(f ?? 0)) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  const millis = match[7] ? Math.floor(Number(`0${match[7]}`) * 1000) : 0;
+  const [zoneHours, zoneMinutes] = [Number(match[10] ?? 0), Number(match[11] ?? 0)];
+  const daysInMonth = new Date(Date.UTC(2000, month, 0)).getUTCDate() - (month === 2 ? 1 : 0);
+  const leapDay = month === 2 && day === 29 && new Date(Date.UTC(year, 1, 29)).getUTCDate() === 29;
+  if (
+    month < 1 ||
+    month > 12 ||
+    day < 1 ||
+    (day > daysInMonth && !leapDay) ||
+    hour > 23 ||
+    minute > 59 ||
+    second > 59 ||
+    zoneHours > 23 ||
+    zoneMinutes > 59
+  ) {
     throw new ValidationError(
       `${what} "${text}" is not a real date and time (check the day of the month, hours, minutes and offset)`,
     );
   }
-  const ms = match ? Date.parse(text) : NaN;
-  if (Number.isNaN(ms)) {
-    throw new ValidationError(
-      `${what} "${text}" is not an ISO-8601 time with a zone; use a form like 2026-05-01T09:30:00Z or 2026-05-01T11:30:00+02:00`,
-    );
+  const date = new Date(0);
+  if (match[8] === undefined) {
+    date.setFullYear(year, month - 1, day);
+    date.setHours(hour, minute, second, millis);
+    if (date.getHours() !== hour || date.getMinutes() !== minute || date.getDate() !== day) {
+      throw new ValidationError(
+        `${what} "${text}" does not exist in this machine's time zone (a daylight-saving change skips it); give an offset or another time`,
+      );
+    }
+    return date.getTime();
   }
-  return ms;
+  date.setUTCFullYear(year, month - 1, day);
+  date.setUTCHours(hour, minute, second, millis);
+  const sign = match[9] === '-' ? -1 : 1;
+  return date.getTime() - sign * (zoneHours * 60 + zoneMinutes) * 60_000;
 }

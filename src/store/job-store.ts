@@ -108,7 +108,7 @@ export interface Stats {
   failed: number;
   dead: number;
   retried: number;
-  durationMs: { min: number; p50: number; p95: number; max: number } | null;
+  durationMs: { min: number; avg: number; p50: number; p95: number; max: number } | null;
   /** Age of the oldest job that is due to run and not running. */
   oldestWaitingMs: number | null;
   counts: StateCounts;

@@ -160,7 +160,7 @@ describe('queuectl end to end', () => {
         what: 'three workers to register',
       },
     );
-    expect((await s.run(['status'])).stdout).toMatch(/workers: 2 on host-a, 1 on host-b/);
+    expect((await s.run(['status'])).stdout).toMatch(/3 workers active: 2 on host-a, 1 on host-b/);
     for (const group of groups) group.kill('SIGTERM');
     for (const exit of exits) expect((await exit).code).toBe(0);
   });

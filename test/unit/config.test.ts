@@ -40,6 +40,7 @@ describe('config', () => {
       killGraceMs: 5000,
       outputLimitBytes: 1024 * 1024,
       pollIntervalMs: 1000,
+      workerCount: 1,
     });
     expect(
       resolveSettings({ 'backoff-max': '10m', 'job-timeout': '30s', 'output-limit': '2MiB' }),

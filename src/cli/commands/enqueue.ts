@@ -11,6 +11,7 @@ import {
 import type { Queue } from '../../core/queue.js';
 import { LIMITS } from '../../core/job-spec.js';
 import { formatDuration, parseDuration } from '../../core/units.js';
+import { ago, timestamp } from '../output.js';
 
 export interface EnqueueOptions {
   file?: string;
@@ -116,7 +117,13 @@ export async function enqueue(
   return { count, ids };
 }
 
-export function renderEnqueue(result: EnqueueResult): string {
+export function renderEnqueue(result: EnqueueResult, now = Date.now()): string {
+  const job = result.job;
+  // A start time was given (run_at or delay): confirm the instant stored, in UTC, since a
+  // run_at without a zone was read as this machine's local time.
+  if (job && job.run_at !== job.created_at) {
+    return `enqueued ${job.id} to run at ${timestamp(job.run_at)} (${job.run_at > now ? ago(job.run_at, now) : 'due now'})`;
+  }
   if (result.count === 1) return `enqueued ${result.ids[0]}`;
   const shown = result.ids.slice(0, 10).join(', ');
   return `enqueued ${result.count} jobs${result.ids.length ? `: ${shown}${result.count > 10 ? ', …' : ''}` : ''}`;

@@ -29,7 +29,7 @@ export function renderStats(s: StatsResult): string {
     [
       'run time',
       d
-        ? `min ${formatDuration(d.min)}  p50 ${formatDuration(d.p50)}  p95 ${formatDuration(d.p95)}  max ${formatDuration(d.max)}`
+        ? `avg ${formatDuration(d.avg)}  min ${formatDuration(d.min)}  p50 ${formatDuration(d.p50)}  p95 ${formatDuration(d.p95)}  max ${formatDuration(d.max)}`
         : '-',
     ],
     [

@@ -8,15 +8,25 @@ export async function status(queue: Queue): Promise<QueueStatus> {
 }
 
 export function renderStatus(status: QueueStatus, now = Date.now()): string {
+  const total = JOB_STATES.reduce((sum, state) => sum + status.counts[state], 0);
   const counts = table(
     ['STATE', 'JOBS'],
-    JOB_STATES.map((state) => [paint(state, STATE_COLORS[state]), String(status.counts[state])]),
+    [
+      ...JOB_STATES.map((state) => [
+        paint(state, STATE_COLORS[state]),
+        String(status.counts[state]),
+      ]),
+      ['total', String(total)],
+    ],
   );
+  const dead = status.counts.dead;
+  const dlq = `dead letter queue: ${dead} job${dead === 1 ? '' : 's'}${dead ? ' (queuectl dlq list)' : ''}`;
   const perHost = new Map<string, number>();
   for (const w of status.workers) perHost.set(w.host, (perHost.get(w.host) ?? 0) + 1);
   const hosts = [...perHost].map(([host, n]) => `${n} on ${host}`).join(', ');
-  const workers = status.workers.length
-    ? `workers: ${hosts}\n\n` +
+  const active = status.workers.length;
+  const workers = active
+    ? `${active} worker${active === 1 ? '' : 's'} active: ${hosts}\n\n` +
       table(
         ['WORKER', 'HOST', 'PID', 'CURRENT JOB', 'HEARTBEAT'],
         status.workers.map((w) => [
@@ -28,5 +38,5 @@ export function renderStatus(status: QueueStatus, now = Date.now()): string {
         ]),
       )
     : 'no active workers (start some with: queuectl worker start --count 3)';
-  return `database: ${status.location}\n\n${counts}\n\n${workers}`;
+  return `database: ${status.location}\n\n${counts}\n${dlq}\n\n${workers}`;
 }

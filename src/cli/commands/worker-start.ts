@@ -2,6 +2,7 @@
 import { ValidationError } from '../../core/errors.js';
 import { displayLocation, resolveLocation } from '../../store/open-store.js';
 import { pickLauncher } from '../../worker/launcher.js';
+import { withQueue } from '../context.js';
 import { startSupervisor } from '../../worker/supervisor.js';
 
 export interface WorkerStartOptions {
@@ -10,9 +11,9 @@ export interface WorkerStartOptions {
   quiet?: boolean;
 }
 
-export function parseCount(count: string | undefined): number {
-  const n = Number(count ?? '1');
-  if (!/^\d+$/.test(count ?? '1') || n < 1 || n > 256) {
+export function parseCount(count: string): number {
+  const n = Number(count);
+  if (!/^\d+$/.test(count) || n < 1 || n > 256) {
     throw new ValidationError(`--count must be a whole number from 1 to 256, not "${count}"`);
   }
   return n;
@@ -22,8 +23,11 @@ export async function workerStart(
   db: string | undefined,
   options: WorkerStartOptions,
 ): Promise<void> {
-  const count = parseCount(options.count);
   const location = resolveLocation(db);
+  const count =
+    options.count === undefined
+      ? await withQueue({ db: location }, async (queue) => (await queue.settings()).workerCount)
+      : parseCount(options.count);
   pickLauncher(process.env.QUEUECTL_LAUNCHER); // a bad setting stops here, not in every worker
   const say = (message: string) => process.stderr.write(`${message}\n`);
   const supervisor = startSupervisor({

@@ -15,11 +15,18 @@ export async function computeStats(
 ): Promise<Stats> {
   const since = now - sinceMs;
   const totals = (
-    await db.query<{ completed: number; failed: number; finished: number; retried: number }>(
+    await db.query<{
+      completed: number;
+      failed: number;
+      finished: number;
+      retried: number;
+      avg: number | null;
+    }>(
       `SELECT count(*) FILTER (WHERE outcome = 'completed') AS completed,
          count(*) FILTER (WHERE outcome IN ${FAILED_OUTCOMES}) AS failed,
          count(*) FILTER (WHERE attempt > 1) AS retried,
-         count(*) AS finished
+         count(*) AS finished,
+         avg(finished_at - started_at)::float8 AS avg
        FROM attempts WHERE finished_at >= $1`,
       [since],
     )
@@ -43,7 +50,7 @@ export async function computeStats(
       [since, ranks],
     );
     const at = (i: number) => rows.find((row) => row.rank === ranks[i])!.d;
-    durationMs = { min: at(0), p50: at(1), p95: at(2), max: at(3) };
+    durationMs = { min: at(0), avg: totals.avg ?? 0, p50: at(1), p95: at(2), max: at(3) };
   }
 
   const oldest = (

@@ -17,10 +17,11 @@ export function computeStats(
       `SELECT
          COALESCE(SUM(outcome = 'completed'), 0) AS completed,
          COALESCE(SUM(outcome IN ${FAILED_OUTCOMES}), 0) AS failed,
-         COUNT(*) AS finished
+         COUNT(*) AS finished,
+         AVG(finished_at - started_at) AS avg
        FROM attempts WHERE finished_at >= :since`,
     )
-    .get({ since }) as { completed: number; failed: number; finished: number };
+    .get({ since }) as { completed: number; failed: number; finished: number; avg: number | null };
   const retried = db
     .prepare('SELECT COUNT(*) AS n FROM attempts WHERE finished_at >= :since AND attempt > 1')
     .get({ since }) as { n: number };
@@ -36,7 +37,7 @@ export function computeStats(
     );
     const at = (q: number) =>
       (nth.get({ since, offset: Math.floor(q * (totals.finished - 1)) }) as { d: number }).d;
-    durationMs = { min: at(0), p50: at(0.5), p95: at(0.95), max: at(1) };
+    durationMs = { min: at(0), avg: totals.avg ?? 0, p50: at(0.5), p95: at(0.95), max: at(1) };
   }
 
   const oldest = db
