@@ -42,27 +42,8 @@ export const STATE_COLORS: Record<string, Color> = {
   dead: 'red',
 };
 
-// eslint-disable-next-line no-control-regex
-const ANSI = /\u001b\[[0-9;]*m/g;
-const visibleLength = (text: string) => text.replace(ANSI, '').length;
-
-/** Renders rows as an aligned table; the last column is not padded. */
-export function table(headers: string[], rows: string[][]): string {
-  const widths = headers.map((header, i) =>
-    Math.max(header.length, ...rows.map((row) => visibleLength(row[i] ?? ''))),
-  );
-  const line = (cells: string[]) =>
-    cells
-      .map((cell, i) =>
-        i === cells.length - 1 ? cell : cell + ' '.repeat(widths[i]! - visibleLength(cell)),
-      )
-      .join('  ')
-      .trimEnd();
-  return [paint(line(headers), 'bold'), ...rows.map(line)].join('\n');
-}
-
-/** A single line of a possibly multi-line text, shortened to `max` characters. */
-export function oneLine(text: string | null, max = 60): string {
+/** A single line of a possibly multi-line text, shortened to `max` characters if given. */
+export function oneLine(text: string | null, max = Infinity): string {
   if (!text) return '';
   const flat = text.replace(/\s+/g, ' ').trim();
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;

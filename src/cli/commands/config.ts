@@ -1,6 +1,7 @@
 /** `queuectl config list|get|set`. */
 import type { ConfigEntry, Queue } from '../../core/queue.js';
-import { paint, table } from '../output.js';
+import { paint } from '../output.js';
+import { table } from '../table.js';
 
 export async function configList(queue: Queue): Promise<ConfigEntry[]> {
   return queue.configList();
@@ -23,5 +24,6 @@ export function renderConfig(entries: ConfigEntry[]): string {
       e.default,
       e.description,
     ]),
+    { shrink: [3] },
   );
 }

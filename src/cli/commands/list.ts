@@ -2,7 +2,8 @@
 import type { Job } from '../../core/job.js';
 import type { Queue } from '../../core/queue.js';
 import { ValidationError } from '../../core/errors.js';
-import { ago, oneLine, paint, STATE_COLORS, table } from '../output.js';
+import { ago, oneLine, paint, STATE_COLORS } from '../output.js';
+import { table } from '../table.js';
 
 export interface ListOptions {
   state?: string;
@@ -41,14 +42,15 @@ export function renderJobs(jobs: Job[], limit = 50, now = Date.now()): string {
         : 'now'
       : '-',
     ago(job.updated_at, now),
-    oneLine(job.command, 40),
-    oneLine(job.last_error, 50),
+    oneLine(job.command),
+    oneLine(job.last_error),
   ]);
   const more = jobs.length === limit ? `\n(next page: --before ${jobs[jobs.length - 1]!.id})` : '';
   return (
     table(
       ['ID', 'STATE', 'ATTEMPTS', 'PRI', 'NEXT RUN', 'UPDATED', 'COMMAND', 'LAST ERROR'],
       rows,
+      { shrink: [6, 7] },
     ) + more
   );
 }

@@ -2,7 +2,8 @@
 import type { Attempt, Job } from '../../core/job.js';
 import type { Queue } from '../../core/queue.js';
 import { formatDuration } from '../../core/units.js';
-import { paint, STATE_COLORS, table, timestamp } from '../output.js';
+import { oneLine, paint, STATE_COLORS, timestamp } from '../output.js';
+import { table } from '../table.js';
 
 export async function show(queue: Queue, id: string): Promise<{ job: Job; attempts: Attempt[] }> {
   return queue.show(id);
@@ -38,7 +39,10 @@ export function renderShow({ job, attempts }: { job: Job; attempts: Attempt[] })
     a.outcome ?? 'running',
     a.exit_code !== null ? String(a.exit_code) : (a.signal ?? '-'),
     `${a.worker_id}@${a.host}`,
-    a.error ?? '',
+    oneLine(a.error),
   ]);
-  return `${head}\n\n${table(['#', 'STARTED', 'DURATION', 'OUTCOME', 'EXIT', 'WORKER', 'ERROR'], rows)}`;
+  const history = table(['#', 'STARTED', 'DURATION', 'OUTCOME', 'EXIT', 'WORKER', 'ERROR'], rows, {
+    shrink: [6],
+  });
+  return `${head}\n\n${history}`;
 }

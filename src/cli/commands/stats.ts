@@ -2,7 +2,7 @@
 import type { Queue } from '../../core/queue.js';
 import { formatDuration, parseDuration } from '../../core/units.js';
 import type { Stats } from '../../store/job-store.js';
-import { table } from '../output.js';
+import { table } from '../table.js';
 
 export interface StatsResult extends Stats {
   throughputPerMinute: number;

@@ -1,7 +1,8 @@
 /** `queuectl status`: counts per state, the active workers, and which database is in use. */
 import { JOB_STATES } from '../../core/job.js';
 import type { Queue, QueueStatus } from '../../core/queue.js';
-import { ago, oneLine, paint, STATE_COLORS, table } from '../output.js';
+import { ago, paint, STATE_COLORS } from '../output.js';
+import { table } from '../table.js';
 
 export async function status(queue: Queue): Promise<QueueStatus> {
   return queue.status();
@@ -33,7 +34,7 @@ export function renderStatus(status: QueueStatus, now = Date.now()): string {
           w.id,
           w.host,
           String(w.pid),
-          oneLine(w.current_job, 40) || '-',
+          w.current_job ?? '-',
           `${ago(w.heartbeat_at, now)}${w.stale ? paint(' (stale)', 'yellow') : ''}${w.stop_requested ? ' (stopping)' : ''}`,
         ]),
       )
