@@ -13,8 +13,15 @@ export function toJson(value: unknown): string {
   );
 }
 
+/**
+ * Colour on a terminal, never with NO_COLOR (https://no-color.org: set and not empty); FORCE_COLOR
+ * (set, and not 0 or false) turns it on for pipes too, unless NO_COLOR says otherwise.
+ */
 export function useColor(stream: NodeJS.WriteStream = process.stdout): boolean {
-  return Boolean(stream.isTTY) && !('NO_COLOR' in process.env) && process.env.TERM !== 'dumb';
+  if (process.env.NO_COLOR) return false;
+  const force = process.env.FORCE_COLOR;
+  if (force !== undefined) return !['0', 'false'].includes(force.toLowerCase());
+  return Boolean(stream.isTTY) && process.env.TERM !== 'dumb';
 }
 
 const CODES = {

@@ -79,4 +79,15 @@ describe('spellings from the reference documents', () => {
     expect(stats.durationMs.avg).toBeLessThan(stats.durationMs.max);
     expect((await s.run(['stats'])).stdout).toMatch(/^run time\s+avg \S+\s+min /m);
   });
+
+  it('colours piped output with FORCE_COLOR, and never with NO_COLOR', async () => {
+    const s = sandbox();
+    await s.run(['enqueue', '{"id":"c","command":"true"}']);
+    const run = (env: Record<string, string>) => runCli({ ...s.env, env }, ['list']);
+    const ansi = /\u001b\[\d+m/;
+    expect((await run({ NO_COLOR: '', FORCE_COLOR: '1' })).stdout).toMatch(ansi);
+    expect((await run({ NO_COLOR: '1', FORCE_COLOR: '1' })).stdout).not.toMatch(ansi);
+    expect((await run({ NO_COLOR: '', FORCE_COLOR: '0' })).stdout).not.toMatch(ansi);
+    expect((await run({ NO_COLOR: '' })).stdout).not.toMatch(ansi); // piped
+  });
 });

@@ -18,8 +18,10 @@ export interface CliEnv {
 }
 
 function environment(context: CliEnv): NodeJS.ProcessEnv {
+  const inherited: NodeJS.ProcessEnv = { ...process.env };
+  delete inherited.FORCE_COLOR; // the test runner's own setting must not colour what we compare
   const env: NodeJS.ProcessEnv = {
-    ...process.env,
+    ...inherited,
     HOME: context.home,
     XDG_DATA_HOME: '',
     NO_COLOR: '1',
