@@ -13,6 +13,7 @@ import { startSupervisor } from '../../worker/supervisor.js';
 import { renderStatus } from './status.js';
 import { renderJobs } from './list.js';
 import { useColor } from '../output.js';
+import { selfCommand } from '../self-command.js';
 
 export async function demo(db: string | undefined): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'queuectl-demo-'));
@@ -62,10 +63,11 @@ export async function demo(db: string | undefined): Promise<void> {
 
     say(`\n${renderStatus(await queue.status())}\n`);
     say(`dead letter queue:\n${renderJobs(await queue.list({ state: 'dead' }))}\n`);
-    say(`explore it:  queuectl --db ${shown} list`);
-    say(`             queuectl --db ${shown} show demo-flaky`);
-    say(`             queuectl --db ${shown} logs demo-hello`);
-    say(`             queuectl --db ${shown} dlq retry demo-broken`);
+    const self = `${selfCommand()} --db ${shown}`;
+    say(`explore it:  ${self} list`);
+    for (const rest of ['show demo-flaky', 'logs demo-hello', 'dlq retry demo-broken']) {
+      say(`             ${self} ${rest}`);
+    }
   } finally {
     await queue.close();
   }
