@@ -10,7 +10,7 @@ import { paint } from './output.js';
 
 // eslint-disable-next-line no-control-regex
 const ANSI = /\u001b\[[0-9;]*m/g;
-const ZERO_WIDTH = /[\p{Mn}\p{Me}\p{Cf}\u200b\ufe00-\ufe0f]/u;
+const ZERO_WIDTH = /^(?:\p{Mn}|\p{Me}|\p{Cf}|\u200b|[\ufe00-\ufe0f])$/u;
 
 /** How many terminal cells a text takes (colour codes take none). */
 export function displayWidth(text: string): number {

@@ -84,6 +84,7 @@ describe('spellings from the reference documents', () => {
     const s = sandbox();
     await s.run(['enqueue', '{"id":"c","command":"true"}']);
     const run = (env: Record<string, string>) => runCli({ ...s.env, env }, ['list']);
+    // eslint-disable-next-line no-control-regex
     const ansi = /\u001b\[\d+m/;
     expect((await run({ NO_COLOR: '', FORCE_COLOR: '1' })).stdout).toMatch(ansi);
     expect((await run({ NO_COLOR: '1', FORCE_COLOR: '1' })).stdout).not.toMatch(ansi);
