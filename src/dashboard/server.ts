@@ -7,6 +7,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo, Socket } from 'node:net';
 import { QueuectlError } from '../core/errors.js';
 import type { Queue } from '../core/queue.js';
+import { checkAccessToken } from './access-token.js';
 import { rawErrorResponse, send, sendError, statusFor } from './http.js';
 import { LiveUpdates, type LiveUpdateOptions } from './live-updates.js';
 import { matchRoute, parseTarget, runRoute, type RequestTarget, type Services } from './routes.js';
@@ -68,7 +69,7 @@ export const REQUEST_TIMEOUT_MS = 30_000;
 
 export async function startDashboard(options: DashboardOptions): Promise<Dashboard> {
   const host = options.host ?? '127.0.0.1';
-  const token = options.token || null;
+  const token = options.token ? checkAccessToken(options.token, 'the token option') : null;
   checkBind(host, token);
   const onError = options.onError ?? ((error) => console.error(error));
   const hosts = acceptedHosts(host, options.allowedHosts ?? []);

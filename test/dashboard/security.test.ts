@@ -102,10 +102,13 @@ describe('dashboard on loopback without a token', () => {
 });
 
 describe('dashboard with an access token', () => {
-  it('refuses to bind off loopback without a token', async () => {
+  it('refuses to bind off loopback without a token, and a token that cannot travel in a header', async () => {
     await expect(startDashboard({ queue, host: '0.0.0.0', port: 0 })).rejects.toThrow(
       UnsafeBindError,
     );
+    for (const token of ['☃', 'two words', 'x'.repeat(1025)]) {
+      await expect(startDashboard({ queue, port: 0, token })).rejects.toThrow(/printable ASCII/);
+    }
     const cli = await run({ home, db: join(home, 'queue.db') }, [
       'dashboard',
       '--host',
