@@ -352,12 +352,21 @@ export function buildProgram(): Command {
     .option('-p, --port <n>', 'port to listen on (0 picks a free one)', '3000')
     .option(
       '--host <address>',
-      'address to bind; anything but loopback requires --token',
+      'address to bind; anything but loopback requires an access token',
       '127.0.0.1',
     )
     .option(
+      '--token-file <path>',
+      'require the access token in this file (only its owner may read it) on every request; or set QUEUECTL_DASHBOARD_TOKEN',
+    )
+    .option(
       '--token <token>',
-      'require this access token on every request (env QUEUECTL_DASHBOARD_TOKEN)',
+      'the access token on the command line: other users see it with ps; prefer QUEUECTL_DASHBOARD_TOKEN or --token-file',
+    )
+    .option(
+      '--allowed-host <name>',
+      'also answer requests for this Host name, e.g. behind a proxy (repeatable); loopback names and the bound address always work',
+      (name: string, names: string[] = []) => [...names, name],
     )
     .option('--open', 'open the page in a browser')
     .addHelpText(
@@ -365,13 +374,15 @@ export function buildProgram(): Command {
       examples(
         'queuectl dashboard',
         'queuectl dashboard --port 8080 --open',
-        'queuectl dashboard --host 0.0.0.0 --token "$(openssl rand -hex 16)"',
+        'QUEUECTL_DASHBOARD_TOKEN=$(openssl rand -hex 16) queuectl dashboard --host 0.0.0.0',
+        'queuectl dashboard --host 0.0.0.0 --token-file ~/.config/queuectl/token --allowed-host queue.example.com',
       ),
     )
     .action(
       action(async (opts) => {
-        const { dashboard } = await import('./commands/dashboard.js');
-        await queueFor(opts, (queue) => dashboard(queue, opts));
+        const { dashboard, dashboardSettings } = await import('./commands/dashboard.js');
+        const settings = await dashboardSettings(opts);
+        await queueFor(opts, (queue) => dashboard(queue, settings));
       }),
     );
 

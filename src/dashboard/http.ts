@@ -1,5 +1,6 @@
 /** Small helpers for node:http responses and bodies; every response carries the safety headers. */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
+import { ConflictError, NotFoundError, QueuectlError, ValidationError } from '../core/errors.js';
 
 /** Request bodies past this size are refused (the API takes no large input). */
 export const MAX_BODY_BYTES = 16 * 1024;
@@ -31,47 +32,111 @@ export class HttpError extends Error {
   }
 }
 
-export function send(
+/** What a client's mistake is answered with; 500 (a bug in queuectl) for anything else. */
+export function statusFor(error: unknown): number {
+  if (error instanceof HttpError) return error.status;
+  if (error instanceof NotFoundError) return 404;
+  if (error instanceof ConflictError) return 409;
+  // ValidationError, and any other error a user can cause.
+  if (error instanceof QueuectlError) return 400;
+  return 500;
+}
+
+export interface Reply {
+  status: number;
+  type: string;
+  body: string;
+  headers?: Record<string, string>;
+}
+
+const JSON_TYPE = 'application/json; charset=utf-8';
+
+export const json = (data: unknown, status = 200): Reply => ({
+  status,
+  type: JSON_TYPE,
+  body: JSON.stringify(data),
+});
+
+export function send(res: ServerResponse, reply: Reply): void {
+  res.writeHead(reply.status, {
+    ...BASE_HEADERS,
+    'content-type': reply.type,
+    'content-length': Buffer.byteLength(reply.body),
+    ...reply.headers,
+  });
+  res.end(reply.body);
+}
+
+export function sendError(
   res: ServerResponse,
   status: number,
-  body: string,
-  type: string,
-  headers: Record<string, string> = {},
+  message: string,
+  headers?: Record<string, string>,
 ): void {
-  res.writeHead(status, {
-    ...BASE_HEADERS,
-    'content-type': type,
-    'content-length': Buffer.byteLength(body),
-    ...headers,
-  });
-  res.end(body);
+  send(res, { ...json({ error: message }, status), headers });
 }
 
-export function sendJson(res: ServerResponse, status: number, data: unknown): void {
-  send(res, status, JSON.stringify(data), 'application/json; charset=utf-8');
+/**
+ * The whole answer to a request node:http could not parse (or that timed out), written on the
+ * socket: the same JSON shape as every other error.
+ */
+export function rawErrorResponse(status: number, message: string): string {
+  const body = JSON.stringify({ error: message });
+  return (
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\n` +
+    Object.entries({ ...BASE_HEADERS, 'content-type': JSON_TYPE })
+      .map(([name, value]) => `${name}: ${value}\r\n`)
+      .join('') +
+    `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`
+  );
 }
 
-export function sendError(res: ServerResponse, status: number, message: string): void {
-  sendJson(res, status, { error: message });
-}
-
-/** Reads a body up to MAX_BODY_BYTES; HttpError 413 past it. An empty body reads as {}. */
-export async function readJsonBody(req: IncomingMessage): Promise<unknown> {
-  const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > MAX_BODY_BYTES) throw new HttpError(413, 'request body too large');
+/**
+ * Reads the body of an action, which takes no parameters: empty, or {} (as application/json or
+ * without a type). HttpError 413 past MAX_BODY_BYTES, 415 for another type; ValidationError for
+ * anything else.
+ */
+export async function readEmptyBody(req: IncomingMessage): Promise<void> {
+  const declared = req.headers['content-length'];
+  if (declared !== undefined && Number(declared) > MAX_BODY_BYTES) {
+    throw new HttpError(413, `request body too large (at most ${MAX_BODY_BYTES} bytes)`);
+  }
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY_BYTES) throw new HttpError(413, 'request body too large');
-    chunks.push(chunk);
-  }
-  const text = Buffer.concat(chunks).toString('utf8').trim();
-  if (!text) return {};
   try {
-    return JSON.parse(text);
+    for await (const chunk of req as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        throw new HttpError(413, `request body too large (at most ${MAX_BODY_BYTES} bytes)`);
+      }
+      chunks.push(chunk);
+    }
+  } catch (error) {
+    if (error instanceof HttpError) throw error;
+    throw new HttpError(400, 'the request body was cut short');
+  }
+  // A client cut for sending too slowly (requestTimeout) ends the stream early without an error:
+  // a part of a request is never acted on.
+  if (!req.complete) throw new HttpError(400, 'the request body was cut short');
+  const text = Buffer.concat(chunks).toString('utf8').trim();
+  if (!text) return;
+  const type = req.headers['content-type']?.split(';')[0]!.trim().toLowerCase();
+  if (type !== undefined && type !== 'application/json') {
+    throw new HttpError(415, 'send the body as application/json ({} or nothing)');
+  }
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
   } catch {
-    throw new HttpError(400, 'the request body is not valid JSON');
+    throw new ValidationError('the request body is not valid JSON; send {} or nothing');
+  }
+  if (
+    typeof body !== 'object' ||
+    body === null ||
+    Array.isArray(body) ||
+    Object.keys(body).length
+  ) {
+    throw new ValidationError('this action takes no parameters; send {} or nothing');
   }
 }
 

@@ -173,6 +173,55 @@ describe('dashboard API', () => {
     expect((await request(port, '/api/jobs', { method: 'DELETE' })).status).toBe(405);
   });
 
+  it('answers a malformed, repeated or unknown parameter with 400 and a message naming it', async () => {
+    const cases: [string, RegExp][] = [
+      ['/api/jobs?limit=0', /^limit must be a whole number from 1 to 1000, not "0"$/],
+      ['/api/jobs?limit=-1', /^limit must be a whole number/],
+      ['/api/jobs?limit=1.5', /^limit must be a whole number/],
+      ['/api/jobs?limit=NaN', /^limit must be a whole number/],
+      ['/api/jobs?limit=1001', /^limit must be a whole number/],
+      ['/api/jobs?limit=1&limit=2', /^limit is given 2 times; give it once$/],
+      ['/api/jobs?limt=5', /^unknown parameter "limt" for \/api\/jobs; it takes state, search/],
+      ['/api/jobs?before=..', /^before /],
+      ['/api/jobs?search=%00', /^search must be at most 1000 characters without control/],
+      [`/api/jobs?search=${'x'.repeat(1001)}`, /^search must be at most 1000/],
+      ['/api/jobs/%E0%A4%A', /^the path holds malformed percent-encoding/],
+      ['/api/jobs/a%2Fb', /^job id "a\/b" may only hold/],
+      ['/api/jobs/ok/output?attempt=0', /^attempt must be a whole number from 1/],
+      ['/api/jobs/ok/output?attempt=1e0', /^attempt must be a whole number from 1/],
+      ['/api/overview?x=1', /^unknown parameter "x" for \/api\/overview; it takes none$/],
+    ];
+    for (const [path, message] of cases) {
+      const reply = await request(port, path);
+      expect(reply.status, path).toBe(400);
+      expect(JSON.parse(reply.body).error, path).toMatch(message);
+    }
+    // An empty value is the same as leaving the parameter out.
+    expect(await json('/api/jobs?state=&search=&before=&limit=')).toEqual(await json('/api/jobs'));
+  });
+
+  it('takes an empty body or {} on an action, and nothing else', async () => {
+    expect((await post('/api/jobs/nope/delete', {}, '')).status).toBe(404);
+    const cases: [Record<string, string>, string, number, RegExp][] = [
+      [{}, '{"force":true}', 400, /takes no parameters/],
+      [{}, '[]', 400, /takes no parameters/],
+      [{}, '{', 400, /not valid JSON/],
+      [{ 'content-type': 'text/plain' }, '{}', 415, /application\/json/],
+      [{ 'content-type': 'application/x-www-form-urlencoded' }, 'a=1', 415, /application\/json/],
+    ];
+    for (const [headers, body, status, message] of cases) {
+      const reply = await post('/api/jobs/nope/delete', headers, body);
+      expect(reply.status, body).toBe(status);
+      expect(JSON.parse(reply.body).error).toMatch(message);
+    }
+    const withBody = await request(port, '/api/overview', {
+      headers: { 'content-length': '2' },
+      body: '{}',
+    });
+    expect(withBody.status).toBe(400);
+    expect(JSON.parse(withBody.body).error).toMatch(/takes no body/);
+  });
+
   it('exposes Prometheus metrics: jobs by state, run counters, a histogram, lag and workers', async () => {
     const reply = await request(port, '/metrics');
     expect(reply.headers['content-type']).toContain('text/plain; version=0.0.4');
