@@ -164,7 +164,7 @@ export class Queue {
       state: params.state === undefined ? undefined : checkState(params.state),
       limit,
       before: params.before === undefined ? undefined : checkJobId(params.before, 'before'),
-      search: params.search || undefined,
+      search: params.search ? checkSearch(params.search) : undefined,
     });
   }
 
@@ -269,6 +269,15 @@ export class Queue {
   async requestStop(host?: string): Promise<WorkerInfo[]> {
     return this.store.workerRequestStop({ host });
   }
+}
+
+/** Search text: bounded, and without control characters (PostgreSQL refuses a NUL in text). */
+export function checkSearch(search: string): string {
+  // eslint-disable-next-line no-control-regex
+  if (search.length > 1000 || /[\u0000-\u001f\u007f]/.test(search)) {
+    throw new ValidationError('search must be at most 1000 characters without control characters');
+  }
+  return search;
 }
 
 export function checkState(state: string): JobState {

@@ -6,7 +6,7 @@
 import { ValidationError } from '../core/errors.js';
 import { checkJobId } from '../core/job-spec.js';
 import type { JobState } from '../core/job.js';
-import { checkState } from '../core/queue.js';
+import { checkSearch, checkState } from '../core/queue.js';
 import { checkStream } from '../core/run-output.js';
 
 export type Param<T> = (text: string, name: string) => T;
@@ -29,19 +29,7 @@ export function integer(min: number, max: number): Param<number> {
   };
 }
 
-/** Free text without control characters (a NUL is refused by PostgreSQL, for one). */
-export function text(maxLength: number): Param<string> {
-  return (value, name) => {
-    // eslint-disable-next-line no-control-regex
-    if (value.length > maxLength || /[\u0000-\u001f\u007f]/.test(value)) {
-      throw new ValidationError(
-        `${name} must be at most ${maxLength} characters without control characters`,
-      );
-    }
-    return value;
-  };
-}
-
+export const searchText: Param<string> = (value) => checkSearch(value);
 export const jobId: Param<string> = (value, name) => checkJobId(value, name);
 export const jobState: Param<JobState> = (value) => checkState(value);
 export const stream = (value: string) => checkStream(value);

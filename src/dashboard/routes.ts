@@ -25,7 +25,7 @@ import {
   jobState,
   shown,
   stream,
-  text,
+  searchText,
   type Param,
 } from './params.js';
 
@@ -139,7 +139,7 @@ export const ROUTES: Route[] = [
   route({
     method: 'GET',
     path: '/api/jobs',
-    query: { state: jobState, search: text(1000), before: jobId, limit: integer(1, 1000) },
+    query: { state: jobState, search: searchText, before: jobId, limit: integer(1, 1000) },
     handle: async ({ services, query }) => {
       const limit = query.limit ?? 25;
       // One extra row tells whether an older page exists.
