@@ -157,6 +157,11 @@ export interface JobStore {
    * marks it processing for this worker with a lease, and opens its attempt record.
    */
   jobClaim(params: ClaimParams): Promise<ClaimedJob | null>;
+  /**
+   * Milliseconds until the earliest waiting job (pending or failed) that is not due yet becomes
+   * due, or null when none waits: an idle worker sleeps until then instead of a whole poll.
+   */
+  jobNextDueIn(): Promise<number | null>;
   /** Records a run's end and the next state; false (and no change) if the lease was lost. */
   jobSettle(params: SettleParams): Promise<boolean>;
   /**

@@ -1,7 +1,8 @@
 /**
  * One worker: claim -> run -> settle, one job at a time, until asked to stop.
  *
- * - Wakes within milliseconds of a commit (store.subscribe) and also polls every poll-interval.
+ * - Wakes within milliseconds of a commit (store.subscribe), when the next waiting job is due,
+ *   and at least every poll-interval.
  * - Heartbeats renew the lease of the running job and carry stop requests made through the store.
  * - Sweeps for jobs of dead workers every second (rescuer.ts).
  * - requestStop(): finish the running job, record it, deregister. stopNow(): kill the running
@@ -105,7 +106,9 @@ export class Worker {
           next = await this.process(next.job, next.lease);
           continue;
         }
-        if (!this.woken) await this.waitForWake(this.settings.pollIntervalMs);
+        const wait = await this.idleWait();
+        // A wake-up that came while asking (a commit) means: look again now.
+        if (!this.woken) await this.waitForWake(wait);
       }
     } finally {
       unsubscribe();
@@ -274,6 +277,16 @@ export class Worker {
       leaseTimeoutMs: this.settings.leaseTimeoutMs,
       log: this.log,
     });
+  }
+
+  /**
+   * How long an idle worker sleeps: until the earliest waiting job is due (a retry's backoff, a
+   * run_at), so it starts on time, and at most poll-interval, the safety net for a wake-up that
+   * never came. Any commit wakes it sooner, and the next round asks again.
+   */
+  private async idleWait(): Promise<number> {
+    const dueIn = await this.store.jobNextDueIn().catch(() => null);
+    return Math.min(this.settings.pollIntervalMs, dueIn ?? Infinity);
   }
 
   private async nothingLeft(): Promise<boolean> {

@@ -338,6 +338,35 @@ export function describeJobStoreContract(name: string, open: StoreFactory): void
       });
     });
 
+    describe('waiting', () => {
+      it('says how long until the earliest waiting job is due, and null when none waits', async () => {
+        expect(await store.jobNextDueIn()).toBeNull();
+        const now = clock.now();
+        await store.jobInsertMany([
+          [
+            newJob({ id: 'due', run_at: now }),
+            newJob({ id: 'later', run_at: now + 5000 }),
+            newJob({ id: 'soon', run_at: now + 1500 }),
+          ],
+        ]);
+        expect(await store.jobNextDueIn()).toBe(1500);
+        clock.advance(1000);
+        expect(await store.jobNextDueIn()).toBe(500);
+        clock.advance(600);
+        expect(await store.jobNextDueIn()).toBe(3400);
+        clock.advance(5000);
+        expect(await store.jobNextDueIn()).toBeNull();
+      });
+
+      it('counts a failed job waiting for its retry, not a running one', async () => {
+        await store.jobInsertMany([[newJob({ id: 'f' })]]);
+        const { lease } = (await claim())!;
+        expect(await store.jobNextDueIn()).toBeNull();
+        await store.jobSettle({ lease, run: failedRun, next: { state: 'failed', delayMs: 2000 } });
+        expect(await store.jobNextDueIn()).toBe(2000);
+      });
+    });
+
     describe('dead letter queue', () => {
       async function killJob(id: string) {
         await store.jobInsertMany([[newJob({ id, max_retries: 0 })]]);
@@ -597,7 +626,7 @@ export function describeJobStoreContract(name: string, open: StoreFactory): void
           retried: 1,
           oldestWaitingMs: 1000,
         });
-        expect(stats.durationMs).toEqual({ min: 100, p50: 300, p95: 400, max: 500 });
+        expect(stats.durationMs).toEqual({ min: 100, avg: 300, p50: 300, p95: 400, max: 500 });
         expect(stats.counts).toEqual({
           pending: 1,
           processing: 0,

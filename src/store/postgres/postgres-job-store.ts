@@ -168,6 +168,11 @@ export class PostgresJobStore implements JobStore {
     return counts;
   }
 
+  async jobNextDueIn(): Promise<number | null> {
+    const [row] = await this.rows(SQL.nextDueIn, [this.given()]);
+    return (row?.ms as number | null | undefined) ?? null;
+  }
+
   async jobClaim(params: ClaimParams): Promise<ClaimedJob | null> {
     const [row] = await this.rows(SQL.claimJob, [params.workerId, params.leaseMs, this.given()]);
     return row ? toClaimed(row, params.workerId) : null;

@@ -58,6 +58,9 @@ export const SQL = {
       AND ($3::text IS NULL OR id ILIKE $3 ESCAPE '\\' OR command ILIKE $3 ESCAPE '\\')
       ORDER BY seq DESC LIMIT $4`,
   countJobs: 'SELECT state, count(*) AS n FROM jobs GROUP BY state',
+  /** $1 now. */
+  nextDueIn: `SELECT min(run_at) - now_ms($1) AS ms FROM jobs
+      WHERE state IN ('pending', 'failed') AND run_at > now_ms($1)`,
   /**
    * $1 worker, $2 lease ms, $3 now. Takes the best due job that no other claim holds
    * (SKIP LOCKED: concurrent claims never wait for each other), and opens its attempt record

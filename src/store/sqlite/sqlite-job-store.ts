@@ -207,6 +207,10 @@ export class SqliteJobStore implements JobStore {
     return counts;
   }
 
+  async jobNextDueIn(): Promise<number | null> {
+    return (this.sql.nextDueIn.get({ now: this.clock.now() }) as { ms: number | null }).ms;
+  }
+
   async jobClaim(params: ClaimParams): Promise<ClaimedJob | null> {
     return this.claimTransaction.immediate(params, this.clock.now());
   }
