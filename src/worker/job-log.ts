@@ -155,7 +155,13 @@ class CappedFile {
     } finally {
       closeSync(this.fd);
     }
-    if (size === 0) ignoreMissing(() => unlinkSync(inDirectory(dirFd, dir, this.name)));
+    if (size === 0) {
+      try {
+        unlinkSync(inDirectory(dirFd, dir, this.name));
+      } catch {
+        // Gone already, or the directory is read-only now: an empty file left behind is harmless.
+      }
+    }
     return tail;
   }
 
@@ -308,14 +314,5 @@ export function openRunOutput(
     throw new OutputFileError(`cannot open output file ${join(logDir, name)}: ${code}`);
   } finally {
     closeSync(dirFd);
-  }
-}
-
-/** Removal that tolerates a file already gone. */
-function ignoreMissing(remove: () => void): void {
-  try {
-    remove();
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
 }
