@@ -7,7 +7,8 @@
  */
 import { formatDuration } from '../core/units.js';
 import type { Outcome } from '../core/job.js';
-import { RunOutputFiles } from './job-log.js';
+import { DirectoryError } from '../store/private-directory.js';
+import { OutputFileError, RunOutputFiles } from './job-log.js';
 import { JobSession } from './job-session.js';
 import { defaultLauncher, type ExitStatus, type Launched, type Launcher } from './launcher.js';
 
@@ -56,7 +57,8 @@ export function runCommand(options: RunOptions): RunningCommand {
       options.outputLimitBytes,
     );
   } catch (error) {
-    return notStarted((error as Error).message, started);
+    const known = error instanceof DirectoryError || error instanceof OutputFileError;
+    return notStarted(known ? error.message : `could not prepare the run: ${error}`, started);
   }
   inheritedEnv ??= { ...process.env };
   let launched: Launched;
@@ -76,7 +78,8 @@ export function runCommand(options: RunOptions): RunningCommand {
     });
   } catch (error) {
     closeQuietly(output);
-    return notStarted(`could not start /bin/sh: ${(error as Error).message}`, started);
+    const reason = error instanceof Error ? error.message : String(error);
+    return notStarted(`could not start /bin/sh: ${reason}`, started);
   }
   const pid = launched.pid;
   const session = pid === null ? null : new JobSession(pid);
