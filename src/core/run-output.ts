@@ -4,7 +4,7 @@
  */
 import { ValidationError } from './errors.js';
 import type { Attempt, Job } from './job.js';
-import { logPath, type StreamName } from '../worker/job-log.js';
+import { openRunOutput, type StreamName } from '../worker/job-log.js';
 
 export interface RunOutput {
   attempt: number;
@@ -37,7 +37,10 @@ export function checkStream(stream: string): StreamName {
   throw new ValidationError(`stream must be stdout or stderr, not "${stream}"`);
 }
 
-/** Reads one stream of one run (its last `capBytes` at most); empty when it wrote nothing. */
+/**
+ * Reads one stream of one run (its last `capBytes` at most); empty when it wrote nothing. A
+ * symlink planted in place of the file or its directory is refused, never followed.
+ */
 export async function readRunOutput(
   logDir: string,
   jobId: string,
@@ -47,19 +50,16 @@ export async function readRunOutput(
 ): Promise<RunOutput> {
   const empty: RunOutput = { attempt, stream, text: '', size: 0, truncated: false };
   if (attempt === 0) return empty;
-  const path = logPath(logDir, jobId, attempt, stream);
+  const fd = openRunOutput(logDir, jobId, attempt, stream);
+  if (fd === null) return empty;
   // Imported here: this module is part of every enqueue's start-up, which reads no output.
-  const { open, stat } = await import('node:fs/promises');
-  const size = await stat(path).then(
-    (s) => s.size,
-    () => null,
-  );
-  if (size === null) return empty;
-  const length = Math.min(size, capBytes);
-  const file = await open(path, 'r');
+  const { close, fstat, read } = await import('node:fs');
+  const { promisify } = await import('node:util');
   try {
+    const { size } = await promisify(fstat)(fd);
+    const length = Math.min(size, capBytes);
     const buffer = Buffer.alloc(length);
-    const { bytesRead } = await file.read(buffer, 0, length, size - length);
+    const { bytesRead } = await promisify(read)(fd, buffer, 0, length, size - length);
     return {
       attempt,
       stream,
@@ -68,6 +68,6 @@ export async function readRunOutput(
       truncated: size > length,
     };
   } finally {
-    await file.close();
+    await promisify(close)(fd);
   }
 }

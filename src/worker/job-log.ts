@@ -7,17 +7,24 @@
 import {
   closeSync,
   constants,
+  existsSync,
   fstatSync,
   ftruncateSync,
-  mkdirSync,
+  lstatSync,
   openSync,
   readSync,
   unlinkSync,
   writeSync,
 } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { dataDirectory, isPostgresUrl } from '../store/open-store.js';
+import {
+  codeOf,
+  DirectoryError,
+  openPrivateDirectory,
+  tightenDirectory,
+} from '../store/private-directory.js';
 
 export type StreamName = 'stdout' | 'stderr';
 
@@ -43,7 +50,11 @@ export function logPath(
   attempt: number,
   stream: StreamName,
 ): string {
-  return join(logDir, `${jobId}.${attempt}.${stream}`);
+  return join(logDir, logName(jobId, attempt, stream));
+}
+
+function logName(jobId: string, attempt: number, stream: StreamName): string {
+  return `${jobId}.${attempt}.${stream}`;
 }
 
 /**
@@ -55,21 +66,70 @@ export function truncationNote(dropped: number, limit: number, exact = true): st
   return `\n[queuectl: ${count} dropped; output-limit is ${limit} bytes]\n`;
 }
 
-/** Append-only, so after a cut the job's next write lands at the new end, not past a hole. */
+/**
+ * Read-write (the end of stderr is read back through the same descriptor, never by path again)
+ * and append-only, so after a cut the job's next write lands at the new end, not past a hole.
+ * Created exclusively and never through a symlink: a link planted at a run's file name cannot
+ * make a job overwrite the link's target.
+ */
 const OUTPUT_FLAGS =
-  constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_APPEND;
+  constants.O_RDWR |
+  constants.O_CREAT |
+  constants.O_EXCL |
+  constants.O_NOFOLLOW |
+  constants.O_APPEND;
+
+/** A file that cannot be opened or created; the message names it and the error. */
+export class OutputFileError extends Error {}
+
+/**
+ * `name` inside the directory open as `dirFd`: on Linux through /proc/self/fd, which resolves to
+ * the very directory that was opened and checked, as openat() would, even if its path has been
+ * replaced since. Elsewhere the path itself.
+ */
+function inDirectory(dirFd: number, dir: string, name: string): string {
+  return procFds() ? `/proc/self/fd/${dirFd}/${name}` : join(dir, name);
+}
+
+let hasProcFds: boolean | undefined;
+function procFds(): boolean {
+  hasProcFds ??= existsSync('/proc/self/fd');
+  return hasProcFds;
+}
 
 /** One stream's file: the job writes into `fd`; the worker only measures and cuts it. */
 class CappedFile {
-  readonly fd: number;
   private dropped = 0;
   private cutWhileRunning = false;
 
-  constructor(
-    readonly path: string,
+  private constructor(
+    readonly fd: number,
+    private readonly name: string,
     private readonly limit: number,
-  ) {
-    this.fd = openSync(path, OUTPUT_FLAGS, 0o600);
+  ) {}
+
+  /**
+   * Creates the file `name` in the directory open as `dirFd`. A file of that name left by an
+   * earlier worker (a database restored or recreated, its old output still there) is removed
+   * first: unlink removes a symlink itself, never its target.
+   */
+  static create(dirFd: number, dir: string, name: string, limit: number): CappedFile {
+    const path = inDirectory(dirFd, dir, name);
+    try {
+      try {
+        return new CappedFile(openSync(path, OUTPUT_FLAGS, 0o600), name, limit);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+        unlinkSync(path);
+        return new CappedFile(openSync(path, OUTPUT_FLAGS, 0o600), name, limit);
+      }
+    } catch (error) {
+      const failure = new OutputFileError(
+        `cannot create output file ${join(dir, name)}: ${codeOf(error)}`,
+      );
+      (failure as NodeJS.ErrnoException).code = (error as NodeJS.ErrnoException).code;
+      throw failure;
+    }
   }
 
   /** While the job runs: cuts the file back to the limit if the job wrote past it. */
@@ -82,15 +142,26 @@ class CappedFile {
    * newest output), cuts it to the limit with a note of what was dropped, closes it, and removes
    * it if the job wrote nothing.
    */
-  finish(tailBytes = 0): string {
-    const size = fstatSync(this.fd).size;
-    const tail = tailBytes > 0 && size > 0 ? this.read(Math.min(tailBytes, size), size) : '';
-    this.cut(size, false);
-    if (this.dropped > 0) {
-      writeSync(this.fd, truncationNote(this.dropped, this.limit, !this.cutWhileRunning));
+  finish(dirFd: number, dir: string, tailBytes = 0): string {
+    let size = 0;
+    let tail = '';
+    try {
+      size = fstatSync(this.fd).size;
+      tail = tailBytes > 0 && size > 0 ? this.read(Math.min(tailBytes, size), size) : '';
+      this.cut(size, false);
+      if (this.dropped > 0) {
+        writeSync(this.fd, truncationNote(this.dropped, this.limit, !this.cutWhileRunning));
+      }
+    } finally {
+      closeSync(this.fd);
     }
-    closeSync(this.fd);
-    if (size === 0) ignoreMissing(() => unlinkSync(this.path));
+    if (size === 0) {
+      try {
+        unlinkSync(inDirectory(dirFd, dir, this.name));
+      } catch {
+        // Gone already, or the directory is read-only now: an empty file left behind is harmless.
+      }
+    }
     return tail;
   }
 
@@ -101,46 +172,70 @@ class CappedFile {
     if (whileRunning) this.cutWhileRunning = true;
   }
 
-  /** `length` bytes ending at `end`; a reader of its own, as the job's descriptor is write-only. */
+  /** `length` bytes ending at `end`. */
   private read(length: number, end: number): string {
     const buffer = Buffer.alloc(length);
-    const reader = openSync(this.path, 'r');
-    try {
-      return buffer.toString('utf8', 0, readSync(reader, buffer, 0, length, end - length));
-    } finally {
-      closeSync(reader);
-    }
+    return buffer.toString('utf8', 0, readSync(this.fd, buffer, 0, length, end - length));
   }
 }
 
 /** The end of stderr (in bytes) that a failed run's error message quotes from. */
 const ERROR_TAIL = 400;
 
-/** Log directories this process has made sure exist. */
-const madeDirs = new Set<string>();
-
-function makeDir(dir: string): void {
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  madeDirs.add(dir);
+/**
+ * Opens a log directory (made when missing): never a symlink, another user's directory or one
+ * others may write into (see private-directory.ts). Throws a DirectoryError saying what is wrong.
+ */
+export function openLogDirectory(logDir: string): number {
+  return openPrivateDirectory(logDir, 'log directory');
 }
 
-/** The two output files of one run. */
-export class RunOutputFiles {
-  private readonly stdout: CappedFile;
-  private readonly stderr: CappedFile;
+/**
+ * Checks a store's log directory up front (`worker start`), making it when missing, so that a
+ * directory no run could use is reported once, not by every run. For PostgreSQL it also
+ * tightens the data directory and its logs/ directory, which queuectl names too.
+ */
+export function prepareLogDirectory(location: string): void {
+  const logDir = logDirectory(location);
+  if (isPostgresUrl(location)) {
+    tightenDirectory(dataDirectory());
+    tightenDirectory(dirname(logDir));
+  }
+  closeSync(openLogDirectory(logDir));
+}
 
-  constructor(logDir: string, jobId: string, attempt: number, limit: number) {
-    const open = (stream: StreamName) =>
-      new CappedFile(logPath(logDir, jobId, attempt, stream), limit);
-    if (!madeDirs.has(logDir)) makeDir(logDir);
-    try {
-      this.stdout = open('stdout');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-      makeDir(logDir); // removed while this worker ran
-      this.stdout = open('stdout');
+/** The two output files of one run, and their directory, held open while the run lasts. */
+export class RunOutputFiles {
+  private constructor(
+    private readonly dirFd: number,
+    private readonly logDir: string,
+    private readonly stdout: CappedFile,
+    private readonly stderr: CappedFile,
+  ) {}
+
+  /**
+   * Creates the run's files; a log directory that is missing is made again. Throws a
+   * DirectoryError or an OutputFileError saying what is wrong, with nothing left open.
+   */
+  static create(logDir: string, jobId: string, attempt: number, limit: number): RunOutputFiles {
+    for (let attemptNo = 0; ; attemptNo++) {
+      const dirFd = openLogDirectory(logDir);
+      let stdout: CappedFile | undefined;
+      try {
+        stdout = CappedFile.create(dirFd, logDir, logName(jobId, attempt, 'stdout'), limit);
+        const stderr = CappedFile.create(dirFd, logDir, logName(jobId, attempt, 'stderr'), limit);
+        return new RunOutputFiles(dirFd, logDir, stdout, stderr);
+      } catch (error) {
+        try {
+          stdout?.finish(dirFd, logDir);
+        } finally {
+          closeSync(dirFd);
+        }
+        // Removed between opening it and creating the files: make it once more.
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT' && attemptNo === 0) continue;
+        throw error;
+      }
     }
-    this.stderr = open('stderr');
   }
 
   /** The descriptors to hand the job as its stdout and stderr. */
@@ -154,18 +249,70 @@ export class RunOutputFiles {
     this.stderr.cap();
   }
 
-  /** After the job: final cuts and notes, empty files removed. Returns the end of stderr. */
+  /**
+   * After the job: final cuts and notes, empty files removed, every descriptor closed (even when
+   * a step fails). Returns the end of stderr.
+   */
   finish(): { stderrTail: string } {
-    this.stdout.finish();
-    return { stderrTail: this.stderr.finish(ERROR_TAIL) };
+    try {
+      let stderrTail = '';
+      try {
+        this.stdout.finish(this.dirFd, this.logDir);
+      } finally {
+        stderrTail = this.stderr.finish(this.dirFd, this.logDir, ERROR_TAIL);
+      }
+      return { stderrTail };
+    } finally {
+      closeSync(this.dirFd);
+    }
   }
 }
 
-/** Removal that tolerates a file already gone. */
-function ignoreMissing(remove: () => void): void {
+/**
+ * Opens one run's stream for reading, or returns null when it has no file (it wrote nothing, or
+ * the directory is gone). Neither the directory nor the file is followed if it is a symlink: a
+ * link planted there would show another file's content as the job's output.
+ */
+export function openRunOutput(
+  logDir: string,
+  jobId: string,
+  attempt: number,
+  stream: StreamName,
+): number | null {
+  let dirFd: number;
   try {
-    remove();
+    dirFd = openSync(logDir, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    if (codeOf(error) === 'ENOENT') return null;
+    if (lstatSync(logDir, { throwIfNoEntry: false })?.isSymbolicLink()) {
+      throw new DirectoryError(
+        `log directory ${logDir} is a symlink, which queuectl does not follow`,
+      );
+    }
+    throw new DirectoryError(`cannot open log directory ${logDir}: ${codeOf(error)}`);
+  }
+  const name = logName(jobId, attempt, stream);
+  try {
+    const fd = openSync(
+      inDirectory(dirFd, logDir, name),
+      constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK,
+    );
+    if (!fstatSync(fd).isFile()) {
+      closeSync(fd);
+      throw new OutputFileError(`output file ${join(logDir, name)} is not a regular file`);
+    }
+    return fd;
+  } catch (error) {
+    if (error instanceof OutputFileError) throw error;
+    const code = codeOf(error);
+    if (code === 'ENOENT') return null;
+    if (code === 'ELOOP') {
+      throw new OutputFileError(
+        `output file ${join(logDir, name)} is a symlink, which queuectl does not follow`,
+      );
+    }
+    throw new OutputFileError(`cannot open output file ${join(logDir, name)}: ${code}`);
+  } finally {
+    closeSync(dirFd);
   }
 }

@@ -1,5 +1,5 @@
 /** Facts about OS processes: liveness that a reused pid cannot fake, and process-group kills. */
-import { readdirSync, readFileSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
 import { hostname } from 'node:os';
 
 /** This machine's identity in worker records; QUEUECTL_HOST overrides it (tests of many hosts). */
@@ -7,16 +7,38 @@ export function hostId(): string {
   return process.env.QUEUECTL_HOST || hostname();
 }
 
-/** The process start time (clock ticks since boot) from /proc, or null where /proc is absent. */
-export function processStartTime(pid: number): string | null {
+/** One buffer for reading /proc/<pid>/stat, which fits in well under 1 KiB. */
+const statBuffer = Buffer.alloc(1024);
+
+/**
+ * The fields of /proc/<pid>/stat after the command name, or null when the process is gone or
+ * /proc is absent: [0] is field 3 overall (state), [1] ppid, [2] pgrp, [3] session, [19] starttime.
+ */
+export function statFields(pid: number): string[] | null {
+  let fd: number;
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-    // The command name (field 2) may hold spaces and parentheses: count fields after the last ')'.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return fields[19] ?? null; // field 22 overall: starttime
+    fd = openSync(`/proc/${pid}/stat`, 'r');
   } catch {
     return null;
   }
+  try {
+    const stat = statBuffer.toString(
+      'latin1',
+      0,
+      readSync(fd, statBuffer, 0, statBuffer.length, 0),
+    );
+    // The command name (field 2) may hold spaces and parentheses: count fields after the last ')'.
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  } catch {
+    return null; // exited between the open and the read
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The process start time (clock ticks since boot) from /proc, or null where /proc is absent. */
+export function processStartTime(pid: number): string | null {
+  return statFields(pid)?.[19] ?? null; // field 22 overall: starttime
 }
 
 /** Whether `pid` is alive and, when `startTime` is known, is still the same process. */
@@ -45,13 +67,8 @@ export function killProcessGroup(pgid: number, signal: NodeJS.Signals): boolean 
 
 /** The process group of `pid` (from /proc), or null when it is gone or /proc is absent. */
 export function processGroupOf(pid: number): number | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return fields[0] === 'Z' ? null : Number(fields[2]); // field 5 overall: pgrp
-  } catch {
-    return null;
-  }
+  const fields = statFields(pid);
+  return !fields || fields[0] === 'Z' ? null : Number(fields[2]); // field 5 overall: pgrp
 }
 
 /**

@@ -3,11 +3,12 @@
  * host: it stopped heartbeating) or, on this host, when its process is gone or its pid now
  * belongs to another process (checked against the recorded start time). The lost run counts as
  * an attempt with outcome `worker_lost`; the job runs again at once, or goes to the dead letter
- * queue when its retries are used up. A job process group left behind on this host is killed
+ * queue when its retries are used up. A job's session left behind on this host is killed
  * before the job can run again.
  */
 import { decideRetry, type BackoffPolicy } from '../core/backoff.js';
 import type { HeldJob, JobStore } from '../store/job-store.js';
+import { signalSession } from './job-session.js';
 import {
   isProcessAlive,
   killProcessGroup,
@@ -59,12 +60,13 @@ export async function rescueLostJobs(context: RescueContext): Promise<number> {
 }
 
 /**
- * Kills what is left of a lost run on this host: its process group, and every process that
- * carries the run's environment. The group id is reported by the worker's first heartbeat, so a
- * worker killed before that leaves no group id; and a child may have left the group (setsid).
+ * Kills what is left of a lost run on this host: its session (whatever process groups it holds),
+ * and every process that carries the run's environment. The session id is reported by the
+ * worker's first heartbeat, so a worker killed before that leaves none; and a child may have
+ * left the session (setsid).
  */
 function killRun(held: HeldJob): void {
-  if (held.jobPid !== null) killProcessGroup(held.jobPid, 'SIGKILL');
+  if (held.jobPid !== null) signalSession(held.jobPid, 'SIGKILL');
   const own = processGroupOf(process.pid);
   const leftovers = processesWithEnvironment({
     QUEUECTL_JOB_ID: held.jobId,

@@ -1,15 +1,17 @@
 /**
- * Runs one job's command: `/bin/sh -c` in a process group of its own, its stdout and stderr
- * written straight into capped files, a timeout that takes down the whole group (SIGTERM, a
- * grace period, then SIGKILL). When the shell exits, anything it left running in its group is
- * killed too: a finished job leaves nothing behind.
+ * Runs one job's command: `/bin/sh -c` in a session of its own, its stdout and stderr written
+ * straight into capped files, a timeout that takes down the whole session (SIGTERM, a grace
+ * period, then SIGKILL). When the shell exits, anything it left running in its session is killed
+ * too: a finished job leaves nothing behind. A run that cannot be prepared (its output files,
+ * their directory, the launch) ends as `spawn_failed` with the reason; nothing here throws.
  */
 import { setLongTimeout, type LongTimer } from '../core/timers.js';
 import { formatDuration } from '../core/units.js';
 import type { Outcome } from '../core/job.js';
-import { RunOutputFiles } from './job-log.js';
-import { defaultLauncher, type ExitStatus, type Launcher } from './launcher.js';
-import { killProcessGroup } from './process-info.js';
+import { DirectoryError } from '../store/private-directory.js';
+import { OutputFileError, RunOutputFiles } from './job-log.js';
+import { JobSession } from './job-session.js';
+import { defaultLauncher, type ExitStatus, type Launched, type Launcher } from './launcher.js';
 
 export interface RunOptions {
   command: string;
@@ -47,35 +49,56 @@ let inheritedEnv: NodeJS.ProcessEnv | undefined;
 
 export function runCommand(options: RunOptions): RunningCommand {
   const started = performance.now();
-  const output = new RunOutputFiles(
-    options.logDir,
-    options.jobId,
-    options.attempt,
-    options.outputLimitBytes,
-  );
+  let output: RunOutputFiles;
+  try {
+    output = RunOutputFiles.create(
+      options.logDir,
+      options.jobId,
+      options.attempt,
+      options.outputLimitBytes,
+    );
+  } catch (error) {
+    const known = error instanceof DirectoryError || error instanceof OutputFileError;
+    return notStarted(known ? error.message : `could not prepare the run: ${error}`, started);
+  }
   inheritedEnv ??= { ...process.env };
-  const launched = (options.launcher ?? defaultLauncher()).launch({
-    file: '/bin/sh',
-    args: ['-c', options.command],
-    stdout: output.fds[0],
-    stderr: output.fds[1],
-    env: {
-      ...inheritedEnv,
-      QUEUECTL_JOB_ID: options.jobId,
-      QUEUECTL_ATTEMPT: String(options.attempt),
-      // With the two above, lets the rescuer find this run's processes if this worker dies.
-      QUEUECTL_WORKER_PID: String(process.pid),
-    },
-  });
+  let launched: Launched;
+  try {
+    launched = (options.launcher ?? defaultLauncher()).launch({
+      file: '/bin/sh',
+      args: ['-c', options.command],
+      stdout: output.fds[0],
+      stderr: output.fds[1],
+      env: {
+        ...inheritedEnv,
+        QUEUECTL_JOB_ID: options.jobId,
+        QUEUECTL_ATTEMPT: String(options.attempt),
+        // With the two above, lets the rescuer find this run's processes if this worker dies.
+        QUEUECTL_WORKER_PID: String(process.pid),
+      },
+    });
+  } catch (error) {
+    closeQuietly(output);
+    const reason = error instanceof Error ? error.message : String(error);
+    return notStarted(`could not start /bin/sh: ${reason}`, started);
+  }
   const pid = launched.pid;
-  const capTimer = setInterval(() => output.cap(), CAP_EVERY_MS);
+  const session = pid === null ? null : new JobSession(pid);
+  const capTimer = setInterval(() => {
+    session?.sample();
+    try {
+      output.cap();
+    } catch {
+      // A failed measure or cut (EIO): tried again at the next tick, and at the end.
+    }
+  }, CAP_EVERY_MS);
 
   let ending: 'timed_out' | 'interrupted' | null = null;
   let graceTimer: LongTimer | undefined;
   const terminate = () => {
-    if (pid === null) return;
-    killProcessGroup(pid, 'SIGTERM');
-    graceTimer = setLongTimeout(() => killProcessGroup(pid, 'SIGKILL'), options.killGraceMs);
+    if (session === null) return;
+    session.signal('SIGTERM');
+    graceTimer = setLongTimeout(() => session.signal('SIGKILL'), options.killGraceMs);
   };
   const timeoutTimer =
     options.timeoutMs === null
@@ -89,9 +112,9 @@ export function runCommand(options: RunOptions): RunningCommand {
     clearInterval(capTimer);
     timeoutTimer?.clear();
     graceTimer?.clear();
-    // The shell is gone: kill whatever it left in its group, so nothing outlives the job.
-    if (pid !== null) killProcessGroup(pid, 'SIGKILL');
-    const { stderrTail } = output.finish();
+    // The shell is gone: kill whatever it left in its session, so nothing outlives the job.
+    session?.signal('SIGKILL');
+    const stderrTail = closeQuietly(output);
     const durationMs = performance.now() - started;
     return describe(options, ending, spawnError, exit, stderrTail, durationMs);
   };
@@ -105,9 +128,33 @@ export function runCommand(options: RunOptions): RunningCommand {
     result,
     interrupt() {
       ending ??= 'interrupted';
-      if (pid !== null) killProcessGroup(pid, 'SIGKILL');
+      session?.signal('SIGKILL');
     },
   };
+}
+
+/** A run that could not be prepared or launched: it ends at once as `spawn_failed`. */
+function notStarted(error: string, started: number): RunningCommand {
+  const result: RunResult = {
+    outcome: 'spawn_failed',
+    exitCode: null,
+    signal: null,
+    error,
+    durationMs: performance.now() - started,
+  };
+  return { pid: null, result: Promise.resolve(result), interrupt() {} };
+}
+
+/**
+ * Finishes the output files and returns the end of stderr; a file that cannot be finished
+ * (EIO) costs the run its error detail, never its result.
+ */
+function closeQuietly(output: RunOutputFiles): string {
+  try {
+    return output.finish().stderrTail;
+  } catch {
+    return '';
+  }
 }
 
 function describe(

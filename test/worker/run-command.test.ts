@@ -2,7 +2,21 @@
  * Running a job's command, once per launcher: posix_spawn (used on Linux with glibc) and
  * child_process (everywhere else). Real shells, real files, real signals.
  */
-import { closeSync, existsSync, openSync, readFileSync, readdirSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import {
+  chmodSync,
+  closeSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { logPath } from '../../src/worker/job-log.js';
@@ -18,6 +32,25 @@ import { waitFor } from '../helpers/wait-for.js';
 process.env.QUEUECTL_TEST_INHERITED = 'yes';
 
 const posixSpawn = loadPosixSpawnLauncher();
+/** This process's open descriptors (a run that fails halfway must leave none of its own open). */
+const openFds = () => readdirSync('/proc/self/fd').length;
+/** Gone, or a zombie waiting for init to reap it (this sandbox's init reaps every ~2 s). */
+function dead(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/stat`, 'latin1').split(') ')[1]!.startsWith('Z');
+  } catch {
+    return true;
+  }
+}
+/** Makes a directory immutable, which even root cannot create files in; false where chattr fails. */
+function immutable(dir: string, on: boolean): boolean {
+  try {
+    execFileSync('chattr', [on ? '+i' : '-i', dir], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
 const launchers: Launcher[] = [childProcessLauncher, ...(posixSpawn ? [posixSpawn] : [])];
 
 it('has posix_spawn wherever glibc is, so its tests below run', () => {
@@ -173,6 +206,183 @@ describe.each(launchers.map((launcher) => [launcher.name, launcher] as const))(
       running.interrupt();
       expect(await running.result).toMatchObject({ outcome: 'interrupted', signal: 'SIGKILL' });
     });
+
+    describe('a run that cannot be prepared ends spawn_failed, and nothing is left open', () => {
+      const prepare = async (logDir: string, jobId = `prep-${++counter}`) => {
+        const before = openFds();
+        const running = runCommand({
+          command: 'echo out; echo err >&2',
+          jobId,
+          attempt: 1,
+          timeoutMs: null,
+          killGraceMs: 1000,
+          outputLimitBytes: 1024,
+          logDir,
+          launcher,
+        });
+        const result = await running.result;
+        expect(openFds()).toBe(before);
+        return { result, running, jobId };
+      };
+
+      it('makes a log directory that was removed again', async () => {
+        const logDir = join(tempDir(), 'q.db.logs');
+        expect((await prepare(logDir)).result.outcome).toBe('completed');
+        rmSync(logDir, { recursive: true });
+        const { result, jobId } = await prepare(logDir);
+        expect(result.outcome).toBe('completed');
+        expect(statSync(logDir).mode & 0o777).toBe(0o700);
+        expect(readFileSync(logPath(logDir, jobId, 1, 'stdout'), 'utf8')).toBe('out\n');
+      });
+
+      it('a file where the log directory should be', async () => {
+        const logDir = join(tempDir(), 'q.db.logs');
+        writeFileSync(logDir, 'not a directory');
+        const { result, running } = await prepare(logDir);
+        expect(running.pid).toBeNull();
+        expect(result).toMatchObject({ outcome: 'spawn_failed', exitCode: null, signal: null });
+        expect(result.error).toBe(
+          `log directory ${logDir} is not a directory; move the file away (queuectl makes the directory)`,
+        );
+        expect(readFileSync(logDir, 'utf8')).toBe('not a directory');
+      });
+
+      it('a log directory that is a symlink: refused, nothing written where it points', async () => {
+        const target = tempDir();
+        const logDir = join(tempDir(), 'q.db.logs');
+        symlinkSync(target, logDir);
+        const { result } = await prepare(logDir);
+        expect(result.outcome).toBe('spawn_failed');
+        expect(result.error).toMatch(
+          /^log directory .* is a symlink, which queuectl does not follow/,
+        );
+        expect(readdirSync(target)).toEqual([]);
+      });
+
+      it('a log directory where even root cannot create files (chattr +i)', async (context) => {
+        const logDir = join(tempDir(), 'q.db.logs');
+        mkdirSync(logDir, { mode: 0o700 });
+        if (!immutable(logDir, true)) return context.skip();
+        try {
+          const { result, jobId } = await prepare(logDir);
+          expect(result).toMatchObject({
+            outcome: 'spawn_failed',
+            error: `cannot create output file ${logPath(logDir, jobId, 1, 'stdout')}: EPERM`,
+          });
+        } finally {
+          immutable(logDir, false);
+        }
+      });
+
+      it('stdout created, then stderr cannot be: stdout is closed and removed', async () => {
+        const logDir = tempDir();
+        const jobId = `half-${++counter}`;
+        // A non-empty directory at stderr's name: neither created over nor removed.
+        mkdirSync(join(logPath(logDir, jobId, 1, 'stderr'), 'inside'), { recursive: true });
+        const { result } = await prepare(logDir, jobId);
+        expect(result).toMatchObject({
+          outcome: 'spawn_failed',
+          error: `cannot create output file ${logPath(logDir, jobId, 1, 'stderr')}: EISDIR`,
+        });
+        expect(existsSync(logPath(logDir, jobId, 1, 'stdout'))).toBe(false);
+      });
+
+      it('a launcher that throws', async () => {
+        const logDir = tempDir();
+        const before = openFds();
+        const broken: Launcher = {
+          name: launcher.name,
+          launch: () => {
+            throw new Error('spawn /bin/sh EMFILE');
+          },
+        };
+        const running = runCommand({
+          command: 'true',
+          jobId: `throws-${++counter}`,
+          attempt: 1,
+          timeoutMs: null,
+          killGraceMs: 1000,
+          outputLimitBytes: 1024,
+          logDir,
+          launcher: broken,
+        });
+        expect(await running.result).toMatchObject({
+          outcome: 'spawn_failed',
+          error: 'could not start /bin/sh: spawn /bin/sh EMFILE',
+        });
+        expect(openFds()).toBe(before);
+        expect(readdirSync(logDir)).toEqual([]);
+      });
+    });
+
+    it('does not follow a symlink planted at an output file: its target is untouched', async () => {
+      const logDir = tempDir();
+      const victim = join(tempDir(), 'victim');
+      writeFileSync(victim, 'precious\n');
+      const jobId = `planted-${++counter}`;
+      symlinkSync(victim, logPath(logDir, jobId, 1, 'stdout'));
+      symlinkSync(victim, logPath(logDir, jobId, 1, 'stderr'));
+      const running = runCommand({
+        command: 'echo overwritten; echo overwritten >&2; exit 1',
+        jobId,
+        attempt: 1,
+        timeoutMs: null,
+        killGraceMs: 1000,
+        outputLimitBytes: 1024,
+        logDir,
+        launcher,
+      });
+      // The error quotes stderr as written by the job, not the symlink's target.
+      expect(await running.result).toMatchObject({
+        outcome: 'failed',
+        error: 'exited with code 1: overwritten',
+      });
+      expect(readFileSync(victim, 'utf8')).toBe('precious\n');
+      const stdout = logPath(logDir, jobId, 1, 'stdout');
+      expect(lstatSync(stdout).isFile()).toBe(true);
+      expect(readFileSync(stdout, 'utf8')).toBe('overwritten\n');
+    });
+
+    it('tightens a log directory left looser than 0700', async () => {
+      const logDir = tempDir();
+      chmodSync(logDir, 0o777);
+      const { running } = run('true', { logDir });
+      expect((await running.result).outcome).toBe('completed');
+      expect(statSync(logDir).mode & 0o777).toBe(0o700);
+    });
+
+    it.each(['exits', 'times out', 'is interrupted'])(
+      'kills a child that moved to a process group of its own when the job %s',
+      async (ending) => {
+        const dir = tempDir();
+        // perl's setpgrp(0,0) is setpgid(0,0): a new group, in the same session. It writes its
+        // new group id once it has moved; the job waits for that, then exits or sleeps on.
+        const escape =
+          `perl -e 'setpgrp(0,0); open(my $f, ">", "${dir}/moved.tmp"); print $f getpgrp(); ` +
+          `close($f); rename("${dir}/moved.tmp", "${dir}/moved"); sleep 100' & ` +
+          `echo $! > ${dir}/child; until [ -e ${dir}/moved ]; do sleep 0.01; done`;
+        const { running } = run(ending === 'exits' ? escape : `${escape}; sleep 100`, {
+          timeoutMs: ending === 'times out' ? 500 : null,
+          killGraceMs: 200,
+        });
+        const moved = join(dir, 'moved');
+        await waitFor(() => existsSync(moved), { what: 'the child to leave the job group' });
+        const child = Number(readFileSync(join(dir, 'child'), 'utf8'));
+        try {
+          expect(readFileSync(moved, 'utf8')).toBe(String(child));
+          if (ending === 'is interrupted') running.interrupt();
+          const result = await running.result;
+          expect(result.outcome).toBe(
+            { exits: 'completed', 'times out': 'timed_out', 'is interrupted': 'interrupted' }[
+              ending
+            ],
+          );
+          await waitFor(() => dead(child), { what: 'the escaped child to die' });
+        } finally {
+          if (isProcessAlive(child, null)) process.kill(child, 'SIGKILL');
+        }
+      },
+    );
 
     it('reports a program that cannot be started, without a pid', async () => {
       const dir = tempDir();

@@ -2,11 +2,11 @@
  * `queuectl logs <id>`: the captured output of a run; --follow streams a running job's output,
  * --json gives both streams as strings.
  */
-import { createReadStream, existsSync, statSync } from 'node:fs';
+import { closeSync, createReadStream, fstatSync } from 'node:fs';
 import { NotFoundError, ValidationError } from '../../core/errors.js';
 import type { Queue } from '../../core/queue.js';
 import { pickAttempt, readRunOutput } from '../../core/run-output.js';
-import { logDirectory, logPath, type StreamName } from '../../worker/job-log.js';
+import { logDirectory, openRunOutput, type StreamName } from '../../worker/job-log.js';
 import { toJson } from '../output.js';
 
 export interface LogsOptions {
@@ -23,12 +23,22 @@ export interface LogsOptions {
  */
 const JSON_CAP_BYTES = 64 * 1024 * 1024;
 
-async function copy(path: string, from: number, out: NodeJS.WritableStream): Promise<number> {
-  if (!existsSync(path)) return from;
-  const size = statSync(path).size;
-  if (size <= from) return from;
+/** Copies what `stream` of the run holds past `from` to `out`; returns the new offset. */
+async function copy(
+  dir: string,
+  run: { jobId: string; attempt: number; stream: StreamName },
+  from: number,
+  out: NodeJS.WritableStream,
+): Promise<number> {
+  const fd = openRunOutput(dir, run.jobId, run.attempt, run.stream);
+  if (fd === null) return from;
+  const size = fstatSync(fd).size;
+  if (size <= from) {
+    closeSync(fd);
+    return from;
+  }
   await new Promise<void>((resolve, reject) => {
-    const stream = createReadStream(path, { start: from, end: size - 1 });
+    const stream = createReadStream('', { fd, start: from, end: size - 1 });
     stream.on('error', reject);
     stream.on('end', resolve);
     stream.pipe(out, { end: false });
@@ -64,7 +74,7 @@ export async function logs(queue: Queue, id: string, options: LogsOptions): Prom
     return;
   }
   const targets = streams.map((stream) => ({
-    path: logPath(dir, job.id, attempt, stream),
+    run: { jobId: job.id, attempt, stream },
     out: stream === 'stdout' ? process.stdout : process.stderr,
     offset: 0,
   }));
@@ -76,7 +86,7 @@ export async function logs(queue: Queue, id: string, options: LogsOptions): Prom
   for (;;) {
     const stillRunning = options.follow ? await running() : false;
     for (const target of targets)
-      target.offset = await copy(target.path, target.offset, target.out);
+      target.offset = await copy(dir, target.run, target.offset, target.out);
     if (!stillRunning) return;
     await new Promise((resolve) => setTimeout(resolve, 200));
   }

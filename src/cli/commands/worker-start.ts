@@ -1,6 +1,7 @@
 /** `queuectl worker start --count N`: N worker processes in the foreground until Ctrl+C. */
 import { ValidationError } from '../../core/errors.js';
 import { displayLocation, resolveLocation } from '../../store/open-store.js';
+import { prepareLogDirectory } from '../../worker/job-log.js';
 import { pickLauncher } from '../../worker/launcher.js';
 import { withQueue } from '../context.js';
 import { startSupervisor } from '../../worker/supervisor.js';
@@ -29,6 +30,7 @@ export async function workerStart(
       ? await withQueue({ db: location }, async (queue) => (await queue.settings()).workerCount)
       : parseCount(options.count);
   pickLauncher(process.env.QUEUECTL_LAUNCHER); // a bad setting stops here, not in every worker
+  prepareLogDirectory(location); // so does a log directory no run could use
   const say = (message: string) => process.stderr.write(`${message}\n`);
   const supervisor = startSupervisor({
     db: location,

@@ -3,6 +3,8 @@ import type Database from 'better-sqlite3';
 import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { dataDirectory } from '../open-store.js';
+import { tightenDirectory } from '../private-directory.js';
 import { MIGRATIONS } from './migrations.js';
 
 export interface OpenOptions {
@@ -39,7 +41,11 @@ const nativeBinding = existsSync(addonPath) ? addonPath : undefined;
 
 export function openDatabase(path: string, options: OpenOptions): Database.Database {
   if (path !== ':memory:') {
-    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    const dir = dirname(path);
+    // The data directory is queuectl's own, so one left looser than 0700 is tightened; any other
+    // directory holding a --db file is the user's, made 0700 if missing but otherwise left alone.
+    if (dir === dataDirectory()) tightenDirectory(dir);
+    else mkdirSync(dir, { recursive: true, mode: 0o700 });
     // Create the file readable only by its owner; SQLite gives the WAL and SHM the same mode.
     closeSync(openSync(path, 'a', 0o600));
   }
