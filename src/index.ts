@@ -21,7 +21,7 @@ export { parseJobSpec, generateJobId } from './core/job-spec.js';
 export { specsFromStream, specsFromArgument, type SpecSource } from './core/job-input.js';
 export { Worker, type WorkerOptions } from './worker/worker.js';
 export { startSupervisor, type Supervisor, type SupervisorOptions } from './worker/supervisor.js';
-export { logDirectory } from './worker/job-log.js';
+export { logDirectory } from './core/output-files.js';
 
 import { Queue } from './core/queue.js';
 import { openStore, type OpenStoreOptions } from './store/open-store.js';

@@ -27,7 +27,7 @@ import { checkStream, pickAttempt, readRunOutput, type RunOutput } from './run-o
 import { SpecPlaces } from './spec-places.js';
 import { didYouMean } from './suggest.js';
 import type { JobStore, RunTotals, Stats } from '../store/job-store.js';
-import { logDirectory } from '../worker/job-log.js';
+import { logDirectory } from './output-files.js';
 
 const BATCH_SIZE = 1000;
 

@@ -4,7 +4,7 @@
  */
 import { ValidationError } from './errors.js';
 import type { Attempt, Job } from './job.js';
-import { openRunOutput, type StreamName } from '../worker/job-log.js';
+import { openRunOutput, type StreamName } from './output-files.js';
 
 export interface RunOutput {
   attempt: number;

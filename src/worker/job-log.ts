@@ -7,55 +7,17 @@
 import {
   closeSync,
   constants,
-  existsSync,
   fstatSync,
   ftruncateSync,
-  lstatSync,
   openSync,
   readSync,
   unlinkSync,
   writeSync,
 } from 'node:fs';
-import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { inDirectory, logDirectory, logName, OutputFileError } from '../core/output-files.js';
 import { dataDirectory, isPostgresUrl } from '../store/open-store.js';
-import {
-  codeOf,
-  DirectoryError,
-  openPrivateDirectory,
-  tightenDirectory,
-} from '../store/private-directory.js';
-
-export type StreamName = 'stdout' | 'stderr';
-
-/** The directory holding captured output for a store location. */
-export function logDirectory(location: string): string {
-  if (isPostgresUrl(location)) {
-    // Loaded here, not up front: node:crypto costs ~4 ms of every SQLite `queuectl enqueue`.
-    const crypto = createRequire(import.meta.url)('node:crypto') as typeof import('node:crypto');
-    const digest = crypto.createHash('sha256').update(location).digest('hex').slice(0, 16);
-    return join(dataDirectory(), 'logs', digest);
-  }
-  return `${location}.logs`;
-}
-
-/**
- * One file per run and stream, all in one directory: `<job id>.<attempt>.<stream>` names each
- * run's stream uniquely (ids hold no '/', attempts are digits) and, unlike a directory per job,
- * costs no mkdir and rmdir per run.
- */
-export function logPath(
-  logDir: string,
-  jobId: string,
-  attempt: number,
-  stream: StreamName,
-): string {
-  return join(logDir, logName(jobId, attempt, stream));
-}
-
-function logName(jobId: string, attempt: number, stream: StreamName): string {
-  return `${jobId}.${attempt}.${stream}`;
-}
+import { codeOf, openPrivateDirectory, tightenDirectory } from '../store/private-directory.js';
 
 /**
  * The note appended to a capped stream. `exact` is false when bytes were also cut while the job
@@ -78,24 +40,6 @@ const OUTPUT_FLAGS =
   constants.O_EXCL |
   constants.O_NOFOLLOW |
   constants.O_APPEND;
-
-/** A file that cannot be opened or created; the message names it and the error. */
-export class OutputFileError extends Error {}
-
-/**
- * `name` inside the directory open as `dirFd`: on Linux through /proc/self/fd, which resolves to
- * the very directory that was opened and checked, as openat() would, even if its path has been
- * replaced since. Elsewhere the path itself.
- */
-function inDirectory(dirFd: number, dir: string, name: string): string {
-  return procFds() ? `/proc/self/fd/${dirFd}/${name}` : join(dir, name);
-}
-
-let hasProcFds: boolean | undefined;
-function procFds(): boolean {
-  hasProcFds ??= existsSync('/proc/self/fd');
-  return hasProcFds;
-}
 
 /** One stream's file: the job writes into `fd`; the worker only measures and cuts it. */
 class CappedFile {
@@ -265,54 +209,5 @@ export class RunOutputFiles {
     } finally {
       closeSync(this.dirFd);
     }
-  }
-}
-
-/**
- * Opens one run's stream for reading, or returns null when it has no file (it wrote nothing, or
- * the directory is gone). Neither the directory nor the file is followed if it is a symlink: a
- * link planted there would show another file's content as the job's output.
- */
-export function openRunOutput(
-  logDir: string,
-  jobId: string,
-  attempt: number,
-  stream: StreamName,
-): number | null {
-  let dirFd: number;
-  try {
-    dirFd = openSync(logDir, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
-  } catch (error) {
-    if (codeOf(error) === 'ENOENT') return null;
-    if (lstatSync(logDir, { throwIfNoEntry: false })?.isSymbolicLink()) {
-      throw new DirectoryError(
-        `log directory ${logDir} is a symlink, which queuectl does not follow`,
-      );
-    }
-    throw new DirectoryError(`cannot open log directory ${logDir}: ${codeOf(error)}`);
-  }
-  const name = logName(jobId, attempt, stream);
-  try {
-    const fd = openSync(
-      inDirectory(dirFd, logDir, name),
-      constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK,
-    );
-    if (!fstatSync(fd).isFile()) {
-      closeSync(fd);
-      throw new OutputFileError(`output file ${join(logDir, name)} is not a regular file`);
-    }
-    return fd;
-  } catch (error) {
-    if (error instanceof OutputFileError) throw error;
-    const code = codeOf(error);
-    if (code === 'ENOENT') return null;
-    if (code === 'ELOOP') {
-      throw new OutputFileError(
-        `output file ${join(logDir, name)} is a symlink, which queuectl does not follow`,
-      );
-    }
-    throw new OutputFileError(`cannot open output file ${join(logDir, name)}: ${code}`);
-  } finally {
-    closeSync(dirFd);
   }
 }

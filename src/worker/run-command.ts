@@ -9,7 +9,8 @@ import { setLongTimeout, type LongTimer } from '../core/timers.js';
 import { formatDuration } from '../core/units.js';
 import type { Outcome } from '../core/job.js';
 import { DirectoryError } from '../store/private-directory.js';
-import { OutputFileError, RunOutputFiles } from './job-log.js';
+import { OutputFileError } from '../core/output-files.js';
+import { RunOutputFiles } from './job-log.js';
 import { JobSession } from './job-session.js';
 import { defaultLauncher, type ExitStatus, type Launched, type Launcher } from './launcher.js';
 

@@ -4,7 +4,7 @@
  * First SIGINT/SIGTERM: graceful stop. Second: stop at once. Losing the supervisor: graceful stop.
  */
 import { openStore } from '../store/open-store.js';
-import { logDirectory } from './job-log.js';
+import { logDirectory } from '../core/output-files.js';
 import { takeWorkerDb, WORKER_DB_VARIABLE } from './worker-db.js';
 import { Worker } from './worker.js';
 

@@ -8,7 +8,7 @@ import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readRunOutput } from '../../src/core/run-output.js';
-import { logPath } from '../../src/worker/job-log.js';
+import { logPath } from '../../src/core/output-files.js';
 import { sandbox } from '../helpers/cli-sandbox.js';
 import { tempDir } from '../helpers/temp-dir.js';
 

@@ -19,7 +19,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { logPath } from '../../src/worker/job-log.js';
+import { logPath } from '../../src/core/output-files.js';
 import { pickLauncher, type Launcher } from '../../src/worker/launcher.js';
 import { childProcessLauncher } from '../../src/worker/node-launcher.js';
 import { loadPosixSpawnLauncher } from '../../src/worker/posix-spawn-launcher.js';

@@ -6,7 +6,7 @@ import { closeSync, createReadStream, fstatSync } from 'node:fs';
 import { NotFoundError, ValidationError } from '../../core/errors.js';
 import type { Queue } from '../../core/queue.js';
 import { pickAttempt, readRunOutput } from '../../core/run-output.js';
-import { logDirectory, openRunOutput, type StreamName } from '../../worker/job-log.js';
+import { logDirectory, openRunOutput, type StreamName } from '../../core/output-files.js';
 import { toJson } from '../output.js';
 
 export interface LogsOptions {
