@@ -187,7 +187,7 @@ const CASES: Case[] = [
   {
     name: 'config set of a too-short lease',
     args: ['config', 'set', 'lease-timeout', '100ms'],
-    message: /at least 1s/,
+    message: /must be a duration from 1s to 7d/,
   },
   {
     name: 'config set of a bad size',
@@ -197,7 +197,22 @@ const CASES: Case[] = [
   {
     name: 'config set of a tiny size',
     args: ['config', 'set', 'output-limit', '10'],
-    message: /at least 1KiB/,
+    message: /must be a size from 1KiB to 1GiB/,
+  },
+  {
+    name: 'config set of a size past the upper bound',
+    args: ['config', 'set', 'output-limit', `1${'0'.repeat(300)}GiB`],
+    message: /must be a size from 1KiB to 1GiB/,
+  },
+  {
+    name: 'config set of a grace period past the upper bound',
+    args: ['config', 'set', 'kill-grace', '30d'],
+    message: /must be a duration from 0ms to 1h/,
+  },
+  {
+    name: 'config set of a poll interval past the upper bound',
+    args: ['config', 'set', 'poll-interval', '30d'],
+    message: /must be a duration from 10ms to 1h/,
   },
   {
     name: 'config set of a bad backoff base',
