@@ -6,7 +6,8 @@
  * queue when its retries are used up. A job's session left behind on this host is killed
  * before the job can run again.
  */
-import { decideRetry, type BackoffPolicy } from '../core/backoff.js';
+import type { BackoffPolicy } from '../core/backoff.js';
+import { nextState } from '../core/transitions.js';
 import type { HeldJob, JobStore } from '../store/job-store.js';
 import { signalSession } from './job-session.js';
 import {
@@ -36,7 +37,6 @@ export async function rescueLostJobs(context: RescueContext): Promise<number> {
   for (const held of await store.jobListHeld()) {
     if (!holderIsLost(held, host)) continue;
     if (held.host === host) killRun(held);
-    const decision = decideRetry(held.attempts, held.maxRetries, context.backoff);
     const settled = await store.jobSettle({
       lease: { jobId: held.jobId, workerId: held.workerId, run: held.run },
       run: {
@@ -47,8 +47,7 @@ export async function rescueLostJobs(context: RescueContext): Promise<number> {
           ? `worker ${held.workerId} on ${held.host} stopped renewing its lease`
           : `worker ${held.workerId} (pid ${held.pid}) died`,
       },
-      // A lost worker is not the job's fault: rerun at once, but count the attempt.
-      next: decision.state === 'dead' ? decision : { state: 'failed', delayMs: 0 },
+      next: nextState(held, 'worker_lost', context.backoff),
     });
     if (settled) {
       rescued++;

@@ -9,9 +9,9 @@
  *   job's process group and put the job back in the queue.
  */
 import { randomBytes } from 'node:crypto';
-import { decideRetry } from '../core/backoff.js';
 import { resolveSettings, type Settings } from '../core/config.js';
 import type { Job } from '../core/job.js';
+import { nextState } from '../core/transitions.js';
 import { intervalMs, setLongTimeout, sleep } from '../core/timers.js';
 import { formatDuration } from '../core/units.js';
 import type {
@@ -149,10 +149,11 @@ export class Worker {
     // Stopped at once after this job was claimed but before it started: it goes back unrun.
     const result = this.stoppedNow ? NOT_STARTED : await this.execute(job, lease);
 
-    let next: NextState;
-    if (result.outcome === 'completed') next = { state: 'completed' };
-    else if (result.outcome === 'interrupted') next = { state: 'pending' };
-    else next = decideRetry(job.attempts, job.max_retries, this.settings.backoff);
+    const next = nextState(
+      { attempts: job.attempts, maxRetries: job.max_retries },
+      result.outcome,
+      this.settings.backoff,
+    );
 
     const settle = {
       lease,

@@ -1,0 +1,40 @@
+/**
+ * What a job becomes after a run: one pure function of the job's retry budget, the run's
+ * outcome and the retry policy. The worker (a run that ended), the rescuer (a run lost with its
+ * worker) and every command that ends runs call it; stores only record its answer, conditionally
+ * on the lease.
+ */
+import { decideRetry, type BackoffPolicy } from './backoff.js';
+import type { Outcome } from './job.js';
+import type { NextState } from '../store/job-store.js';
+
+/** The part of a job the decision needs: runs counted so far (this one included) and its budget. */
+export interface RetryBudget {
+  attempts: number;
+  maxRetries: number;
+}
+
+/**
+ * - completed: done.
+ * - interrupted (the worker was stopped at once): back to pending, to run again at once.
+ * - worker_lost: not the job's fault, so it runs again at once; but the run counts, so a job that
+ *   keeps losing its worker (one that kills it) still ends in dead.
+ * - failed, timed_out, spawn_failed: the backoff delay backoff-base^n, or dead once max_retries
+ *   retries are used.
+ */
+export function nextState(job: RetryBudget, outcome: Outcome, policy: BackoffPolicy): NextState {
+  switch (outcome) {
+    case 'completed':
+      return { state: 'completed' };
+    case 'interrupted':
+      return { state: 'pending' };
+    case 'worker_lost': {
+      const decision = decideRetry(job.attempts, job.maxRetries, policy);
+      return decision.state === 'dead' ? decision : { state: 'failed', delayMs: 0 };
+    }
+    case 'failed':
+    case 'timed_out':
+    case 'spawn_failed':
+      return decideRetry(job.attempts, job.maxRetries, policy);
+  }
+}
