@@ -7,12 +7,13 @@
  * before the job can run again.
  */
 import { decideRetry, type BackoffPolicy } from '../core/backoff.js';
+import { holderIsLost, workerIsGone } from '../core/liveness.js';
 import type { HeldJob, JobStore } from '../store/job-store.js';
 import {
   isProcessAlive,
   killProcessGroup,
+  killWithGroups,
   processesWithEnvironment,
-  processGroupOf,
 } from './process-info.js';
 
 export interface RescueContext {
@@ -23,17 +24,12 @@ export interface RescueContext {
   log?: (message: string) => void;
 }
 
-function holderIsLost(held: HeldJob, host: string): boolean {
-  if (held.leaseExpired) return true;
-  return held.host === host && !isProcessAlive(held.pid, held.pidStart);
-}
-
 /** One sweep; returns how many jobs it put back. */
 export async function rescueLostJobs(context: RescueContext): Promise<number> {
   const { store, host } = context;
   let rescued = 0;
   for (const held of await store.jobListHeld()) {
-    if (!holderIsLost(held, host)) continue;
+    if (!holderIsLost(held, host, isProcessAlive)) continue;
     if (held.host === host) killRun(held);
     const decision = decideRetry(held.attempts, held.maxRetries, context.backoff);
     const settled = await store.jobSettle({
@@ -65,27 +61,19 @@ export async function rescueLostJobs(context: RescueContext): Promise<number> {
  */
 function killRun(held: HeldJob): void {
   if (held.jobPid !== null) killProcessGroup(held.jobPid, 'SIGKILL');
-  const own = processGroupOf(process.pid);
-  const leftovers = processesWithEnvironment({
-    QUEUECTL_JOB_ID: held.jobId,
-    QUEUECTL_ATTEMPT: String(held.run),
-    QUEUECTL_WORKER_PID: String(held.pid),
-  });
-  for (const pid of leftovers) {
-    const group = processGroupOf(pid);
-    if (group !== null && group !== own && killProcessGroup(group, 'SIGKILL')) continue;
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
+  killWithGroups(
+    processesWithEnvironment({
+      QUEUECTL_JOB_ID: held.jobId,
+      QUEUECTL_ATTEMPT: String(held.run),
+      QUEUECTL_WORKER_PID: String(held.pid),
+    }),
+  );
 }
 
 async function removeDeadWorkers({ store, host, leaseTimeoutMs }: RescueContext): Promise<void> {
   for (const worker of await store.workerList({ staleAfterMs: leaseTimeoutMs })) {
-    const gone =
-      worker.host === host ? !isProcessAlive(worker.pid, worker.pid_start) : worker.stale;
-    if (gone) await store.workerDeregister({ workerId: worker.id });
+    if (workerIsGone(worker, host, isProcessAlive)) {
+      await store.workerDeregister({ workerId: worker.id });
+    }
   }
 }

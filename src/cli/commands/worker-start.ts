@@ -1,8 +1,19 @@
-/** `queuectl worker start --count N`: N worker processes in the foreground until Ctrl+C. */
+/**
+ * `queuectl worker start --count N`: N worker processes in the foreground until Ctrl+C. The
+ * database is opened (and migrated) once first, so that one that cannot be used fails here, once,
+ * instead of in every worker. If the workers stop because the database broke, this fails (exit 1)
+ * with one line: what is wrong and the integrity check's verdict.
+ */
 import { ValidationError } from '../../core/errors.js';
-import { resolveLocation } from '../../store/open-store.js';
+import { brokenStoreLine } from '../../core/store-health.js';
+import { checkIntegrity } from '../../store/integrity.js';
+import { openStore, resolveLocation } from '../../store/open-store.js';
 import { pickLauncher } from '../../worker/launcher.js';
 import { startSupervisor } from '../../worker/supervisor.js';
+import { CommandFailure } from '../errors.js';
+
+/** The verdict in the final line is bounded: quick_check on a huge database takes minutes. */
+const CHECK_TIMEOUT_MS = 5000;
 
 export interface WorkerStartOptions {
   count?: string;
@@ -25,6 +36,7 @@ export async function workerStart(
   const count = parseCount(options.count);
   const location = resolveLocation(db);
   pickLauncher(process.env.QUEUECTL_LAUNCHER); // a bad setting stops here, not in every worker
+  await (await openStore({ db: location, durable: false })).close();
   const say = (message: string) => process.stderr.write(`${message}\n`);
   const supervisor = startSupervisor({
     db: location,
@@ -53,4 +65,9 @@ export async function workerStart(
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
   say('all workers stopped');
+  const broken = supervisor.storeBroken();
+  if (broken !== null) {
+    const verdict = await checkIntegrity(location, { timeoutMs: CHECK_TIMEOUT_MS });
+    throw new CommandFailure(brokenStoreLine(broken, verdict));
+  }
 }
