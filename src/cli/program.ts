@@ -136,12 +136,8 @@ export function buildProgram(): Command {
     .addHelpText('after', examples('queuectl worker stop', 'queuectl worker stop --timeout 5m'))
     .action(
       action(async (opts) => {
-        const { workerStop, renderWorkerStop } = await import('./commands/worker-stop.js');
-        await emit(
-          opts,
-          await queueFor(opts, (queue) => workerStop(queue, opts)),
-          renderWorkerStop,
-        );
+        const { workerStopCommand, renderWorkerStop } = await import('./commands/worker-stop.js');
+        await emit(opts, await workerStopCommand(opts.db, opts), renderWorkerStop);
       }),
     );
 

@@ -1,9 +1,10 @@
 /** `queuectl doctor` on a SQLite file: what is there, read without creating or changing anything. */
-import { closeSync, openSync, readdirSync, readlinkSync, readSync } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { systemClock } from '../../core/clock.js';
 import { resolveSettings } from '../../core/config.js';
 import { fileFacts } from '../file-facts.js';
+import { processesWithOpenFile } from '../open-files.js';
 import {
   blankFacts,
   describeFailure,
@@ -29,43 +30,6 @@ function readFormat(path: string): StoreFacts['format'] {
   }
 }
 
-/**
- * Processes of this user that still have one of `paths` open although it was deleted (Linux:
- * /proc/PID/fd links end in " (deleted)"): the sign of a database or -wal removed under workers.
- */
-export function holdersOfDeleted(paths: string[]): { pid: number; path: string }[] {
-  const wanted = new Set(paths.map((path) => `${path} (deleted)`));
-  const found: { pid: number; path: string }[] = [];
-  let entries: string[];
-  try {
-    entries = readdirSync('/proc');
-  } catch {
-    return found;
-  }
-  for (const entry of entries) {
-    if (!/^\d+$/.test(entry)) continue;
-    let fds: string[];
-    try {
-      fds = readdirSync(`/proc/${entry}/fd`);
-    } catch {
-      continue; // gone, or another user's
-    }
-    for (const fd of fds) {
-      let link: string;
-      try {
-        link = readlinkSync(`/proc/${entry}/fd/${fd}`);
-      } catch {
-        continue;
-      }
-      if (wanted.has(link)) {
-        found.push({ pid: Number(entry), path: link.slice(0, -' (deleted)'.length) });
-        break;
-      }
-    }
-  }
-  return found;
-}
-
 export async function inspectSqlite(path: string, options: InspectOptions): Promise<StoreFacts> {
   const facts = blankFacts('sqlite', path, SCHEMA_VERSION);
   const database = fileFacts(path);
@@ -73,7 +37,10 @@ export async function inspectSqlite(path: string, options: InspectOptions): Prom
   const real = database.target?.path ?? path;
   facts.files.push({ role: 'database', facts: database });
   facts.files.push({ role: 'directory', facts: fileFacts(dirname(real)) });
-  facts.deletedHolders = holdersOfDeleted([real, `${real}-wal`]);
+  // The sign of a database or -wal deleted under running workers.
+  facts.deletedHolders = processesWithOpenFile([real, `${real}-wal`])
+    .filter((open) => open.deleted)
+    .map(({ pid, path: held }) => ({ pid, path: held }));
   if ((database.target?.kind ?? database.kind) !== 'file') return facts;
   for (const role of ['wal', 'shm'] as const) {
     const companion = fileFacts(`${real}-${role}`);
