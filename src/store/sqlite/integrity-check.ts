@@ -11,20 +11,30 @@ import { createRequire } from 'node:module';
 import type { IntegrityOptions, IntegrityVerdict } from '../integrity.js';
 import { inspectReadOnly } from './open-database.js';
 
+/**
+ * Prints {rows} (what the pragma returned), {corrupt} (the pragma itself stopped on a corrupt
+ * page, which integrity_check does where quick_check lists it) or {error} (could not open).
+ */
 const CHILD = `
 const [driver, path, pragma, max, readonly] = process.argv.slice(1);
+const text = (error) => (error.code ? error.code + ': ' : '') + error.message;
 let out;
 try {
   const db = new (require(driver))(path, { readonly: readonly === '1', fileMustExist: true });
   try {
     db.pragma('busy_timeout = 5000');
     db.pragma('query_only = ON');
-    out = { rows: db.pragma(pragma + '(' + Number(max) + ')').map((row) => String(Object.values(row)[0])) };
+    try {
+      out = { rows: db.pragma(pragma + '(' + Number(max) + ')').map((row) => String(Object.values(row)[0])) };
+    } catch (error) {
+      if (!/^SQLITE_(CORRUPT|NOTADB)/.test(error.code)) throw error;
+      out = { corrupt: text(error) };
+    }
   } finally {
     db.close();
   }
 } catch (error) {
-  out = { error: (error.code ? error.code + ': ' : '') + error.message };
+  out = { error: text(error) };
 }
 process.stdout.write(JSON.stringify(out));
 `;
@@ -69,7 +79,7 @@ export function checkSqliteIntegrity(
     child.on('close', () => {
       clearTimeout(timer);
       if (timedOut) return resolve(verdict('timeout', []));
-      let out: { rows?: string[]; error?: string };
+      let out: { rows?: string[]; corrupt?: string; error?: string };
       try {
         out = JSON.parse(stdout) as typeof out;
       } catch {
@@ -78,6 +88,7 @@ export function checkSqliteIntegrity(
         );
       }
       if (out.error !== undefined) return resolve(verdict('unreadable', [out.error]));
+      if (out.corrupt !== undefined) return resolve(verdict('problems', [out.corrupt]));
       // SQLite prefixes the first problem with "*** in database main ***" on its own line.
       const problems = (out.rows ?? [])
         .flatMap((row) => row.split('\n'))
