@@ -345,6 +345,15 @@ function age(facts: StoreFacts, at: number): string {
 }
 
 function workerFindings(facts: StoreFacts, context: DoctorContext, startWorker: string): Finding[] {
+  if (facts.readError) {
+    return [
+      problem(
+        'workers',
+        `could not read workers and running jobs: ${facts.readError.message}`,
+        'see the integrity finding; the database needs repair first',
+      ),
+    ];
+  }
   if (facts.workers === null) return [];
   const findings: Finding[] = [];
   let live = 0;

@@ -21,6 +21,8 @@ export interface StoreFacts {
   format: 'sqlite' | 'empty' | 'not-sqlite' | null;
   /** The database could not be opened or read: the error (StoreBrokenError's text when it is one). */
   openError: { code: string; message: string } | null;
+  /** Workers, held jobs or settings could not be read (a damaged table, usually). */
+  readError: { code: string; message: string } | null;
   /** The schema version found (0: none), and the one this queuectl writes. */
   schemaVersion: number | null;
   knownVersion: number;
@@ -66,6 +68,7 @@ export function blankFacts(
     deletedHolders: [],
     format: null,
     openError: null,
+    readError: null,
     schemaVersion: null,
     knownVersion,
     otherTables: [],

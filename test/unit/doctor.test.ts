@@ -238,7 +238,7 @@ describe('diagnose', () => {
     ['mode 755', { kind: 'directory' as const, mode: 0o755 }, 'warning'],
     ['missing', { kind: 'missing' as const, mode: null }, 'ok'],
   ])('judges a log directory that is %s', (_name, overrides, severity) => {
-    const logDir = file('/data/q.db.logs', { kind: 'directory', mode: 0o700, ...overrides });
+    const logDir = file('/data/q.db.logs', { mode: 0o700, ...overrides });
     const finding = diagnose(healthy(), context({ logDir })).findings.find(
       (f) => f.check === 'log-directory',
     );
@@ -280,6 +280,19 @@ describe('diagnose', () => {
       'worker far (pid 222 on there) has gone silent: no heartbeat for 5m',
       '2 jobs are processing for a worker that is gone: lost, expired',
     ]);
+  });
+
+  it('keeps the integrity verdict when workers and jobs cannot be read', () => {
+    const report = diagnose(
+      healthy({
+        integrity: { check: 'quick_check', result: 'problems', problems: ['x'], elapsedMs: 1 },
+        workers: null,
+        held: null,
+        readError: { code: 'SQLITE_CORRUPT', message: 'the database /data/q.db is corrupt' },
+      }),
+      context(),
+    );
+    expect(problems(report.findings).map((f) => f.check)).toEqual(['integrity', 'workers']);
   });
 
   it('says to fix the database before starting a worker to clean up', () => {

@@ -88,7 +88,7 @@ export async function inspectSqlite(path: string, options: InspectOptions): Prom
       await store.close();
     }
   } catch (error) {
-    facts.openError = describeFailure(error);
+    facts.readError = describeFailure(error);
   }
   return facts;
 }
