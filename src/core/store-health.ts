@@ -20,7 +20,9 @@ export function describeIntegrity(verdict: IntegrityVerdict): string {
     case 'unreadable':
       return `PRAGMA ${verdict.check} could not open it (${verdict.problems[0] ?? 'unknown error'})`;
     case 'skipped':
-      return 'integrity not checked (PostgreSQL: use pg_amcheck on the server)';
+      return verdict.check === 'none'
+        ? 'integrity not checked (PostgreSQL: use pg_amcheck on the server)'
+        : `PRAGMA ${verdict.check} ${verdict.problems[0] ?? 'not run'}`;
   }
 }
 

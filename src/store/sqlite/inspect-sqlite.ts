@@ -1,5 +1,5 @@
 /** `queuectl doctor` on a SQLite file: what is there, read without creating or changing anything. */
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { systemClock } from '../../core/clock.js';
 import { resolveSettings } from '../../core/config.js';
@@ -16,15 +16,20 @@ import { openForInspection, SCHEMA_VERSION } from './open-database.js';
 import { sqliteClassifier } from './sqlite-errors.js';
 import { openSqliteStore } from './sqlite-job-store.js';
 
-const HEADER = Buffer.from('SQLite format 3\0', 'latin1');
+const MAGIC = Buffer.from('SQLite format 3\0', 'latin1');
+/** The database header: the magic string, and `PRAGMA user_version` at offset 60. */
+const HEADER_BYTES = 100;
 
-function readFormat(path: string): StoreFacts['format'] {
+function readHeader(path: string): { format: StoreFacts['format']; userVersion: number | null } {
   const fd = openSync(path, 'r');
   try {
-    const head = Buffer.alloc(HEADER.length);
+    const head = Buffer.alloc(HEADER_BYTES);
     const read = readSync(fd, head, 0, head.length, 0);
-    if (read === 0) return 'empty';
-    return read === HEADER.length && head.equals(HEADER) ? 'sqlite' : 'not-sqlite';
+    if (read === 0) return { format: 'empty', userVersion: 0 };
+    if (read < HEADER_BYTES || !head.subarray(0, MAGIC.length).equals(MAGIC)) {
+      return { format: 'not-sqlite', userVersion: null };
+    }
+    return { format: 'sqlite', userVersion: head.readUInt32BE(60) };
   } finally {
     closeSync(fd);
   }
@@ -46,14 +51,28 @@ export async function inspectSqlite(path: string, options: InspectOptions): Prom
     const companion = fileFacts(`${real}-${role}`);
     if (companion.kind !== 'missing') facts.files.push({ role, facts: companion });
   }
+  let header: ReturnType<typeof readHeader>;
   try {
-    facts.format = readFormat(real);
+    header = readHeader(real);
   } catch (error) {
     facts.openError = describeFailure(error);
     return facts;
   }
-  if (facts.format === 'empty') facts.schemaVersion = 0;
+  facts.format = header.format;
+  facts.schemaVersion = header.userVersion;
   if (facts.format !== 'sqlite') return facts;
+  if (!database.writable && !existsSync(`${real}-wal`)) {
+    // Any connection would create a -wal and -shm that only a writer can remove again.
+    facts.integrity = {
+      check: 'quick_check',
+      result: 'skipped',
+      problems: [
+        'not run: the file is not writable by you, and SQLite would leave -wal and -shm files behind',
+      ],
+      elapsedMs: 0,
+    };
+    return facts;
+  }
 
   const classify = sqliteClassifier(path);
   try {

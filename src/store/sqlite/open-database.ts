@@ -3,7 +3,7 @@ import type Database from 'better-sqlite3';
 import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { ValidationError } from '../../core/errors.js';
+import { StoreBrokenError, ValidationError } from '../../core/errors.js';
 import { MIGRATIONS } from './migrations.js';
 
 export interface OpenOptions {
@@ -45,10 +45,21 @@ export function openDatabase(path: string, options: OpenOptions): Database.Datab
     try {
       closeSync(openSync(path, 'a', 0o600));
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EISDIR') throw error;
-      throw new ValidationError(
-        `${path} is a directory, not a database file; name a file with --db or QUEUECTL_DB`,
-      );
+      const code = (error as NodeJS.ErrnoException).code ?? '';
+      if (code === 'EISDIR') {
+        throw new ValidationError(
+          `${path} is a directory, not a database file; name a file with --db or QUEUECTL_DB`,
+        );
+      }
+      if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
+        throw new StoreBrokenError(
+          path,
+          code,
+          'cannot be written by this user: check the permissions of the file and its directory',
+          (error as Error).message.replace(`${code}: `, ''),
+        );
+      }
+      throw error;
     }
   }
   const db = new BetterSqlite3(path, { nativeBinding });
