@@ -27,7 +27,7 @@ try {
     try {
       out = { rows: db.pragma(pragma + '(' + Number(max) + ')').map((row) => String(Object.values(row)[0])) };
     } catch (error) {
-      if (!/^SQLITE_(CORRUPT|NOTADB)/.test(error.code)) throw error;
+      if (!/^SQLITE_CORRUPT/.test(error.code)) throw error;
       out = { corrupt: text(error) };
     }
   } finally {
