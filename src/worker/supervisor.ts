@@ -66,8 +66,9 @@ export function startSupervisor(options: SupervisorOptions): Supervisor {
   const stopAllNow = () => {
     const message: StopNowMessage = { type: 'stop-now' };
     for (const child of children.values()) {
+      // The signal too: a worker still starting may not listen for messages yet.
+      child.kill('SIGTERM');
       if (child.connected) child.send(message, () => {});
-      else child.kill('SIGTERM');
     }
     hardKill ??= setTimeout(() => {
       for (const [pid, child] of children) {

@@ -49,13 +49,10 @@ async function main(): Promise<number> {
       log,
       alert,
     });
+    let hardExit: NodeJS.Timeout | undefined;
     const stopAtOnce = () => {
       worker.stopNow();
-      // From now on SIGINT/SIGTERM have their default effect: the process ends even while a
-      // synchronous SQLite call (waiting up to busy_timeout for a lock) holds the event loop.
-      process.removeListener('SIGINT', onSignal);
-      process.removeListener('SIGTERM', onSignal);
-      setTimeout(() => {
+      hardExit ??= setTimeout(() => {
         alert(
           `still not stopped ${HARD_EXIT_MS / 1000} s after being told to stop at once; exiting`,
         );
@@ -65,8 +62,12 @@ async function main(): Promise<number> {
     let signals = 0;
     const onSignal = () => {
       signals++;
-      if (signals === 1) worker.requestStop();
-      else stopAtOnce();
+      if (signals === 1) return worker.requestStop();
+      stopAtOnce();
+      // From now on SIGINT/SIGTERM have their default effect: the process ends even while a
+      // synchronous SQLite call (waiting up to busy_timeout for a lock) holds the event loop.
+      process.removeListener('SIGINT', onSignal);
+      process.removeListener('SIGTERM', onSignal);
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
