@@ -4,7 +4,7 @@
  * faults on a SQLite file (not a database, a corrupted page, its -wal or itself deleted while
  * open) and on PostgreSQL (a terminated connection stays transient).
  */
-import { openSync, rmSync, writeFileSync, writeSync, closeSync } from 'node:fs';
+import { closeSync, openSync, rmSync, symlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
@@ -198,6 +198,17 @@ describe('a real SQLite file', () => {
     await expect(
       store.workerHeartbeat({ workerId: 'w-1', lease: null, leaseMs: 30_000, jobPid: null }),
     ).rejects.toBeInstanceOf(StoreBrokenError);
+  });
+
+  it('reached through a symlink notices its -wal (beside the real file) deleted', async () => {
+    const dir = tempDir();
+    const real = join(dir, 'real.db');
+    (await open(real)).close();
+    symlinkSync(real, join(dir, 'link.db'));
+    const store = await open(join(dir, 'link.db'));
+    await store.workerRegister(worker);
+    rmSync(`${real}-wal`);
+    await expect(claim(store)).rejects.toMatchObject({ code: 'WAL_DELETED' });
   });
 
   it('that is deleted while open makes the next write fail with DB_DELETED', async () => {

@@ -5,7 +5,7 @@
  * a shared-memory index that points into a WAL it cannot read. Writers check before each write
  * transaction and stop at once (a StoreBrokenError).
  */
-import { statSync } from 'node:fs';
+import { realpathSync, statSync } from 'node:fs';
 import { StoreBrokenError } from '../../core/errors.js';
 
 interface Identity {
@@ -29,7 +29,8 @@ export class FileGuard {
 
   /** Call once the connection has read the database (SQLite then holds the `-wal` open). */
   constructor(private readonly path: string) {
-    this.walPath = `${path}-wal`;
+    // SQLite follows a symlink and keeps the -wal beside the file it points to.
+    this.walPath = `${realpathSync(path)}-wal`;
     this.database = identity(path);
     this.wal = identity(this.walPath);
   }
