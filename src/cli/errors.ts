@@ -1,5 +1,5 @@
 /** One place decides exit codes and how failures are shown. */
-import { QueuectlError } from '../core/errors.js';
+import { QueuectlError, StoreBrokenError } from '../core/errors.js';
 
 export const EXIT = {
   ok: 0,
@@ -29,5 +29,6 @@ export function exitCodeFor(error: unknown): number {
 export function describeError(error: unknown): string {
   if (process.env.QUEUECTL_DEBUG && error instanceof Error && error.stack) return error.stack;
   const message = error instanceof Error ? error.message : String(error);
+  if (error instanceof StoreBrokenError) return `${message}; run queuectl doctor`;
   return message.split('\n')[0]!;
 }

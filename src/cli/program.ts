@@ -137,12 +137,8 @@ export function buildProgram(): Command {
     .addHelpText('after', examples('queuectl worker stop', 'queuectl worker stop --timeout 5m'))
     .action(
       action(async (opts) => {
-        const { workerStop, renderWorkerStop } = await import('./commands/worker-stop.js');
-        await emit(
-          opts,
-          await queueFor(opts, (queue) => workerStop(queue, opts)),
-          renderWorkerStop,
-        );
+        const { workerStopCommand, renderWorkerStop } = await import('./commands/worker-stop.js');
+        await emit(opts, await workerStopCommand(opts.db, opts), renderWorkerStop);
       }),
     );
 
@@ -341,6 +337,29 @@ export function buildProgram(): Command {
       action(async (opts) => {
         const { migrate, renderMigrate } = await import('./commands/migrate.js');
         await emit(opts, await migrate(opts.db), renderMigrate);
+      }),
+    );
+
+  program
+    .command('doctor')
+    .description(
+      'Check the database and its files (integrity, schema version, modes, log directory, workers and jobs left behind) and say what to do; changes nothing. Exit 1 when a problem is found.',
+    )
+    .option('--full', 'PRAGMA integrity_check (also checks every index) instead of quick_check')
+    .addOption(jsonOption)
+    .addHelpText('after', examples('queuectl doctor', 'queuectl doctor --full --json'))
+    .action(
+      action(async (opts) => {
+        const [{ doctor, renderDoctor }, { CommandFailure }] = await Promise.all([
+          import('./commands/doctor.js'),
+          import('./errors.js'),
+        ]);
+        const report = await doctor(opts.db, opts);
+        await emit(opts, report, renderDoctor);
+        const problems = report.findings.filter((f) => f.severity === 'problem').length;
+        if (problems > 0) {
+          throw new CommandFailure(`doctor found ${problems} problem${problems === 1 ? '' : 's'}`);
+        }
       }),
     );
 

@@ -33,3 +33,26 @@ export class DuplicateJobError extends ConflictError {
     super(`a job with id "${jobId}" already exists`);
   }
 }
+
+/**
+ * The database cannot be used as it is: corrupt, not a database, unreadable or unwritable, full,
+ * or its files were deleted while in use. Retrying does not help; someone must look
+ * (`queuectl doctor`). Stores raise it in place of such driver errors; transient ones (a lock
+ * held too long, a connection cut, a server restarting) stay as they are and are retried.
+ * Not a QueuectlError: it is no mistake of the caller's (exit 1, not 2).
+ */
+export class StoreBrokenError extends Error {
+  constructor(
+    /** The file or URL (without password) of the database. */
+    readonly location: string,
+    /** The driver's code (SQLITE_CORRUPT, SQLSTATE XX001 …) or queuectl's own (WAL_DELETED). */
+    readonly code: string,
+    /** What is wrong, completing "the database LOCATION …": "is corrupt". */
+    readonly problem: string,
+    /** The driver's own message. */
+    readonly detail: string,
+  ) {
+    super(`the database ${location} ${problem} (${code}: ${detail})`);
+    this.name = 'StoreBrokenError';
+  }
+}

@@ -21,14 +21,19 @@ export async function migrateStore(db?: string): Promise<MigrateResult> {
     return { kind: 'postgres', ...(await migratePostgres(location)) };
   }
   const { default: Database } = await import('better-sqlite3');
+  const { openSqliteStore } = await import('./sqlite/sqlite-job-store.js');
+  const { sqliteClassifier } = await import('./sqlite/sqlite-errors.js');
   let from = 0;
   if (existsSync(location)) {
-    const existing = new Database(location, { readonly: true, fileMustExist: true });
-    from = existing.pragma('user_version', { simple: true }) as number;
-    existing.close();
+    try {
+      const existing = new Database(location, { readonly: true, fileMustExist: true });
+      from = existing.pragma('user_version', { simple: true }) as number;
+      existing.close();
+    } catch (error) {
+      throw sqliteClassifier(location)(error) ?? error;
+    }
   }
-  const { SqliteJobStore } = await import('./sqlite/sqlite-job-store.js');
   const { SCHEMA_VERSION } = await import('./sqlite/open-database.js');
-  await new SqliteJobStore(location, systemClock, { durable: true }).close();
+  await openSqliteStore(location, systemClock, { durable: true }).close();
   return { kind: 'sqlite', location, from, to: SCHEMA_VERSION };
 }

@@ -55,8 +55,8 @@ export async function openStore(options: OpenStoreOptions = {}): Promise<JobStor
     // Without an explicit clock PostgreSQL uses the database server's, so hosts agree on time.
     return openPostgresStore(location, { clock: options.clock });
   }
-  const { SqliteJobStore } = await import('./sqlite/sqlite-job-store.js');
-  return new SqliteJobStore(location, options.clock ?? systemClock, {
+  const { openSqliteStore } = await import('./sqlite/sqlite-job-store.js');
+  return openSqliteStore(location, options.clock ?? systemClock, {
     durable: options.durable ?? true,
   });
 }

@@ -97,3 +97,20 @@ export function processesWithEnvironment(wanted: Record<string, string>): number
   }
   return found;
 }
+
+/**
+ * SIGKILLs each process and its whole process group (a job's command and everything it started
+ * in its session), but never this process's own group.
+ */
+export function killWithGroups(pids: number[]): void {
+  const own = processGroupOf(process.pid);
+  for (const pid of pids) {
+    const group = processGroupOf(pid);
+    if (group !== null && group !== own && killProcessGroup(group, 'SIGKILL')) continue;
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+}

@@ -7,15 +7,11 @@
  * before the job can run again.
  */
 import type { BackoffPolicy } from '../core/backoff.js';
+import { holderIsLost, workerIsGone } from '../core/liveness.js';
 import { nextState } from '../core/transitions.js';
 import type { HeldJob, JobStore } from '../store/job-store.js';
 import { signalSession } from './job-session.js';
-import {
-  isProcessAlive,
-  killProcessGroup,
-  processesWithEnvironment,
-  processGroupOf,
-} from './process-info.js';
+import { isProcessAlive, killWithGroups, processesWithEnvironment } from './process-info.js';
 
 export interface RescueContext {
   store: JobStore;
@@ -25,17 +21,12 @@ export interface RescueContext {
   log?: (message: string) => void;
 }
 
-function holderIsLost(held: HeldJob, host: string): boolean {
-  if (held.leaseExpired) return true;
-  return held.host === host && !isProcessAlive(held.pid, held.pidStart);
-}
-
 /** One sweep; returns how many jobs it put back. */
 export async function rescueLostJobs(context: RescueContext): Promise<number> {
   const { store, host } = context;
   let rescued = 0;
   for (const held of await store.jobListHeld()) {
-    if (!holderIsLost(held, host)) continue;
+    if (!holderIsLost(held, host, isProcessAlive)) continue;
     if (held.host === host) killRun(held);
     const settled = await store.jobSettle({
       lease: { jobId: held.jobId, workerId: held.workerId, run: held.run },
@@ -66,27 +57,19 @@ export async function rescueLostJobs(context: RescueContext): Promise<number> {
  */
 function killRun(held: HeldJob): void {
   if (held.jobPid !== null) signalSession(held.jobPid, 'SIGKILL');
-  const own = processGroupOf(process.pid);
-  const leftovers = processesWithEnvironment({
-    QUEUECTL_JOB_ID: held.jobId,
-    QUEUECTL_ATTEMPT: String(held.run),
-    QUEUECTL_WORKER_PID: String(held.pid),
-  });
-  for (const pid of leftovers) {
-    const group = processGroupOf(pid);
-    if (group !== null && group !== own && killProcessGroup(group, 'SIGKILL')) continue;
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
+  killWithGroups(
+    processesWithEnvironment({
+      QUEUECTL_JOB_ID: held.jobId,
+      QUEUECTL_ATTEMPT: String(held.run),
+      QUEUECTL_WORKER_PID: String(held.pid),
+    }),
+  );
 }
 
 async function removeDeadWorkers({ store, host, leaseTimeoutMs }: RescueContext): Promise<void> {
   for (const worker of await store.workerList({ staleAfterMs: leaseTimeoutMs })) {
-    const gone =
-      worker.host === host ? !isProcessAlive(worker.pid, worker.pid_start) : worker.stale;
-    if (gone) await store.workerDeregister({ workerId: worker.id });
+    if (workerIsGone(worker, host, isProcessAlive)) {
+      await store.workerDeregister({ workerId: worker.id });
+    }
   }
 }

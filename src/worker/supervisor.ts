@@ -1,12 +1,22 @@
 /**
  * `queuectl worker start`: forks N worker processes and keeps N running. A worker that dies
  * (crash, SIGKILL) is replaced; one that exits 0 (stopped or drained) is not. The first
- * SIGINT/SIGTERM asks every worker to stop gracefully, the second stops them at once.
+ * SIGINT/SIGTERM asks every worker to stop gracefully, the second stops them at once; a worker
+ * still there HARD_KILL_MS later (stuck in a database call) is SIGKILLed with its job's processes.
  * Workers run in process groups of their own so that Ctrl+C reaches them only through here.
+ * A worker that exits because the database is broken is not replaced: the others are stopped at
+ * once and `storeBroken()` says what is wrong.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { WORKER_DB_VARIABLE } from './worker-db.js';
+import {
+  isMessage,
+  STORE_BROKEN_EXIT,
+  type StopNowMessage,
+  type StoreBrokenMessage,
+} from './exit-codes.js';
+import { killWithGroups, processesWithEnvironment } from './process-info.js';
 
 export interface SupervisorOptions {
   db: string;
@@ -22,11 +32,18 @@ export interface Supervisor {
   readonly done: Promise<void>;
   /** First call: graceful stop; second: stop at once. */
   stop(): void;
+  /** What is wrong with the database, once a worker stopped because it is broken; else null. */
+  readonly storeBroken: () => string | null;
 }
 
 const WORKER_MAIN = fileURLToPath(new URL('./worker-main.js', import.meta.url));
 /** A worker that dies sooner than this after starting is restarted with a growing delay. */
 const QUICK_DEATH_MS = 2000;
+/**
+ * A worker told to stop at once exits within 10 s by itself (worker-main.ts); one still there
+ * after this long is blocked (a synchronous database call) and is SIGKILLed.
+ */
+const HARD_KILL_MS = 15_000;
 
 export function startSupervisor(options: SupervisorOptions): Supervisor {
   const log = options.log ?? (() => {});
@@ -36,9 +53,31 @@ export function startSupervisor(options: SupervisorOptions): Supervisor {
   let resolveDone!: () => void;
   const done = new Promise<void>((resolve) => (resolveDone = resolve));
   let pendingRestarts = 0;
+  let broken: string | null = null;
+  let hardKill: NodeJS.Timeout | undefined;
 
   const settleIfDone = () => {
-    if (children.size === 0 && pendingRestarts === 0) resolveDone();
+    if (children.size === 0 && pendingRestarts === 0) {
+      clearTimeout(hardKill);
+      resolveDone();
+    }
+  };
+
+  /** Every worker stops at once; any still running HARD_KILL_MS later is killed with its job. */
+  const stopAllNow = () => {
+    const message: StopNowMessage = { type: 'stop-now' };
+    for (const child of children.values()) {
+      // The signal too: a worker still starting may not listen for messages yet.
+      child.kill('SIGTERM');
+      if (child.connected) child.send(message, () => {});
+    }
+    hardKill ??= setTimeout(() => {
+      for (const [pid, child] of children) {
+        log(`worker pid ${pid} did not stop; killing it and its job`);
+        child.kill('SIGKILL');
+        killWithGroups(processesWithEnvironment({ QUEUECTL_WORKER_PID: String(pid) }));
+      }
+    }, HARD_KILL_MS);
   };
 
   const spawnWorker = (slot: number) => {
@@ -56,9 +95,25 @@ export function startSupervisor(options: SupervisorOptions): Supervisor {
     });
     const started = Date.now();
     children.set(child.pid!, child);
+    let problem: string | null = null;
+    child.on('message', (message) => {
+      if (isMessage<StoreBrokenMessage>(message, 'store-broken')) problem = message.problem;
+    });
     child.once('exit', (code, signal) => {
       children.delete(child.pid!);
-      if (code === 0 || stopSignals > 0) {
+      if (code === STORE_BROKEN_EXIT) {
+        if (broken === null) {
+          broken =
+            problem ?? `the database ${options.db} is broken (see the worker's message above)`;
+          log(
+            `worker ${slot} (pid ${child.pid}) stopped: the database is broken; stopping every worker`,
+          );
+          stopAllNow();
+        }
+        settleIfDone();
+        return;
+      }
+      if (code === 0 || stopSignals > 0 || broken !== null) {
         settleIfDone();
         return;
       }
@@ -70,7 +125,7 @@ export function startSupervisor(options: SupervisorOptions): Supervisor {
       pendingRestarts++;
       setTimeout(() => {
         pendingRestarts--;
-        if (stopSignals === 0) spawnWorker(slot);
+        if (stopSignals === 0 && broken === null) spawnWorker(slot);
         settleIfDone();
       }, delay);
     });
@@ -83,8 +138,10 @@ export function startSupervisor(options: SupervisorOptions): Supervisor {
     done,
     stop() {
       stopSignals++;
-      for (const child of children.values()) child.kill('SIGTERM');
+      if (stopSignals === 1) for (const child of children.values()) child.kill('SIGTERM');
+      else stopAllNow();
       settleIfDone();
     },
+    storeBroken: () => broken,
   };
 }

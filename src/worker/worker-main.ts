@@ -1,53 +1,108 @@
 /**
  * Entry point of one worker process, forked by the supervisor (`queuectl worker start`).
  * Arguments: [--drain] [--quiet] [--label NAME]; the database comes in QUEUECTL_WORKER_DB.
- * First SIGINT/SIGTERM: graceful stop. Second: stop at once. Losing the supervisor: graceful stop.
+ * First SIGINT/SIGTERM: graceful stop. Second (or the supervisor's stop-now message): stop at
+ * once, and exit within HARD_EXIT_MS whatever happens; a third signal ends the process at once,
+ * even inside a long database call. Losing the supervisor: graceful stop.
+ * A broken database: exit STORE_BROKEN_EXIT after telling the supervisor what is wrong (or, run
+ * alone, printing it with the integrity verdict).
  */
+import { StoreBrokenError } from '../core/errors.js';
+import { brokenStoreLine } from '../core/store-health.js';
+import type { JobStore } from '../store/job-store.js';
+import { checkIntegrity } from '../store/integrity.js';
 import { openStore } from '../store/open-store.js';
 import { logDirectory } from '../core/output-files.js';
+import { isMessage, STORE_BROKEN_EXIT, type StoreBrokenMessage } from './exit-codes.js';
 import { takeWorkerDb, WORKER_DB_VARIABLE } from './worker-db.js';
 import { Worker } from './worker.js';
+
+/** After being told to stop at once, the process exits within this long, stuck or not. */
+const HARD_EXIT_MS = 10_000;
+/** The integrity check in the final line of a worker run alone. */
+const CHECK_TIMEOUT_MS = 5000;
 
 function argument(name: string): string | undefined {
   const index = process.argv.indexOf(name);
   return index === -1 ? undefined : process.argv[index + 1];
 }
 
-async function main(): Promise<void> {
+async function main(): Promise<number> {
   const location = takeWorkerDb();
   if (!location) throw new Error(`worker-main needs ${WORKER_DB_VARIABLE} in its environment`);
   const label = argument('--label') ?? `pid ${process.pid}`;
   const quiet = process.argv.includes('--quiet');
+  const line = (message: string) =>
+    `${new Date().toTimeString().slice(0, 8)} [${label}] ${message}\n`;
   const log = (message: string) => {
-    if (quiet) return;
-    const time = new Date().toTimeString().slice(0, 8);
-    process.stdout.write(`${time} [${label}] ${message}\n`);
+    if (!quiet) process.stdout.write(line(message));
   };
-  const store = await openStore({ db: location, durable: false });
-  const worker = new Worker({
-    store,
-    logDir: logDirectory(store.location),
-    drain: process.argv.includes('--drain'),
-    log,
-  });
+  // A broken database is said on stderr even with --quiet.
+  const alert = (message: string) => process.stderr.write(line(message));
 
-  let signals = 0;
-  const onSignal = () => {
-    signals++;
-    if (signals === 1) worker.requestStop();
-    else worker.stopNow();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  process.on('disconnect', () => worker.requestStop());
+  let store: JobStore | null = null;
+  try {
+    store = await openStore({ db: location, durable: false });
+    const worker = new Worker({
+      store,
+      logDir: logDirectory(store.location),
+      drain: process.argv.includes('--drain'),
+      log,
+      alert,
+    });
+    let hardExit: NodeJS.Timeout | undefined;
+    const stopAtOnce = () => {
+      worker.stopNow();
+      hardExit ??= setTimeout(() => {
+        alert(
+          `still not stopped ${HARD_EXIT_MS / 1000} s after being told to stop at once; exiting`,
+        );
+        process.exit(1);
+      }, HARD_EXIT_MS).unref();
+    };
+    let signals = 0;
+    const onSignal = () => {
+      signals++;
+      if (signals === 1) return worker.requestStop();
+      stopAtOnce();
+      // From now on SIGINT/SIGTERM have their default effect: the process ends even while a
+      // synchronous SQLite call (waiting up to busy_timeout for a lock) holds the event loop.
+      process.removeListener('SIGINT', onSignal);
+      process.removeListener('SIGTERM', onSignal);
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    process.on('disconnect', () => worker.requestStop());
+    process.on('message', (message) => {
+      if (isMessage(message, 'stop-now')) stopAtOnce();
+    });
 
-  await worker.run();
-  await store.close();
-  process.disconnect?.();
+    await worker.run();
+    await store.close();
+    process.disconnect?.();
+    return 0;
+  } catch (error) {
+    if (!(error instanceof StoreBrokenError)) throw error;
+    // Closing checkpoints what this connection still holds, e.g. a WAL deleted from under it.
+    await store?.close().catch(() => {});
+    await reportBroken(error);
+    return STORE_BROKEN_EXIT;
+  }
+}
+
+/** To the supervisor, which says it once for all workers; run alone, on stderr with a verdict. */
+async function reportBroken(error: StoreBrokenError): Promise<void> {
+  if (process.send && process.connected) {
+    const message: StoreBrokenMessage = { type: 'store-broken', problem: error.message };
+    await new Promise<void>((resolve) => process.send!(message, undefined, {}, () => resolve()));
+    return;
+  }
+  const verdict = await checkIntegrity(error.location, { timeoutMs: CHECK_TIMEOUT_MS });
+  process.stderr.write(`queuectl worker: ${brokenStoreLine(error.message, verdict)}\n`);
 }
 
 main().then(
-  () => process.exit(0),
+  (code) => process.exit(code),
   (error: unknown) => {
     process.stderr.write(`queuectl worker: ${(error as Error).message}\n`);
     process.exit(1);

@@ -7,9 +7,13 @@
  * - Sweeps for jobs of dead workers every second (rescuer.ts).
  * - requestStop(): finish the running job, record it, deregister. stopNow(): kill the running
  *   job's process group and put the job back in the queue.
+ * - A broken database (StoreBrokenError: corrupt, I/O error, read-only, full, files deleted) stops
+ *   the worker for good: it says so through `alert` (even when quiet), stops claiming, kills the
+ *   running job, tries a bounded number of times to put it back, and run() rejects with the error.
  */
 import { randomBytes } from 'node:crypto';
 import { resolveSettings, type Settings } from '../core/config.js';
+import { StoreBrokenError } from '../core/errors.js';
 import type { Job } from '../core/job.js';
 import { nextState } from '../core/transitions.js';
 import { intervalMs, setLongTimeout, sleep } from '../core/timers.js';
@@ -20,7 +24,6 @@ import type {
   JobStore,
   Lease,
   NextState,
-  SettledAndClaimed,
   SettleParams,
 } from '../store/job-store.js';
 import { hostId, processStartTime } from './process-info.js';
@@ -35,6 +38,8 @@ export interface WorkerOptions {
   drain?: boolean;
   id?: string;
   log?: (message: string) => void;
+  /** Told even when `log` is silent: the database is broken and the worker stops (stderr by default). */
+  alert?: (message: string) => void;
   /** How job processes are started; by default the fastest this platform has. */
   launcher?: Launcher;
 }
@@ -44,6 +49,12 @@ const RESCUE_INTERVAL_MS = 1000;
 const FIRST_HEARTBEAT_MS = 100;
 /** Pause before retrying a claim or settle that failed (database restarting, connection cut). */
 const STORE_RETRY_MS = 500;
+/**
+ * Once the database is broken, or the worker was told to stop at once, a result is tried this
+ * many times, this far apart, and then left: the job stays `processing` until a worker rescues it.
+ */
+const GIVE_UP_ATTEMPTS = 3;
+const BROKEN_RETRY_MS = 1000;
 
 const NOT_STARTED: RunResult = {
   outcome: 'interrupted',
@@ -69,16 +80,24 @@ export class Worker {
   private wakeWaiter: (() => void) | null = null;
   private timers: NodeJS.Timeout[] = [];
   private readonly log: (message: string) => void;
+  private readonly alert: (message: string) => void;
   private readonly launcher: Launcher;
+  /** Set by the first StoreBrokenError: the worker stops and run() rejects with it. */
+  private broken: StoreBrokenError | null = null;
 
   constructor(private readonly options: WorkerOptions) {
     this.store = options.store;
     this.id = options.id ?? newWorkerId();
     this.log = options.log ?? (() => {});
+    this.alert =
+      options.alert ?? ((message) => process.stderr.write(`queuectl worker: ${message}\n`));
     this.launcher = options.launcher ?? defaultLauncher();
   }
 
-  /** Runs until stopped (or drained); resolves after the worker has deregistered. */
+  /**
+   * Runs until stopped (or drained); resolves after the worker has deregistered. Rejects with
+   * StoreBrokenError when the database broke (the worker has then stopped as well).
+   */
   async run(): Promise<void> {
     this.settings = resolveSettings(await this.store.configGetAll());
     await this.register();
@@ -96,6 +115,7 @@ export class Worker {
             next = await this.store.jobClaim(this.claimParams());
             if (!next && this.options.drain && (await this.nothingLeft())) break;
           } catch (error) {
+            if (this.storeBroke(error)) continue;
             // Database restarting or connection cut: nothing was taken that the lease won't return.
             this.log(`claim failed (${(error as Error).message}); retrying`);
             await this.waitForWake(STORE_RETRY_MS);
@@ -116,6 +136,7 @@ export class Worker {
       // If this fails the row goes stale and a rescuer removes it.
       await this.store.workerDeregister({ workerId: this.id }).catch(() => {});
     }
+    if (this.broken) throw this.broken;
   }
 
   /** Graceful: stop claiming, let the running job finish and be recorded. */
@@ -186,7 +207,7 @@ export class Worker {
     });
     this.current = { job, lease, run };
     const early = setTimeout(
-      () => void this.heartbeat().catch(() => {}), // the regular heartbeat retries
+      () => void this.heartbeat().catch((error: unknown) => this.dutyFailed(error)),
       FIRST_HEARTBEAT_MS,
     );
     try {
@@ -197,9 +218,13 @@ export class Worker {
     }
   }
 
-  private report(job: Job, result: RunResult, next: NextState, settled: boolean): void {
+  private report(job: Job, result: RunResult, next: NextState, settled: boolean | null): void {
     const took = formatDuration(result.durationMs);
-    if (!settled) {
+    if (settled === null) {
+      (this.broken ? this.alert : this.log)(
+        `${job.id}: ${result.outcome}, but the result could not be recorded; the job stays processing until a worker puts it back`,
+      );
+    } else if (!settled) {
       this.log(
         `${job.id}: result refused (${result.outcome}); the job was taken over after this worker lost its lease`,
       );
@@ -219,10 +244,13 @@ export class Worker {
   }
 
   /** Records a run and claims the next job; if that step fails, records it alone, retrying. */
-  private async settleAndClaim(settle: SettleParams): Promise<SettledAndClaimed> {
+  private async settleAndClaim(
+    settle: SettleParams,
+  ): Promise<{ settled: boolean | null; claimed: ClaimedJob | null }> {
     try {
       return await this.store.jobSettleAndClaim({ settle, claim: this.claimParams() });
-    } catch {
+    } catch (error) {
+      this.storeBroke(error);
       return { settled: await this.settle(settle), claimed: null };
     }
   }
@@ -234,18 +262,47 @@ export class Worker {
   /**
    * Records a run, retrying while the store is unreachable. A settle that committed but whose
    * reply was lost is refused on retry (the lease is gone), so a result is never applied twice.
+   * Once the database is broken or the worker is stopping at once, it gives up after
+   * GIVE_UP_ATTEMPTS and returns null: the job is rescued later, at once by a worker on this host
+   * once this process is gone, from elsewhere when its lease runs out.
    */
-  private async settle(params: SettleParams): Promise<boolean> {
-    for (;;) {
+  private async settle(params: SettleParams): Promise<boolean | null> {
+    for (let attempt = 1; ; attempt++) {
       try {
         return await this.store.jobSettle(params);
       } catch (error) {
+        this.storeBroke(error);
+        const givingUp = (this.broken !== null || this.stoppedNow) && attempt >= GIVE_UP_ATTEMPTS;
         this.log(
-          `${params.lease.jobId}: recording the result failed (${(error as Error).message}); retrying`,
+          `${params.lease.jobId}: recording the result failed (${(error as Error).message}); ${givingUp ? 'giving up' : 'retrying'}`,
         );
-        await sleep(STORE_RETRY_MS);
+        if (givingUp) return null;
+        await sleep(this.broken ? BROKEN_RETRY_MS : STORE_RETRY_MS);
       }
     }
+  }
+
+  /**
+   * Looks at every error from the store: a broken database stops this worker for good. It says
+   * so, stops claiming and kills the running job at once (its result may not be recordable and
+   * its lease cannot be renewed, so it would otherwise run on beside its rerun); the job is put
+   * back if the store still takes that write (see settle). True when the error was of that kind.
+   */
+  private storeBroke(error: unknown): boolean {
+    if (!(error instanceof StoreBrokenError)) return false;
+    if (this.broken) return true;
+    this.broken = error;
+    const job = this.current?.job.id;
+    this.alert(
+      `${error.message}; stopping this worker${job ? ` and its job ${job}` : ''}, claiming nothing more`,
+    );
+    this.stopNow();
+    return true;
+  }
+
+  /** A heartbeat or rescue sweep failed: logged and tried again next time, unless the store broke. */
+  private dutyFailed(error: unknown): void {
+    if (!this.storeBroke(error)) this.log(`background duty failed: ${(error as Error).message}`);
   }
 
   private async heartbeat(): Promise<void> {
@@ -322,7 +379,7 @@ export class Worker {
       if (busy) return;
       busy = true;
       duty()
-        .catch((error: unknown) => this.log(`background duty failed: ${(error as Error).message}`))
+        .catch((error: unknown) => this.dutyFailed(error))
         .finally(() => (busy = false));
     }, intervalMs(ms));
     timer.unref();

@@ -1,10 +1,21 @@
-/** `queuectl worker start --count N`: N worker processes in the foreground until Ctrl+C. */
+/**
+ * `queuectl worker start --count N`: N worker processes in the foreground until Ctrl+C. The
+ * database is opened (and migrated) once first, so that one that cannot be used fails here, once,
+ * instead of in every worker. If the workers stop because the database broke, this fails (exit 1)
+ * with one line: what is wrong and the integrity check's verdict.
+ */
 import { ValidationError } from '../../core/errors.js';
+import { brokenStoreLine } from '../../core/store-health.js';
+import { checkIntegrity } from '../../store/integrity.js';
 import { displayLocation, resolveLocation } from '../../store/open-store.js';
 import { prepareLogDirectory } from '../../worker/job-log.js';
 import { pickLauncher } from '../../worker/launcher.js';
 import { withQueue } from '../context.js';
 import { startSupervisor } from '../../worker/supervisor.js';
+import { CommandFailure } from '../errors.js';
+
+/** The verdict in the final line is bounded: quick_check on a huge database takes minutes. */
+const CHECK_TIMEOUT_MS = 5000;
 
 export interface WorkerStartOptions {
   count?: string;
@@ -25,11 +36,13 @@ export async function workerStart(
   options: WorkerStartOptions,
 ): Promise<void> {
   const location = resolveLocation(db);
-  const count =
-    options.count === undefined
-      ? await withQueue({ db: location }, async (queue) => (await queue.settings()).workerCount)
-      : parseCount(options.count);
+  const requested = options.count === undefined ? undefined : parseCount(options.count);
   pickLauncher(process.env.QUEUECTL_LAUNCHER); // a bad setting stops here, not in every worker
+  // Opened (and migrated) once here, so a database that cannot be used fails once, not per worker.
+  const count = await withQueue(
+    { db: location },
+    async (queue) => requested ?? (await queue.settings()).workerCount,
+  );
   prepareLogDirectory(location); // so does a log directory no run could use
   const say = (message: string) => process.stderr.write(`${message}\n`);
   const supervisor = startSupervisor({
@@ -59,4 +72,9 @@ export async function workerStart(
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
   say('all workers stopped');
+  const broken = supervisor.storeBroken();
+  if (broken !== null) {
+    const verdict = await checkIntegrity(location, { timeoutMs: CHECK_TIMEOUT_MS });
+    throw new CommandFailure(brokenStoreLine(broken, verdict));
+  }
 }

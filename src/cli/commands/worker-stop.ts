@@ -1,12 +1,18 @@
 /**
  * `queuectl worker stop`: asks running workers to stop gracefully (through the database, so it
  * reaches every host; local workers also get SIGTERM so idle ones stop at once), then waits until
- * they have deregistered, bounded by --timeout.
+ * they have deregistered, bounded by --timeout. When the database is broken (a SQLite file that
+ * cannot be opened or written), the local workers that have it open get SIGTERM instead.
  */
+import { readFileSync } from 'node:fs';
+import { StoreBrokenError } from '../../core/errors.js';
 import type { WorkerInfo } from '../../core/job.js';
 import type { Queue } from '../../core/queue.js';
 import { parseDuration } from '../../core/units.js';
-import { hostId, isProcessAlive } from '../../worker/process-info.js';
+import { processesWithOpenFile } from '../../store/open-files.js';
+import { isPostgresUrl, resolveLocation } from '../../store/open-store.js';
+import { hostId, isProcessAlive, processStartTime } from '../../worker/process-info.js';
+import { withQueue } from '../context.js';
 import { CommandFailure } from '../errors.js';
 
 export interface WorkerStopOptions {
@@ -17,6 +23,66 @@ export interface WorkerStopOptions {
 export interface WorkerStopResult {
   stopped: WorkerInfo[];
   stillRunning: WorkerInfo[];
+}
+
+/** worker stop through the database, or by signal when the database is broken. */
+export async function workerStopCommand(
+  db: string | undefined,
+  options: WorkerStopOptions,
+): Promise<WorkerStopResult> {
+  try {
+    return await withQueue({ db }, (queue) => workerStop(queue, options));
+  } catch (error) {
+    if (!(error instanceof StoreBrokenError) || isPostgresUrl(resolveLocation(db))) throw error;
+    return stopBySignal(resolveLocation(db), options, error);
+  }
+}
+
+/** Worker processes on this host that have the SQLite file (or its -wal) open. */
+function localWorkersUsing(path: string): number[] {
+  return processesWithOpenFile([path, `${path}-wal`])
+    .map((open) => open.pid)
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('worker-main');
+      } catch {
+        return false;
+      }
+    });
+}
+
+async function stopBySignal(
+  path: string,
+  options: WorkerStopOptions,
+  broken: StoreBrokenError,
+): Promise<never> {
+  const timeoutMs = parseDuration(options.timeout ?? '60s', '--timeout');
+  const workers = localWorkersUsing(path).map((pid) => ({ pid, start: processStartTime(pid) }));
+  for (const { pid } of workers) {
+    try {
+      process.kill(pid, 'SIGTERM');
+    } catch {
+      // already gone
+    }
+  }
+  const deadline = Date.now() + timeoutMs;
+  let alive = workers;
+  while (alive.length > 0 && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    alive = alive.filter(({ pid, start }) => isProcessAlive(pid, start));
+  }
+  const pids = (list: { pid: number }[]) => list.map((w) => w.pid).join(', ');
+  const stopped = workers.filter((w) => !alive.includes(w));
+  throw new CommandFailure(
+    `${broken.message}; ` +
+      (workers.length === 0
+        ? 'no worker on this host has it open'
+        : `stopped ${stopped.length} local worker${stopped.length === 1 ? '' : 's'} by signal${stopped.length ? ` (pids ${pids(stopped)})` : ''}` +
+          (alive.length
+            ? `; still running after ${options.timeout ?? '60s'}: pids ${pids(alive)}`
+            : '')) +
+      '; run queuectl doctor',
+  );
 }
 
 export async function workerStop(

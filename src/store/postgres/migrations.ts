@@ -81,7 +81,8 @@ export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
 
 const UNDEFINED_TABLE = '42P01';
 
-async function currentVersion(db: pg.Pool | pg.PoolClient): Promise<number> {
+/** The schema version recorded in the store's schema (0: none yet). */
+export async function currentVersion(db: pg.Pool | pg.PoolClient): Promise<number> {
   try {
     const { rows } = await db.query<{ v: number | null }>(
       'SELECT max(version) AS v FROM migrations',

@@ -4,8 +4,10 @@
  * database server's; a clock (tests) replaces it in every statement.
  */
 import type { Clock } from '../../core/clock.js';
+import { withBrokenErrors } from '../broken-store.js';
 import { createPool, parsePostgresUrl } from './connection.js';
 import { migrate } from './migrations.js';
+import { postgresClassifier } from './postgres-errors.js';
 import { PostgresJobStore } from './postgres-job-store.js';
 
 export async function openPostgresStore(
@@ -13,14 +15,16 @@ export async function openPostgresStore(
   options: { clock?: Clock } = {},
 ): Promise<PostgresJobStore> {
   const target = parsePostgresUrl(url);
+  const classify = postgresClassifier(target.location);
   const pool = createPool(target);
   try {
     await migrate(pool, target.schema);
   } catch (error) {
     await pool.end();
-    throw error;
+    throw classify(error) ?? error;
   }
-  return new PostgresJobStore(pool, target, options.clock ?? null);
+  // Errors meaning a broken database (corruption, disk full) become StoreBrokenError.
+  return withBrokenErrors(new PostgresJobStore(pool, target, options.clock ?? null), classify);
 }
 
 /** `queuectl migrate` on PostgreSQL: the schema versions before and after. */

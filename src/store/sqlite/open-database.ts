@@ -3,6 +3,7 @@ import type Database from 'better-sqlite3';
 import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { StoreBrokenError, ValidationError } from '../../core/errors.js';
 import { dataDirectory } from '../open-store.js';
 import { tightenDirectory } from '../private-directory.js';
 import { MIGRATIONS } from './migrations.js';
@@ -47,7 +48,25 @@ export function openDatabase(path: string, options: OpenOptions): Database.Datab
     if (dir === dataDirectory()) tightenDirectory(dir);
     else mkdirSync(dir, { recursive: true, mode: 0o700 });
     // Create the file readable only by its owner; SQLite gives the WAL and SHM the same mode.
-    closeSync(openSync(path, 'a', 0o600));
+    try {
+      closeSync(openSync(path, 'a', 0o600));
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? '';
+      if (code === 'EISDIR') {
+        throw new ValidationError(
+          `${path} is a directory, not a database file; name a file with --db or QUEUECTL_DB`,
+        );
+      }
+      if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
+        throw new StoreBrokenError(
+          path,
+          code,
+          'cannot be written by this user: check the permissions of the file and its directory',
+          (error as Error).message.replace(`${code}: `, ''),
+        );
+      }
+      throw error;
+    }
   }
   const db = new BetterSqlite3(path, { nativeBinding });
   db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
@@ -58,6 +77,28 @@ export function openDatabase(path: string, options: OpenOptions): Database.Datab
   db.pragma('cache_size = -4000');
   db.pragma('temp.cache_size = -4000');
   migrate(db);
+  return db;
+}
+
+/**
+ * Whether a connection that must change nothing (doctor, integrity checks) opens the file
+ * read-only. SQLite creates the `-wal` and `-shm` of a WAL database for any connection and leaves
+ * them behind after a read-only one; so when they do not exist yet, such a connection opens
+ * read-write (and sets query_only) and SQLite removes them again when it closes.
+ */
+export function inspectReadOnly(path: string): boolean {
+  return existsSync(`${path}-wal`);
+}
+
+/** A connection for looking only: never creates the database, never migrates, never writes. */
+export function openForInspection(path: string): Database.Database {
+  const db = new BetterSqlite3(path, {
+    nativeBinding,
+    readonly: inspectReadOnly(path),
+    fileMustExist: true,
+  });
+  db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+  db.pragma('query_only = ON');
   return db;
 }
 

@@ -27,13 +27,33 @@ import type {
 } from '../job-store.js';
 import { checkDeletable, notRetryable } from '../job-rules.js';
 import { toClaimed, toJob, toWorker, type Row } from '../rows.js';
-import { openDatabase } from './open-database.js';
+import { withBrokenErrors } from '../broken-store.js';
+import { FileGuard } from './file-guard.js';
+import { openDatabase, openForInspection } from './open-database.js';
+import { sqliteClassifier } from './sqlite-errors.js';
 import { watchWal } from './watch-wal.js';
 import { prepareStatements, type Statements } from './statements.js';
 import { computeStats, runTotals } from './stats-queries.js';
 
 /** Batches up to this size are inserted directly; larger input is staged first. */
 const DIRECT_INSERT_LIMIT = 1000;
+
+/**
+ * Opens the store with every error that means a broken file (corrupt, not a database, I/O,
+ * read-only, disk full, deleted while in use) raised as StoreBrokenError, opening included.
+ */
+export function openSqliteStore(
+  location: string,
+  clock: Clock,
+  options: { durable: boolean; inspect?: boolean },
+): SqliteJobStore {
+  const classify = sqliteClassifier(location);
+  try {
+    return withBrokenErrors(new SqliteJobStore(location, clock, options), classify);
+  } catch (error) {
+    throw classify(error) ?? error;
+  }
+}
 
 function isUniqueViolation(error: unknown): boolean {
   const code = (error as { code?: string }).code;
@@ -44,6 +64,8 @@ export class SqliteJobStore implements JobStore {
   readonly kind = 'sqlite';
   private readonly db: Database.Database;
   private readonly sql: Statements;
+  /** Checked before each write a worker makes: see file-guard.ts. */
+  private readonly files: FileGuard | null;
   /** The hot transactions, built once (db.transaction() makes a new wrapper on every call). */
   private readonly claimTransaction: Database.Transaction<
     (params: ClaimParams, now: number) => ClaimedJob | null
@@ -58,9 +80,11 @@ export class SqliteJobStore implements JobStore {
   constructor(
     readonly location: string,
     private readonly clock: Clock,
-    options: { durable: boolean },
+    /** inspect: read only, on an existing database of this schema version (doctor). */
+    options: { durable: boolean; inspect?: boolean },
   ) {
-    this.db = openDatabase(location, options);
+    this.db = options.inspect ? openForInspection(location) : openDatabase(location, options);
+    this.files = location === ':memory:' ? null : new FileGuard(location);
     this.sql = prepareStatements(this.db);
     this.claimTransaction = this.db.transaction(this.claimRows.bind(this));
     this.settleTransaction = this.db.transaction(this.settleRows.bind(this));
@@ -212,14 +236,17 @@ export class SqliteJobStore implements JobStore {
   }
 
   async jobClaim(params: ClaimParams): Promise<ClaimedJob | null> {
+    this.files?.check();
     return this.claimTransaction.immediate(params, this.clock.now());
   }
 
   async jobSettle(params: SettleParams): Promise<boolean> {
+    this.files?.check();
     return this.settleTransaction.immediate(params, this.clock.now());
   }
 
   async jobSettleAndClaim(params: SettleAndClaimParams): Promise<SettledAndClaimed> {
+    this.files?.check();
     return this.settleAndClaimTransaction.immediate(params, this.clock.now());
   }
 
@@ -336,6 +363,7 @@ export class SqliteJobStore implements JobStore {
     leaseMs: number;
     jobPid: number | null;
   }): Promise<{ known: boolean; stopRequested: boolean; leaseHeld: boolean }> {
+    this.files?.check();
     const now = this.clock.now();
     return this.db
       .transaction(() => {

@@ -63,9 +63,19 @@ export interface WorkerGroup {
   stop(): Promise<void>;
 }
 
-/** Starts `queuectl worker start --count N` (after a shell prelude, if given) and keeps its output. */
-export function startWorkers(env: CliEnv, count: number, prelude?: string): WorkerGroup {
-  const child = startCliInShell(env, ['worker', 'start', '--count', String(count)], { prelude });
+/**
+ * Starts `queuectl worker start --count N [args…]` (after a shell prelude, if given) and keeps
+ * its output.
+ */
+export function startWorkers(
+  env: CliEnv,
+  count: number,
+  prelude?: string,
+  args: string[] = [],
+): WorkerGroup {
+  const child = startCliInShell(env, ['worker', 'start', '--count', String(count), ...args], {
+    prelude,
+  });
   let text = '';
   child.stdout?.on('data', (chunk: Buffer) => (text += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (text += chunk.toString()));

@@ -1,0 +1,21 @@
+/**
+ * How a worker process tells its supervisor why it ended, and the messages they exchange.
+ * 0: stopped or drained (not replaced). STORE_BROKEN: the database is broken (not replaced; the
+ * supervisor stops the others and `worker start` fails). Anything else: a crash (replaced).
+ */
+export const STORE_BROKEN_EXIT = 74; // sysexits' EX_IOERR
+
+/** Worker → supervisor, just before a STORE_BROKEN exit: what is wrong with the database. */
+export interface StoreBrokenMessage {
+  type: 'store-broken';
+  problem: string;
+}
+
+/** Supervisor → worker: stop at once, as a second Ctrl+C would. */
+export interface StopNowMessage {
+  type: 'stop-now';
+}
+
+export function isMessage<T extends { type: string }>(value: unknown, type: T['type']): value is T {
+  return typeof value === 'object' && value !== null && (value as { type?: unknown }).type === type;
+}
