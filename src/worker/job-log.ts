@@ -45,6 +45,8 @@ const OUTPUT_FLAGS =
 class CappedFile {
   private dropped = 0;
   private cutWhileRunning = false;
+  /** How far readNew() has read. */
+  private seen = 0;
 
   private constructor(
     readonly fd: number,
@@ -79,6 +81,19 @@ class CappedFile {
   /** While the job runs: cuts the file back to the limit if the job wrote past it. */
   cap(): void {
     this.cut(fstatSync(this.fd).size, true);
+  }
+
+  /** Bytes written since the last call (for `worker start -v`); none past a cut. */
+  readNew(): Buffer {
+    const size = fstatSync(this.fd).size;
+    if (size <= this.seen) {
+      this.seen = Math.min(this.seen, size);
+      return Buffer.alloc(0);
+    }
+    const buffer = Buffer.alloc(size - this.seen);
+    const read = readSync(this.fd, buffer, 0, buffer.length, this.seen);
+    this.seen += read;
+    return buffer.subarray(0, read);
   }
 
   /**
@@ -191,6 +206,11 @@ export class RunOutputFiles {
   cap(): void {
     this.stdout.cap();
     this.stderr.cap();
+  }
+
+  /** What each stream got since the last call (`worker start -v`). */
+  readNew(): { stdout: Buffer; stderr: Buffer } {
+    return { stdout: this.stdout.readNew(), stderr: this.stderr.readNew() };
   }
 
   /**

@@ -12,6 +12,7 @@ import { DirectoryError } from '../store/private-directory.js';
 import { OutputFileError } from '../core/output-files.js';
 import { RunOutputFiles } from './job-log.js';
 import { JobSession } from './job-session.js';
+import { OutputLines, type OutputStream } from './output-lines.js';
 import { defaultLauncher, type ExitStatus, type Launched, type Launcher } from './launcher.js';
 
 export interface RunOptions {
@@ -24,6 +25,8 @@ export interface RunOptions {
   logDir: string;
   /** How to start the process; the fastest this platform has unless a test says otherwise. */
   launcher?: Launcher;
+  /** Receives every line the job writes, as it comes (`worker start -v`). */
+  onOutput?: (stream: OutputStream, line: string) => void;
 }
 
 export interface RunResult {
@@ -85,10 +88,18 @@ export function runCommand(options: RunOptions): RunningCommand {
   }
   const pid = launched.pid;
   const session = pid === null ? null : new JobSession(pid);
+  const lines = options.onOutput ? new OutputLines(options.onOutput) : null;
+  const passOn = () => {
+    if (!lines) return;
+    const fresh = output.readNew();
+    lines.feed('stdout', fresh.stdout);
+    lines.feed('stderr', fresh.stderr);
+  };
   const capTimer = setInterval(() => {
     session?.sample();
     try {
       output.cap();
+      passOn();
     } catch {
       // A failed measure or cut (EIO): tried again at the next tick, and at the end.
     }
@@ -115,6 +126,12 @@ export function runCommand(options: RunOptions): RunningCommand {
     graceTimer?.clear();
     // The shell is gone: kill whatever it left in its session, so nothing outlives the job.
     session?.signal('SIGKILL');
+    try {
+      passOn();
+      lines?.flush();
+    } catch {
+      // Lines not shown; the output files hold them.
+    }
     const stderrTail = closeQuietly(output);
     const durationMs = performance.now() - started;
     return describe(options, ending, spawnError, exit, stderrTail, durationMs);

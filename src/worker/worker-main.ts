@@ -1,6 +1,7 @@
 /**
  * Entry point of one worker process, forked by the supervisor (`queuectl worker start`).
- * Arguments: [--drain] [--quiet] [--label NAME]; the database comes in QUEUECTL_WORKER_DB.
+ * Arguments: [--drain] [--quiet] [--verbose] [--poll-interval-ms MS] [--max-jobs N]
+ * [--label NAME]; the database comes in QUEUECTL_WORKER_DB.
  * First SIGINT/SIGTERM: graceful stop. Second (or the supervisor's stop-now message): stop at
  * once, and exit within HARD_EXIT_MS whatever happens; a third signal ends the process at once,
  * even inside a long database call. Losing the supervisor: graceful stop.
@@ -27,6 +28,11 @@ function argument(name: string): string | undefined {
   return index === -1 ? undefined : process.argv[index + 1];
 }
 
+function numberArgument(name: string): number | undefined {
+  const value = argument(name);
+  return value === undefined ? undefined : Number(value);
+}
+
 async function main(): Promise<number> {
   const location = takeWorkerDb();
   if (!location) throw new Error(`worker-main needs ${WORKER_DB_VARIABLE} in its environment`);
@@ -49,6 +55,11 @@ async function main(): Promise<number> {
       drain: process.argv.includes('--drain'),
       log,
       alert,
+      pollIntervalMs: numberArgument('--poll-interval-ms'),
+      maxJobs: numberArgument('--max-jobs'),
+      onOutput: process.argv.includes('--verbose')
+        ? (jobId, stream, text) => log(`${jobId} ${stream}: ${text}`)
+        : undefined,
     });
     let hardExit: NodeJS.Timeout | undefined;
     const stopAtOnce = () => {

@@ -42,6 +42,12 @@ export interface WorkerOptions {
   alert?: (message: string) => void;
   /** How job processes are started; by default the fastest this platform has. */
   launcher?: Launcher;
+  /** Overrides config poll-interval (milliseconds). */
+  pollIntervalMs?: number;
+  /** Run this many jobs, then stop as requestStop() would. */
+  maxJobs?: number;
+  /** Receives every line a job writes (`worker start -v`); its output files are kept as always. */
+  onOutput?: (jobId: string, stream: 'stdout' | 'stderr', line: string) => void;
 }
 
 const RESCUE_INTERVAL_MS = 1000;
@@ -74,6 +80,7 @@ export class Worker {
   private readonly store: JobStore;
   private settings!: Settings;
   private stopping = false;
+  private jobsRun = 0;
   private stoppedNow = false;
   private current: { job: Job; lease: Lease; run: RunningCommand } | null = null;
   private woken = false;
@@ -99,7 +106,7 @@ export class Worker {
    * StoreBrokenError when the database broke (the worker has then stopped as well).
    */
   async run(): Promise<void> {
-    this.settings = resolveSettings(await this.store.configGetAll());
+    this.settings = this.resolve(await this.store.configGetAll());
     await this.register();
     const unsubscribe = this.store.subscribe(() => this.wake());
     this.every(Math.min(2000, this.settings.leaseTimeoutMs / 3), () => this.heartbeat());
@@ -166,7 +173,21 @@ export class Worker {
    * Runs a claimed job and records its outcome; unless this worker is stopping, the record and
    * the claim of the next job are one step, and that job is returned.
    */
+  /** Stored settings, with this worker's own overrides (`worker start -s`). */
+  private resolve(stored: Record<string, string>): Settings {
+    const settings = resolveSettings(stored);
+    if (this.options.pollIntervalMs !== undefined) {
+      settings.pollIntervalMs = this.options.pollIntervalMs;
+    }
+    return settings;
+  }
+
   private async process(job: Job, lease: Lease): Promise<ClaimedJob | null> {
+    // The last job this worker may run (--max-jobs): record it without claiming another.
+    this.jobsRun++;
+    if (this.options.maxJobs !== undefined && this.jobsRun >= this.options.maxJobs) {
+      this.stopping = true;
+    }
     // Stopped at once after this job was claimed but before it started: it goes back unrun.
     const result = this.stoppedNow ? NOT_STARTED : await this.execute(job, lease);
 
@@ -204,6 +225,8 @@ export class Worker {
       outputLimitBytes: this.settings.outputLimitBytes,
       logDir: this.options.logDir,
       launcher: this.launcher,
+      onOutput:
+        this.options.onOutput && ((stream, line) => this.options.onOutput!(job.id, stream, line)),
     });
     this.current = { job, lease, run };
     const early = setTimeout(
@@ -324,7 +347,7 @@ export class Worker {
       this.log('stop requested');
       this.requestStop();
     }
-    this.settings = resolveSettings(await this.store.configGetAll());
+    this.settings = this.resolve(await this.store.configGetAll());
   }
 
   private async rescue(): Promise<void> {

@@ -47,7 +47,7 @@ const cases: [string, string[], RegExp][] = [
   [
     'a --timeout past the limit',
     ['enqueue', '-c', 'true', '--timeout', '366d'],
-    /--timeout must be from 1ms to 365d, not "366d"/,
+    /--timeout must be a duration from 1ms to 365d, not "366d"/,
   ],
   ['retry of a job that is not dead', ['dlq', 'retry', 'existing'], /is pending, not dead/],
   ['show of an unknown job', ['show', 'ghost'], /no job with id "ghost"/],

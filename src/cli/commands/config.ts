@@ -1,19 +1,27 @@
 /** `queuectl config list|get|set`. */
-import type { ConfigEntry, Queue } from '../../core/queue.js';
+import type { ConfigEntry } from '../../core/queue.js';
+import type { QueueCommand } from '../command-spec.js';
 import { paint } from '../output.js';
 import { table } from '../table.js';
 
-export async function configList(queue: Queue): Promise<ConfigEntry[]> {
-  return queue.configList();
-}
+export const configListCommand: QueueCommand<ConfigEntry[]> = {
+  kind: 'queue',
+  run: (queue) => queue.configList(),
+  render: (entries) => renderConfig(entries),
+};
 
-export async function configGet(queue: Queue, key: string): Promise<ConfigEntry> {
-  return queue.configGet(key);
-}
+/** One key's value, or every key (as config list) when none is named. */
+export const configGetCommand: QueueCommand<ConfigEntry | ConfigEntry[]> = {
+  kind: 'queue',
+  run: (queue, { args }) => (args[0] === undefined ? queue.configList() : queue.configGet(args[0])),
+  render: (data) => (Array.isArray(data) ? renderConfig(data) : data.value),
+};
 
-export async function configSet(queue: Queue, key: string, value: string): Promise<ConfigEntry> {
-  return queue.configSet(key, value);
-}
+export const configSetCommand: QueueCommand<ConfigEntry> = {
+  kind: 'queue',
+  run: (queue, { args }) => queue.configSet(args[0]!, args[1]!),
+  render: (entry) => `${entry.key} = ${entry.value}`,
+};
 
 export function renderConfig(entries: ConfigEntry[]): string {
   return table(

@@ -5,10 +5,12 @@ import type { Queue } from '../../core/queue.js';
 import { resolveAccessToken, TOKEN_ENV } from '../../dashboard/access-token.js';
 import { bindName, isWildcard } from '../../dashboard/security.js';
 import { checkBind, startDashboard } from '../../dashboard/server.js';
+import type { PlainCommand } from '../command-spec.js';
+import { withQueue } from '../context.js';
 import { CommandFailure } from '../errors.js';
 
 export interface DashboardOptions {
-  port?: string;
+  port?: number;
   host?: string;
   open?: boolean;
   token?: string;
@@ -25,15 +27,6 @@ export interface DashboardSettings {
   allowedHosts: string[];
 }
 
-export function parsePort(port: string | undefined): number {
-  const value = port ?? '3000';
-  const n = Number(value);
-  if (!/^\d+$/.test(value) || n > 65_535) {
-    throw new ValidationError(`--port must be a whole number from 0 to 65535, not "${value}"`);
-  }
-  return n;
-}
-
 function parseAllowedHost(value: string): string {
   const name = bindName(value);
   if (name === null) {
@@ -46,7 +39,7 @@ function parseAllowedHost(value: string): string {
 
 export async function dashboardSettings(options: DashboardOptions): Promise<DashboardSettings> {
   const settings = {
-    port: parsePort(options.port),
+    port: options.port ?? 3000,
     host: options.host ?? '127.0.0.1',
     open: options.open ?? false,
     token: await resolveAccessToken(options, process.env),
@@ -66,6 +59,15 @@ function openBrowser(url: string): void {
   child.on('error', () => process.stderr.write('could not open a browser; open the printed URL\n'));
   child.unref();
 }
+
+export const dashboardCommand: PlainCommand<DashboardOptions> = {
+  kind: 'plain',
+  async run({ opts }) {
+    // Checked before the database is opened: a mistake changes nothing.
+    const settings = await dashboardSettings(opts);
+    await withQueue(opts, (queue) => dashboard(queue, settings));
+  },
+};
 
 export async function dashboard(queue: Queue, settings: DashboardSettings): Promise<void> {
   let server;

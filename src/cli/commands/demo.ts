@@ -12,8 +12,11 @@ import { displayLocation, openStore, resolveLocation } from '../../store/open-st
 import { startSupervisor } from '../../worker/supervisor.js';
 import { renderStatus } from './status.js';
 import { renderJobs } from './list.js';
-import { useColor } from '../output.js';
+import { ProgressLine } from '../progress-line.js';
 import { selfCommand } from '../self-command.js';
+import type { PlainCommand } from '../command-spec.js';
+
+export const demoCommand: PlainCommand = { kind: 'plain', run: ({ opts }) => demo(opts.db) };
 
 export async function demo(db: string | undefined): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'queuectl-demo-'));
@@ -42,16 +45,25 @@ export async function demo(db: string | undefined): Promise<void> {
     say(`enqueued ${ids.length} jobs: ${ids.join(', ')}`);
     say('starting 3 workers until the queue is drained (failed jobs retry after 2s, 4s, …)\n');
 
-    const supervisor = startSupervisor({ db: location, count: 3, drain: true });
-    const live = useColor(process.stderr);
+    // Worker log lines go above one live progress line, never into it.
+    const line = new ProgressLine(process.stderr);
+    const supervisor = startSupervisor({
+      db: location,
+      count: 3,
+      drain: true,
+      onWorkerLine: line.live
+        ? (text, stream) => line.log(text, stream === 'stdout' ? process.stdout : process.stderr)
+        : undefined,
+    });
     let last = '';
     const progress = setInterval(() => {
       void queue.status().then(({ counts }) => {
         const done = counts.completed + counts.dead;
-        const line = `progress: ${done}/${ids.length} finished  (${JOB_STATES.map((s) => `${s} ${counts[s]}`).join(', ')})`;
-        if (line === last) return;
-        last = line;
-        process.stderr.write(live ? `\r\u001b[2K${line}` : `${line}\n`);
+        const text = `progress: ${done}/${ids.length} finished  (${JOB_STATES.map((s) => `${s} ${counts[s]}`).join(', ')})`;
+        if (text === last) return;
+        last = text;
+        if (line.live) line.set(text);
+        else process.stderr.write(`${text}\n`);
       });
     }, 250);
     const stop = () => supervisor.stop();
@@ -59,7 +71,7 @@ export async function demo(db: string | undefined): Promise<void> {
     await supervisor.done;
     clearInterval(progress);
     process.off('SIGINT', stop);
-    if (live) process.stderr.write('\n');
+    line.clear();
 
     say(`\n${renderStatus(await queue.status())}\n`);
     say(`dead letter queue:\n${renderJobs(await queue.list({ state: 'dead' }))}\n`);

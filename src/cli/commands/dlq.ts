@@ -1,19 +1,20 @@
 /** `queuectl dlq list` and `queuectl dlq retry <id…>`. */
 import type { Job } from '../../core/job.js';
-import type { Queue } from '../../core/queue.js';
-import { parseLimit } from './list.js';
+import type { QueueCommand } from '../command-spec.js';
+import { renderJobs } from './list.js';
 
-export async function dlqList(
-  queue: Queue,
-  options: { limit?: string; before?: string },
-): Promise<Job[]> {
-  return queue.list({ state: 'dead', limit: parseLimit(options.limit), before: options.before });
-}
+export const dlqListCommand: QueueCommand<Job[], { limit: number; before?: string }> = {
+  kind: 'queue',
+  run: (queue, { opts }) => queue.list({ state: 'dead', limit: opts.limit, before: opts.before }),
+  render: (jobs, { opts }) => renderJobs(jobs, opts.limit),
+};
 
 /** Retries every id, or none of them when one is unknown or not dead. */
-export async function dlqRetry(queue: Queue, ids: string[]): Promise<Job[]> {
-  return queue.retryDeadMany(ids);
-}
+export const dlqRetryCommand: QueueCommand<Job[]> = {
+  kind: 'queue',
+  run: (queue, { args }) => queue.retryDeadMany(args),
+  render: (jobs) => renderRetried(jobs),
+};
 
 export function renderRetried(jobs: Job[]): string {
   return jobs

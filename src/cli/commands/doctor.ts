@@ -9,11 +9,25 @@ import { fileFacts } from '../../store/file-facts.js';
 import { inspectStore } from '../../store/inspect-store.js';
 import { logDirectory } from '../../core/output-files.js';
 import { hostId, isProcessAlive } from '../../worker/process-info.js';
+import type { DataCommand } from '../command-spec.js';
+import { CommandFailure } from '../errors.js';
 import { paint, type Color } from '../output.js';
 
 export interface DoctorOptions {
   full?: boolean;
 }
+
+export const doctorCommand: DataCommand<DoctorReport, DoctorOptions> = {
+  kind: 'data',
+  run: ({ opts }) => doctor(opts.db, opts),
+  render: (report) => renderDoctor(report),
+  after(report) {
+    const problems = report.findings.filter((f) => f.severity === 'problem').length;
+    if (problems > 0) {
+      throw new CommandFailure(`doctor found ${problems} problem${problems === 1 ? '' : 's'}`);
+    }
+  },
+};
 
 export async function doctor(
   db: string | undefined,

@@ -9,19 +9,21 @@ import {
   type SpecSource,
 } from '../../core/job-input.js';
 import type { Queue } from '../../core/queue.js';
-import { LIMITS } from '../../core/job-spec.js';
-import { formatDuration, parseDuration } from '../../core/units.js';
+import type { QueueCommand } from '../command-spec.js';
 import { ago, timestamp } from '../output.js';
+import { quotedCommand, shellWords } from '../shell-words.js';
 
+/** The options as the command table parses them (numbers checked, durations in ms). */
 export interface EnqueueOptions {
   file?: string;
   command?: string;
   id?: string;
-  priority?: string;
+  priority?: number;
   delay?: string;
   runAt?: string;
-  timeout?: string;
-  maxRetries?: string;
+  /** Milliseconds. */
+  timeout?: number;
+  maxRetries?: number;
 }
 
 /** How many ids `enqueue --file` reports (all of them for smaller files). */
@@ -36,37 +38,29 @@ export interface EnqueueResult {
 
 const FLAG_FIELDS = ['id', 'priority', 'delay', 'runAt', 'timeout', 'maxRetries'] as const;
 
-function integerFlag(value: string, flag: string): number {
-  if (!/^-?\d+$/.test(value.trim()))
-    throw new ValidationError(`${flag} must be a whole number, not "${value}"`);
-  return Number(value);
-}
-
-/** --timeout as seconds, its range said in the flag's own terms. */
-function timeoutFlag(value: string): number {
-  const ms = parseDuration(value, '--timeout');
-  const [min, max] = [LIMITS.minTimeoutSeconds * 1000, LIMITS.timeoutSeconds * 1000];
-  if (ms < min || ms > max) {
-    throw new ValidationError(
-      `--timeout must be from ${formatDuration(min)} to ${formatDuration(max)}, not "${value}"`,
-    );
-  }
-  return ms / 1000;
-}
-
 /** The flag form (`-c "make test" --priority 5 …`) as a job spec, validated like JSON. */
 function specFromFlags(options: EnqueueOptions): Record<string, unknown> {
   const spec: Record<string, unknown> = {
     command: options.command === undefined ? undefined : checkArgumentText(options.command, '-c'),
   };
   if (options.id !== undefined) spec.id = options.id;
-  if (options.priority !== undefined) spec.priority = integerFlag(options.priority, '--priority');
-  if (options.maxRetries !== undefined)
-    spec.max_retries = integerFlag(options.maxRetries, '--max-retries');
+  if (options.priority !== undefined) spec.priority = options.priority;
+  if (options.maxRetries !== undefined) spec.max_retries = options.maxRetries;
   if (options.delay !== undefined) spec.delay = options.delay;
   if (options.runAt !== undefined) spec.run_at = options.runAt;
-  if (options.timeout !== undefined) spec.timeout_seconds = timeoutFlag(options.timeout);
+  if (options.timeout !== undefined) spec.timeout_seconds = options.timeout / 1000;
   return spec;
+}
+
+/**
+ * A JSON argument that is plainly a shell command (`queuectl enqueue ls`): say how to enqueue
+ * a command instead of reporting invalid JSON.
+ */
+function checkLooksLikeJson(json: string): void {
+  if (/^\s*[[{]/.test(json)) return;
+  throw new ValidationError(
+    `"${json.length > 60 ? `${json.slice(0, 60)}…` : json}" is not a JSON job; to enqueue a shell command use -c: queuectl enqueue -c ${quotedCommand(json)}`,
+  );
 }
 
 async function openInput(file: string): Promise<AsyncIterable<SpecSource>> {
@@ -108,6 +102,7 @@ export async function enqueue(
       onProgress,
     });
   }
+  if (json !== undefined) checkLooksLikeJson(json);
   const specs: Iterable<SpecSource> =
     json !== undefined
       ? specsFromArgument(json)
@@ -128,3 +123,44 @@ export function renderEnqueue(result: EnqueueResult, now = Date.now()): string {
   const shown = result.ids.slice(0, 10).join(', ');
   return `enqueued ${result.count} jobs${result.ids.length ? `: ${shown}${result.count > 10 ? ', …' : ''}` : ''}`;
 }
+
+/** The words after `--` that follows `enqueue`, or null when there is no `--`. */
+function afterDashDash(rawArgs: string[]): string[] | null {
+  const at = rawArgs.indexOf('--', rawArgs.indexOf('enqueue'));
+  return at === -1 ? null : rawArgs.slice(at + 1);
+}
+
+export const enqueueCommand: QueueCommand<EnqueueResult, EnqueueOptions> = {
+  kind: 'queue',
+  async run(queue, { args, opts, rawArgs }) {
+    const words = afterDashDash(rawArgs);
+    if (words !== null) {
+      if (words.length === 0)
+        throw new ValidationError('give the command after --: queuectl enqueue -- make test');
+      if (opts.command !== undefined || opts.file !== undefined) {
+        throw new ValidationError('give the command either after -- or with -c, not both');
+      }
+      return enqueue(queue, undefined, { ...opts, command: shellWords(words) });
+    }
+    if (opts.command !== undefined && args.length > 0) {
+      const whole = shellWords([opts.command, ...args]);
+      throw new ValidationError(
+        `-c takes one argument: quote the whole command, as in queuectl enqueue -c ${quotedCommand(whole)} (or queuectl enqueue -- ${whole})`,
+      );
+    }
+    if (args.length > 1) {
+      const whole = shellWords(args);
+      throw new ValidationError(
+        `"${whole}" is not a JSON job; to enqueue a shell command use -c: queuectl enqueue -c ${quotedCommand(whole)} (or queuectl enqueue -- ${whole})`,
+      );
+    }
+    const progress = process.stderr.isTTY
+      ? (n: number) => n % 10_000 === 0 && process.stderr.write(`\rstored ${n} jobs…`)
+      : undefined;
+    const result = await enqueue(queue, args[0], opts, progress);
+    if (progress && result.count >= 10_000) process.stderr.write('\r\u001b[2K');
+    return result;
+  },
+  render: (result) => renderEnqueue(result),
+  jsonOf: (result) => result.job ?? result,
+};

@@ -1,32 +1,21 @@
 /** `queuectl list` and `queuectl dlq list`: jobs newest first, paged by keyset (--before ID). */
-import type { Job } from '../../core/job.js';
-import type { Queue } from '../../core/queue.js';
-import { ValidationError } from '../../core/errors.js';
+import type { Job, JobState } from '../../core/job.js';
+import type { QueueCommand } from '../command-spec.js';
 import { ago, oneLine, paint, STATE_COLORS } from '../output.js';
 import { table } from '../table.js';
 
 export interface ListOptions {
-  state?: string;
-  limit?: string;
+  state?: JobState;
+  limit: number;
   before?: string;
   search?: string;
 }
 
-export function parseLimit(limit: string | undefined): number | undefined {
-  if (limit === undefined) return undefined;
-  if (!/^\d+$/.test(limit))
-    throw new ValidationError(`--limit must be a whole number, not "${limit}"`);
-  return Number(limit);
-}
-
-export async function list(queue: Queue, options: ListOptions): Promise<Job[]> {
-  return queue.list({
-    state: options.state,
-    limit: parseLimit(options.limit),
-    before: options.before,
-    search: options.search,
-  });
-}
+export const listCommand: QueueCommand<Job[], ListOptions> = {
+  kind: 'queue',
+  run: (queue, { opts }) => queue.list(opts),
+  render: (jobs, { opts }) => renderJobs(jobs, opts.limit),
+};
 
 /** `limit`: the page size asked for; a full page ends with how to get the next one. */
 export function renderJobs(jobs: Job[], limit = 50, now = Date.now()): string {

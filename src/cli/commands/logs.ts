@@ -7,10 +7,12 @@ import { NotFoundError, ValidationError } from '../../core/errors.js';
 import type { Queue } from '../../core/queue.js';
 import { pickAttempt, readRunOutput } from '../../core/run-output.js';
 import { logDirectory, openRunOutput, type StreamName } from '../../core/output-files.js';
+import type { PlainCommand } from '../command-spec.js';
+import { withQueue } from '../context.js';
 import { toJson } from '../output.js';
 
 export interface LogsOptions {
-  attempt?: string;
+  attempt?: number;
   stdout?: boolean;
   stderr?: boolean;
   follow?: boolean;
@@ -46,6 +48,11 @@ async function copy(
   return size;
 }
 
+export const logsCommand: PlainCommand<LogsOptions> = {
+  kind: 'plain',
+  run: ({ args, opts }) => withQueue(opts, (queue) => logs(queue, args[0]!, opts)),
+};
+
 export async function logs(queue: Queue, id: string, options: LogsOptions): Promise<void> {
   if (options.json && options.follow) {
     throw new ValidationError('--follow streams text as it comes; leave out --json (or --follow)');
@@ -54,7 +61,11 @@ export async function logs(queue: Queue, id: string, options: LogsOptions): Prom
   if (attempts.length === 0) {
     throw new NotFoundError(`job "${job.id}" has not run yet, so it has no output`);
   }
-  const attempt = pickAttempt(job, attempts, options.attempt);
+  const attempt = pickAttempt(
+    job,
+    attempts,
+    options.attempt === undefined ? undefined : String(options.attempt),
+  );
   const streams: StreamName[] =
     options.stdout && !options.stderr
       ? ['stdout']

@@ -1,13 +1,15 @@
 /** `queuectl show <id>`: everything about one job, with its attempt history. */
 import type { Attempt, Job } from '../../core/job.js';
-import type { Queue } from '../../core/queue.js';
+import type { QueueCommand } from '../command-spec.js';
 import { formatDuration } from '../../core/units.js';
 import { oneLine, paint, STATE_COLORS, timestamp } from '../output.js';
 import { table } from '../table.js';
 
-export async function show(queue: Queue, id: string): Promise<{ job: Job; attempts: Attempt[] }> {
-  return queue.show(id);
-}
+export const showCommand: QueueCommand<{ job: Job; attempts: Attempt[] }> = {
+  kind: 'queue',
+  run: (queue, { args }) => queue.show(args[0]!),
+  render: (shown) => renderShow(shown),
+};
 
 export function renderShow({ job, attempts }: { job: Job; attempts: Attempt[] }): string {
   const fields: [string, string][] = [

@@ -1,6 +1,6 @@
 /** `queuectl stats [--since 1h]`: what the queue did in a window, computed by the store. */
-import type { Queue } from '../../core/queue.js';
-import { formatDuration, parseDuration } from '../../core/units.js';
+import { formatDuration } from '../../core/units.js';
+import type { QueueCommand } from '../command-spec.js';
 import type { Stats } from '../../store/job-store.js';
 import { table } from '../table.js';
 
@@ -8,14 +8,17 @@ export interface StatsResult extends Stats {
   throughputPerMinute: number;
 }
 
-export async function stats(queue: Queue, options: { since?: string }): Promise<StatsResult> {
-  const sinceMs = parseDuration(options.since ?? '1h', '--since');
-  const result = await queue.stats(sinceMs);
-  return {
-    ...result,
-    throughputPerMinute: sinceMs > 0 ? +(result.completed / (sinceMs / 60_000)).toFixed(2) : 0,
-  };
-}
+export const statsCommand: QueueCommand<StatsResult, { since: number }> = {
+  kind: 'queue',
+  async run(queue, { opts }) {
+    const result = await queue.stats(opts.since);
+    return {
+      ...result,
+      throughputPerMinute: +(result.completed / (opts.since / 60_000)).toFixed(2),
+    };
+  },
+  render: (data) => renderStats(data),
+};
 
 export function renderStats(s: StatsResult): string {
   const d = s.durationMs;

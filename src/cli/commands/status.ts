@@ -1,12 +1,15 @@
 /** `queuectl status`: counts per state, the active workers, and which database is in use. */
 import { JOB_STATES } from '../../core/job.js';
-import type { Queue, QueueStatus } from '../../core/queue.js';
+import type { QueueStatus } from '../../core/queue.js';
+import type { QueueCommand } from '../command-spec.js';
 import { ago, paint, STATE_COLORS } from '../output.js';
 import { table } from '../table.js';
 
-export async function status(queue: Queue): Promise<QueueStatus> {
-  return queue.status();
-}
+export const statusCommand: QueueCommand<QueueStatus> = {
+  kind: 'queue',
+  run: (queue) => queue.status(),
+  render: (status) => renderStatus(status),
+};
 
 export function renderStatus(status: QueueStatus, now = Date.now()): string {
   const total = JOB_STATES.reduce((sum, state) => sum + status.counts[state], 0);

@@ -7,10 +7,13 @@
 import { ValidationError } from '../../core/errors.js';
 import { brokenStoreLine } from '../../core/store-health.js';
 import { checkIntegrity } from '../../store/integrity.js';
-import { displayLocation, resolveLocation } from '../../store/open-store.js';
+import { Queue } from '../../core/queue.js';
+import { formatDuration } from '../../core/units.js';
+import { displayLocation, openStore, resolveLocation } from '../../store/open-store.js';
 import { prepareLogDirectory } from '../../worker/job-log.js';
 import { pickLauncher } from '../../worker/launcher.js';
-import { withQueue } from '../context.js';
+import type { PlainCommand } from '../command-spec.js';
+import { ProgressLine } from '../progress-line.js';
 import { startSupervisor } from '../../worker/supervisor.js';
 import { CommandFailure } from '../errors.js';
 
@@ -18,44 +21,87 @@ import { CommandFailure } from '../errors.js';
 const CHECK_TIMEOUT_MS = 5000;
 
 export interface WorkerStartOptions {
-  count?: string;
+  db?: string;
+  count?: number;
   drain?: boolean;
   quiet?: boolean;
+  verbose?: boolean;
+  /** Milliseconds. */
+  pollInterval?: number;
+  maxJobs?: number;
+  stop?: boolean;
 }
 
-export function parseCount(count: string): number {
-  const n = Number(count);
-  if (!/^\d+$/.test(count) || n < 1 || n > 256) {
-    throw new ValidationError(`--count must be a whole number from 1 to 256, not "${count}"`);
-  }
-  return n;
-}
+export const workerStartCommand: PlainCommand<WorkerStartOptions> = {
+  kind: 'plain',
+  async run({ opts }) {
+    if (opts.stop) {
+      const given = ['count', 'drain', 'quiet', 'verbose', 'pollInterval', 'maxJobs'].filter(
+        (name) => opts[name as keyof WorkerStartOptions] !== undefined,
+      );
+      if (given.length > 0) {
+        throw new ValidationError('--stop stops workers and takes no other worker option');
+      }
+      const { stopWorkers, renderWorkerStop } = await import('./worker-stop.js');
+      process.stdout.write(`${renderWorkerStop(await stopWorkers(opts.db, {}))}\n`);
+      return;
+    }
+    await workerStart(opts.db, opts);
+  },
+};
+
+/** Waits this long between redraws of the --drain progress line. */
+const PROGRESS_EVERY_MS = 250;
 
 export async function workerStart(
   db: string | undefined,
   options: WorkerStartOptions,
 ): Promise<void> {
   const location = resolveLocation(db);
-  const requested = options.count === undefined ? undefined : parseCount(options.count);
   pickLauncher(process.env.QUEUECTL_LAUNCHER); // a bad setting stops here, not in every worker
-  // Opened (and migrated) once here, so a database that cannot be used fails once, not per worker.
-  const count = await withQueue(
-    { db: location },
-    async (queue) => requested ?? (await queue.settings()).workerCount,
-  );
-  prepareLogDirectory(location); // so does a log directory no run could use
-  const say = (message: string) => process.stderr.write(`${message}\n`);
+  // Opened (and migrated) once here, so a database that cannot be used fails once, not per
+  // worker; kept open to follow a drain.
+  const queue = new Queue(await openStore({ db: location, durable: false }));
+  try {
+    const count = options.count ?? (await queue.settings()).workerCount;
+    prepareLogDirectory(location); // so does a log directory no run could use
+    await superviseWorkers(queue, location, count, options);
+  } finally {
+    await queue.close();
+  }
+}
+
+async function superviseWorkers(
+  queue: Queue,
+  location: string,
+  count: number,
+  options: WorkerStartOptions,
+): Promise<void> {
+  const started = Date.now();
+  // Draining on a terminal: one live progress line, worker log lines printed above it.
+  const progress = options.drain ? new ProgressLine(process.stderr) : null;
+  const live = progress?.live ?? false;
+  const say = (message: string) =>
+    progress ? progress.log(message) : process.stderr.write(`${message}\n`);
   const supervisor = startSupervisor({
     db: location,
     count,
     drain: options.drain,
     quiet: options.quiet,
+    verbose: options.verbose,
+    pollIntervalMs: options.pollInterval,
+    maxJobs: options.maxJobs,
     log: say,
+    onWorkerLine: live
+      ? (line, stream) => progress!.log(line, stream === 'stdout' ? process.stdout : process.stderr)
+      : undefined,
   });
   say(
     `started ${count} worker${count === 1 ? '' : 's'} (pids ${supervisor.pids().join(', ')}) on ${displayLocation(location)}; ` +
       (options.drain ? 'they exit when the queue is empty' : 'Ctrl+C stops them gracefully'),
   );
+  let stopFollowing = () => {};
+  if (live) stopFollowing = followDrain(queue, progress!, started);
   let signals = 0;
   const onSignal = () => {
     signals++;
@@ -71,10 +117,50 @@ export async function workerStart(
   await supervisor.done;
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
+  stopFollowing();
+  progress?.clear();
   say('all workers stopped');
   const broken = supervisor.storeBroken();
   if (broken !== null) {
     const verdict = await checkIntegrity(location, { timeoutMs: CHECK_TIMEOUT_MS });
     throw new CommandFailure(brokenStoreLine(broken, verdict));
   }
+  if (options.drain && signals === 0) say(await drainSummary(queue, started));
+}
+
+/** Keeps the progress line current, redrawn on every change (throttled); returns a stop. */
+function followDrain(queue: Queue, progress: ProgressLine, started: number): () => void {
+  let timer: NodeJS.Timeout | undefined;
+  const draw = async () => {
+    timer = undefined;
+    const { counts } = await queue.status().catch(() => ({ counts: null }));
+    if (!counts) return;
+    const elapsed = formatDuration(Date.now() - started);
+    progress.set(
+      `draining: ${counts.pending} pending, ${counts.processing} running, ${counts.failed} waiting to retry; ` +
+        `${counts.completed} completed, ${counts.dead} dead  (${elapsed})`,
+    );
+  };
+  const schedule = () => {
+    timer ??= setTimeout(() => void draw(), PROGRESS_EVERY_MS);
+  };
+  const unsubscribe = queue.store.subscribe(schedule);
+  const tick = setInterval(schedule, 1000); // the elapsed time moves on without changes too
+  void draw();
+  return () => {
+    unsubscribe();
+    clearInterval(tick);
+    clearTimeout(timer);
+  };
+}
+
+/** What a drain did: runs that finished since it started, and how long it took. */
+export async function drainSummary(queue: Queue, started: number): Promise<string> {
+  const elapsed = Date.now() - started;
+  const stats = await queue.stats(elapsed + 1000);
+  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+  return (
+    `drained in ${formatDuration(elapsed)}: ${plural(stats.completed, 'job')} completed, ` +
+    `${plural(stats.failed, 'failed run')}, ${stats.dead} dead`
+  );
 }

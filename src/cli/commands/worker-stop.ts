@@ -8,25 +8,35 @@ import { readFileSync } from 'node:fs';
 import { StoreBrokenError } from '../../core/errors.js';
 import type { WorkerInfo } from '../../core/job.js';
 import type { Queue } from '../../core/queue.js';
-import { parseDuration } from '../../core/units.js';
+import { formatDuration } from '../../core/units.js';
 import { processesWithOpenFile } from '../../store/open-files.js';
 import { isPostgresUrl, resolveLocation } from '../../store/open-store.js';
 import { hostId, isProcessAlive, processStartTime } from '../../worker/process-info.js';
 import { withQueue } from '../context.js';
+import type { DataCommand } from '../command-spec.js';
 import { CommandFailure } from '../errors.js';
 
 export interface WorkerStopOptions {
-  timeout?: string;
+  /** How long to wait for them, in milliseconds (default 60 s). */
+  timeout?: number;
   local?: boolean;
 }
+
+const DEFAULT_TIMEOUT_MS = 60_000;
 
 export interface WorkerStopResult {
   stopped: WorkerInfo[];
   stillRunning: WorkerInfo[];
 }
 
+export const workerStopCommand: DataCommand<WorkerStopResult, WorkerStopOptions> = {
+  kind: 'data',
+  run: ({ opts }) => stopWorkers(opts.db, opts),
+  render: (result) => renderWorkerStop(result),
+};
+
 /** worker stop through the database, or by signal when the database is broken. */
-export async function workerStopCommand(
+export async function stopWorkers(
   db: string | undefined,
   options: WorkerStopOptions,
 ): Promise<WorkerStopResult> {
@@ -56,7 +66,7 @@ async function stopBySignal(
   options: WorkerStopOptions,
   broken: StoreBrokenError,
 ): Promise<never> {
-  const timeoutMs = parseDuration(options.timeout ?? '60s', '--timeout');
+  const timeoutMs = options.timeout ?? DEFAULT_TIMEOUT_MS;
   const workers = localWorkersUsing(path).map((pid) => ({ pid, start: processStartTime(pid) }));
   for (const { pid } of workers) {
     try {
@@ -79,7 +89,7 @@ async function stopBySignal(
         ? 'no worker on this host has it open'
         : `stopped ${stopped.length} local worker${stopped.length === 1 ? '' : 's'} by signal${stopped.length ? ` (pids ${pids(stopped)})` : ''}` +
           (alive.length
-            ? `; still running after ${options.timeout ?? '60s'}: pids ${pids(alive)}`
+            ? `; still running after ${formatDuration(timeoutMs)}: pids ${pids(alive)}`
             : '')) +
       '; run queuectl doctor',
   );
@@ -89,7 +99,7 @@ export async function workerStop(
   queue: Queue,
   options: WorkerStopOptions,
 ): Promise<WorkerStopResult> {
-  const timeoutMs = parseDuration(options.timeout ?? '60s', '--timeout');
+  const timeoutMs = options.timeout ?? DEFAULT_TIMEOUT_MS;
   const host = hostId();
   const asked = await queue.requestStop(options.local ? host : undefined);
   for (const worker of asked) {
@@ -112,7 +122,7 @@ export async function workerStop(
   const result = { stopped: asked.filter((w) => !stillRunning.has(w.id)), stillRunning: remaining };
   if (remaining.length > 0) {
     throw new CommandFailure(
-      `${result.stopped.length} worker(s) stopped; ${remaining.length} still running after ${options.timeout ?? '60s'} (their jobs are still finishing): ${remaining.map((w) => `${w.id} pid ${w.pid}@${w.host}`).join(', ')}`,
+      `${result.stopped.length} worker(s) stopped; ${remaining.length} still running after ${formatDuration(timeoutMs)} (their jobs are still finishing): ${remaining.map((w) => `${w.id} pid ${w.pid}@${w.host}`).join(', ')}`,
     );
   }
   return result;

@@ -1,0 +1,391 @@
+/**
+ * Every command and option of queuectl, described once. program.ts builds commander's commands,
+ * --help and shell completion from this table; each command's module is imported only when that
+ * command runs, so `queuectl enqueue` loads nothing it does not use.
+ */
+import { CONFIG_KEYS, CONFIG_KEY_NAMES } from '../core/config.js';
+import { JOB_STATES } from '../core/job.js';
+import { LIMITS } from '../core/job-spec.js';
+import type { CommandSpec, OptionSpec } from './command-spec.js';
+import { duration, jobId, state, text, wholeNumber } from './option-parsers.js';
+
+const SECOND = 1000;
+const HOUR = 3_600_000;
+const DAY = 86_400_000;
+const YEAR = 365 * DAY;
+
+const limit = (what: string): OptionSpec => ({
+  flags: '-l, --limit <n>',
+  description: `at most this many ${what}`,
+  parse: wholeNumber('--limit', 1, 10_000),
+  default: 50,
+});
+const before: OptionSpec = {
+  flags: '--before <id>',
+  description: 'the next page: jobs enqueued before this one',
+  parse: jobId('--before'),
+};
+const stateOption: OptionSpec = {
+  flags: '-s, --state <state>',
+  description: `only jobs in this state: ${JOB_STATES.join(', ')}`,
+  parse: state,
+  choices: JOB_STATES,
+};
+
+export const COMMANDS: CommandSpec[] = [
+  {
+    path: ['enqueue'],
+    description:
+      'Add jobs. A job is JSON: {"command": "...", "id"?, "max_retries"?, "priority"?, "timeout_seconds"?, "run_at"?, "delay"?}.\n' +
+      'max_retries is the number of retries after the first run: max_retries 3 means at most 4 runs.\n' +
+      'Everything after -- is taken as the command: queuectl enqueue -- make test.',
+    arguments: [{ name: '[json...]', description: 'one job object, or an array of them' }],
+    options: [
+      {
+        flags: '-f, --file <file>',
+        description:
+          'read jobs from a file (- for stdin): one object, an array, or one object per line',
+      },
+      {
+        flags: '-c, --command <command>',
+        description: 'enqueue this shell command without writing JSON (quote it: -c "make test")',
+        parse: text('-c'),
+      },
+      { flags: '--id <id>', description: 'with -c: the job id (default: generated)' },
+      {
+        flags: '--priority <n>',
+        description: 'with -c: higher runs first (default 0)',
+        parse: wholeNumber('--priority', -LIMITS.priority, LIMITS.priority),
+      },
+      {
+        flags: '--delay <duration>',
+        description: 'with -c: do not start before this long from now (30s, 5m, 2h)',
+      },
+      {
+        flags: '--run-at <time>',
+        description:
+          'with -c: do not start before this time (2026-05-01T09:30:00Z; without a zone: local time)',
+      },
+      {
+        flags: '--timeout <duration>',
+        description: 'with -c: kill the run after this long (30s, 5m)',
+        parse: duration(
+          '--timeout',
+          LIMITS.minTimeoutSeconds * SECOND,
+          LIMITS.timeoutSeconds * SECOND,
+        ),
+      },
+      {
+        flags: '--max-retries <n>',
+        description: 'with -c: retries after the first run (default: config max-retries)',
+        parse: wholeNumber('--max-retries', 0, LIMITS.maxRetries),
+      },
+    ],
+    json: true,
+    examples: [
+      `queuectl enqueue '{"id":"job1","command":"sleep 2"}'`,
+      `queuectl enqueue '{"command":"make test","max_retries":5,"priority":10}'`,
+      'queuectl enqueue -c "make test" --id build-1 --priority 5 --delay 10m --timeout 30s --max-retries 2',
+      'queuectl enqueue -- make test',
+      'queuectl enqueue --file jobs.ndjson',
+      `echo '{"command":"date"}' | queuectl enqueue --file -`,
+    ],
+    load: async () => (await import('./commands/enqueue.js')).enqueueCommand,
+  },
+  {
+    path: ['worker'],
+    description: 'Run or stop worker processes (`queuectl worker` alone starts them)',
+    load: async () => {
+      throw new Error('worker has subcommands');
+    },
+  },
+  {
+    path: ['worker', 'start'],
+    isDefault: true,
+    description:
+      'Start worker processes in the foreground. Ctrl+C stops them gracefully; a second Ctrl+C stops at once.',
+    options: [
+      {
+        flags: '-n, --count <n>',
+        aliases: ['-c'],
+        description: 'how many worker processes (default: config worker-count)',
+        parse: wholeNumber('--count', 1, 256),
+      },
+      {
+        flags: '--drain',
+        description: 'exit once no job is left to run (pending, waiting for a retry, or running)',
+      },
+      {
+        flags: '-l, --max-jobs <n>',
+        description: 'each worker process exits after running this many jobs (not replaced)',
+        parse: wholeNumber('--max-jobs', 1, 1_000_000_000),
+      },
+      {
+        flags: '-s, --poll-interval <duration>',
+        description:
+          'look for work at least this often (seconds, or 500ms, 2s); overrides config poll-interval',
+        parse: duration('--poll-interval', 10, HOUR),
+      },
+      { flags: '-q, --quiet', description: 'do not log each job' },
+      {
+        flags: '-v, --verbose',
+        description: "also log every line jobs write, prefixed with the job's id and stream",
+      },
+      { flags: '--stop', description: 'stop running workers instead (as `queuectl worker stop`)' },
+    ],
+    examples: [
+      'queuectl worker start --count 3',
+      'queuectl worker --count 2 --drain',
+      'queuectl worker -v -c 2 -s 1',
+      'queuectl worker --stop',
+    ],
+    load: async () => (await import('./commands/worker-start.js')).workerStartCommand,
+  },
+  {
+    path: ['worker', 'stop'],
+    description:
+      'Ask every running worker on this database to stop gracefully and wait until they have exited.',
+    options: [
+      {
+        flags: '--timeout <duration>',
+        description: 'how long to wait for running jobs to finish',
+        parse: duration('--timeout', 0, YEAR),
+        default: 60 * SECOND,
+      },
+      { flags: '--local', description: "only this host's workers" },
+    ],
+    json: true,
+    examples: ['queuectl worker stop', 'queuectl worker stop --timeout 5m'],
+    load: async () => (await import('./commands/worker-stop.js')).workerStopCommand,
+  },
+  {
+    path: ['status'],
+    description: 'Job counts per state, active workers, and the database in use',
+    json: true,
+    examples: ['queuectl status', 'queuectl status --json'],
+    load: async () => (await import('./commands/status.js')).statusCommand,
+  },
+  {
+    path: ['list'],
+    description: 'List jobs, newest first',
+    options: [
+      stateOption,
+      limit('jobs'),
+      before,
+      { flags: '--search <text>', description: 'only jobs whose id or command contains this text' },
+    ],
+    json: true,
+    examples: [
+      'queuectl list --state failed',
+      'queuectl list -s pending',
+      'queuectl list --limit 10 --json',
+    ],
+    load: async () => (await import('./commands/list.js')).listCommand,
+  },
+  {
+    path: ['show'],
+    description: 'Everything about one job, with its attempts',
+    arguments: [{ name: '<id>', description: 'job id' }],
+    json: true,
+    examples: ['queuectl show job1', 'queuectl show job1 --json'],
+    load: async () => (await import('./commands/show.js')).showCommand,
+  },
+  {
+    path: ['logs'],
+    description: "Print a job's captured output (latest run by default)",
+    arguments: [{ name: '<id>', description: 'job id' }],
+    options: [
+      {
+        flags: '--attempt <n>',
+        description: 'the run to show (see queuectl show)',
+        parse: wholeNumber('--attempt', 1, 1_000_000_000),
+      },
+      { flags: '--stdout', description: 'only standard output' },
+      { flags: '--stderr', description: 'only standard error' },
+      { flags: '-f, --follow', description: 'keep printing while the job runs' },
+    ],
+    json: true,
+    examples: [
+      'queuectl logs job1',
+      'queuectl logs job1 --attempt 2 --stderr',
+      'queuectl logs job1 --follow',
+    ],
+    load: async () => (await import('./commands/logs.js')).logsCommand,
+  },
+  {
+    path: ['dlq'],
+    description: 'The dead letter queue: jobs whose retries are exhausted',
+    load: async () => {
+      throw new Error('dlq has subcommands');
+    },
+  },
+  {
+    path: ['dlq', 'list'],
+    description: 'List dead jobs, newest first',
+    options: [limit('jobs'), before],
+    json: true,
+    examples: ['queuectl dlq list', 'queuectl dlq list --json'],
+    load: async () => (await import('./commands/dlq.js')).dlqListCommand,
+  },
+  {
+    path: ['dlq', 'retry'],
+    description:
+      'Move dead jobs back to pending with attempts reset to 0 (their last error stays visible); all of them, or none if one cannot be',
+    arguments: [{ name: '<id...>', description: 'job ids' }],
+    json: true,
+    examples: ['queuectl dlq retry job1', 'queuectl dlq retry job1 job2'],
+    load: async () => (await import('./commands/dlq.js')).dlqRetryCommand,
+  },
+  {
+    path: ['config'],
+    description: 'Read and change settings stored in the database',
+    load: async () => {
+      throw new Error('config has subcommands');
+    },
+  },
+  {
+    path: ['config', 'list'],
+    description: 'Every key with its value, default and meaning',
+    json: true,
+    examples: ['queuectl config list'],
+    load: async () => (await import('./commands/config.js')).configListCommand,
+  },
+  {
+    path: ['config', 'get'],
+    description: 'One key (or, without a key, every key with its value and meaning)',
+    arguments: [{ name: '[key]', description: 'e.g. max-retries', choices: CONFIG_KEY_NAMES }],
+    json: true,
+    examples: ['queuectl config get max-retries', 'queuectl config get'],
+    load: async () => (await import('./commands/config.js')).configGetCommand,
+  },
+  {
+    path: ['config', 'set'],
+    description: 'Change a key; the value is validated and a bad one changes nothing',
+    arguments: [
+      {
+        name: '<key>',
+        description: 'e.g. max-retries (max_retries is accepted too)',
+        choices: CONFIG_KEY_NAMES,
+      },
+      { name: '<value>', description: 'the new value' },
+    ],
+    json: true,
+    examples: [
+      'queuectl config set max-retries 5',
+      'queuectl config set backoff-base 3',
+      'queuectl config set backoff-max 10m',
+      '',
+      'Keys and the values they accept:',
+      ...CONFIG_KEY_NAMES.map((key) => `  ${key.padEnd(14)} ${CONFIG_KEYS[key].range}`),
+    ],
+    load: async () => (await import('./commands/config.js')).configSetCommand,
+  },
+  {
+    path: ['stats'],
+    description:
+      'Completed, failed, dead and retried jobs, run times, throughput and queue lag over a window',
+    options: [
+      {
+        flags: '--since <duration>',
+        description: 'the window, ending now',
+        parse: duration('--since', SECOND, 10 * YEAR),
+        default: HOUR,
+      },
+    ],
+    json: true,
+    examples: ['queuectl stats', 'queuectl stats --since 24h --json'],
+    load: async () => (await import('./commands/stats.js')).statsCommand,
+  },
+  {
+    path: ['migrate'],
+    description:
+      'Create or upgrade the database schema (also done automatically on first use; safe to run while workers start)',
+    json: true,
+    examples: ['queuectl migrate', 'queuectl --db postgres://app@db:5432/app?schema=jobs migrate'],
+    load: async () => (await import('./commands/migrate.js')).migrateCommand,
+  },
+  {
+    path: ['doctor'],
+    description:
+      'Check the database and its files (integrity, schema version, modes, log directory, workers and jobs left behind) and say what to do; changes nothing. Exit 1 when a problem is found.',
+    options: [
+      {
+        flags: '--full',
+        description: 'PRAGMA integrity_check (also checks every index) instead of quick_check',
+      },
+    ],
+    json: true,
+    examples: ['queuectl doctor', 'queuectl doctor --full --json'],
+    load: async () => (await import('./commands/doctor.js')).doctorCommand,
+  },
+  {
+    path: ['dashboard'],
+    description:
+      'Serve a live web dashboard: counts, workers, charts, jobs with their output, dead letter queue actions, /metrics',
+    options: [
+      {
+        flags: '-p, --port <n>',
+        description: 'port to listen on (0 picks a free one)',
+        parse: wholeNumber('--port', 0, 65_535),
+        default: 3000,
+      },
+      {
+        flags: '--host <address>',
+        description: 'address to bind; anything but loopback requires an access token',
+        default: '127.0.0.1',
+      },
+      {
+        flags: '--token-file <path>',
+        description:
+          'require the access token in this file (only its owner may read it) on every request; or set QUEUECTL_DASHBOARD_TOKEN',
+      },
+      {
+        flags: '--token <token>',
+        description:
+          'the access token on the command line: other users see it with ps; prefer QUEUECTL_DASHBOARD_TOKEN or --token-file',
+      },
+      {
+        flags: '--allowed-host <name>',
+        description:
+          'also answer requests for this Host name, e.g. behind a proxy (repeatable); loopback names and the bound address always work',
+        repeatable: true,
+      },
+      { flags: '--open', description: 'open the page in a browser' },
+    ],
+    examples: [
+      'queuectl dashboard',
+      'queuectl dashboard --port 8080 --open',
+      'QUEUECTL_DASHBOARD_TOKEN=$(openssl rand -hex 16) queuectl dashboard --host 0.0.0.0',
+      'queuectl dashboard --host 0.0.0.0 --token-file ~/.config/queuectl/token --allowed-host queue.example.com',
+    ],
+    load: async () => (await import('./commands/dashboard.js')).dashboardCommand,
+  },
+  {
+    path: ['demo'],
+    description:
+      'Enqueue a mix of jobs, run 3 workers until drained, and show the result (a throw-away database unless --db)',
+    examples: ['queuectl demo', 'queuectl --db ./demo.db demo'],
+    load: async () => (await import('./commands/demo.js')).demoCommand,
+  },
+  {
+    path: ['completion'],
+    description:
+      'Print a shell completion script (commands, subcommands, options, states, config keys)',
+    arguments: [
+      { name: '<shell>', description: 'bash, zsh or fish', choices: ['bash', 'zsh', 'fish'] },
+    ],
+    examples: [
+      'queuectl completion bash > ~/.local/share/bash-completion/completions/queuectl',
+      'queuectl completion zsh > "${fpath[1]}/_queuectl"',
+      'queuectl completion fish > ~/.config/fish/completions/queuectl.fish',
+    ],
+    load: async () => (await import('./commands/completion.js')).completionCommand,
+  },
+  {
+    path: ['complete'],
+    hidden: true,
+    description: 'What completion scripts call: the completions for the words after --',
+    arguments: [{ name: '[words...]', description: 'the command line being completed' }],
+    load: async () => (await import('./commands/completion.js')).completeCommand,
+  },
+];
