@@ -49,6 +49,11 @@ export function buildProgram(): Command {
       '--db <path|url>',
       'database: a SQLite file path or postgres:// URL (env QUEUECTL_DB; default ~/.local/share/queuectl/queuectl.db)',
     )
+    // Handled before commander parses (interactive/menu-request.ts); listed here for --help.
+    .option(
+      '-i, --interactive',
+      'open the interactive menu (what queuectl without a command does on a terminal)',
+    )
     .addHelpText(
       'after',
       examples(
@@ -179,6 +184,20 @@ export function buildProgram(): Command {
         await emit(opts, await queueFor(opts, (queue) => list(queue, opts)), (jobs) =>
           renderJobs(jobs, Number(opts.limit)),
         );
+      }),
+    );
+
+  program
+    .command('top')
+    .description(
+      'A live full-screen view: counts, workers and their current jobs, latest failures, throughput (q quits)',
+    )
+    .addOption(new Option('--json').hideHelp())
+    .addHelpText('after', examples('queuectl top', 'queuectl --db /tmp/q.db top'))
+    .action(
+      action(async (opts) => {
+        const { top } = await import('./top/top-command.js');
+        await top(opts);
       }),
     );
 

@@ -1,0 +1,96 @@
+/**
+ * Text measured in terminal columns, for a full-screen view that must never wrap a line: colour
+ * codes take no room, East Asian wide characters and emoji take two, and control characters in
+ * stored text (a job's error, a host name) are shown as "?" instead of moving the cursor.
+ */
+
+// eslint-disable-next-line no-control-regex
+const ANSI = /\u001b\[[0-9;?]*[A-Za-z]/y;
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
+
+/** Stored text made safe to print: control characters (escape included) become "?". */
+export function printable(text: string): string {
+  return text.replace(CONTROL, '?');
+}
+
+function charWidth(codePoint: number): number {
+  if (codePoint === 0x200b || (codePoint >= 0x300 && codePoint <= 0x36f)) return 0;
+  const wide =
+    (codePoint >= 0x1100 && codePoint <= 0x115f) ||
+    (codePoint >= 0x2e80 && codePoint <= 0xa4cf) ||
+    (codePoint >= 0xac00 && codePoint <= 0xd7a3) ||
+    (codePoint >= 0xf900 && codePoint <= 0xfaff) ||
+    (codePoint >= 0xfe30 && codePoint <= 0xfe4f) ||
+    (codePoint >= 0xff00 && codePoint <= 0xff60) ||
+    (codePoint >= 0xffe0 && codePoint <= 0xffe6) ||
+    (codePoint >= 0x1f300 && codePoint <= 0x1faff) ||
+    (codePoint >= 0x20000 && codePoint <= 0x3fffd);
+  return wide ? 2 : 1;
+}
+
+/** Splits text into colour codes (width 0) and characters with their widths. */
+function* pieces(text: string): Generator<{ text: string; width: number }> {
+  let i = 0;
+  while (i < text.length) {
+    ANSI.lastIndex = i;
+    const code = ANSI.exec(text);
+    if (code) {
+      yield { text: code[0], width: 0 };
+      i += code[0].length;
+      continue;
+    }
+    const codePoint = text.codePointAt(i)!;
+    const char = String.fromCodePoint(codePoint);
+    yield { text: char, width: charWidth(codePoint) };
+    i += char.length;
+  }
+}
+
+export function width(text: string): number {
+  let total = 0;
+  for (const piece of pieces(text)) total += piece.width;
+  return total;
+}
+
+/** At most `columns` wide; a cut line ends with "…" (and a colour reset if it had colour). */
+export function truncate(text: string, columns: number): string {
+  if (width(text) <= columns) return text;
+  if (columns <= 0) return '';
+  let out = '';
+  let used = 0;
+  let coloured = false;
+  for (const piece of pieces(text)) {
+    if (piece.width === 0) {
+      out += piece.text;
+      coloured = true;
+      continue;
+    }
+    if (used + piece.width > columns - 1) break;
+    out += piece.text;
+    used += piece.width;
+  }
+  return `${out}…${coloured ? '\u001b[0m' : ''}`;
+}
+
+/** Pads to exactly `columns` (after truncating). */
+export function padEnd(text: string, columns: number): string {
+  const cut = truncate(text, columns);
+  return cut + ' '.repeat(Math.max(0, columns - width(cut)));
+}
+
+/** Items laid out left to right, `gap` apart, starting a new line when the next does not fit. */
+export function flow(items: string[], columns: number, gap = 3): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const item of items) {
+    if (line && width(line) + gap + width(item) > columns) {
+      lines.push(line);
+      line = item;
+    } else {
+      line = line ? `${line}${' '.repeat(gap)}${item}` : item;
+    }
+  }
+  if (line) lines.push(line);
+  return lines;
+}
