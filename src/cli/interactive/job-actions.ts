@@ -18,7 +18,7 @@ export async function showStatus(queue: Queue, session: Session): Promise<void> 
   print(renderStatus(await session.work(status(queue))));
 }
 
-export async function listJobs(queue: Queue, session: Session): Promise<void> {
+export async function listJobs(queue: Queue, session: Session): Promise<typeof CANCELLED | void> {
   const state = await choose('Which jobs?', [
     { key: '1', name: 'all', value: undefined as string | undefined },
     ...JOB_STATES.map((name, i) => ({
@@ -27,7 +27,7 @@ export async function listJobs(queue: Queue, session: Session): Promise<void> {
       value: name as string | undefined,
     })),
   ]);
-  if (state === CANCELLED) return;
+  if (state === CANCELLED) return CANCELLED;
   const limit = pageSize();
   print(renderJobs(await session.work(list(queue, { state, limit: String(limit) })), limit));
 }

@@ -24,7 +24,8 @@ import { startWorkers, stopWorkers } from './worker-actions.js';
 interface MenuOption {
   key: string;
   name: string;
-  run: (queue: Queue, session: Session) => Promise<void>;
+  /** CANCELLED when the user left one of its questions with Ctrl+C or Ctrl+D. */
+  run: (queue: Queue, session: Session) => Promise<typeof CANCELLED | void>;
   /** Wait for Enter afterwards, so that what it printed can be read before the menu returns. */
   pause?: boolean;
 }
@@ -38,10 +39,10 @@ const OPTIONS: MenuOption[] = [
   { key: '4', name: 'Start workers (until Ctrl+C)', run: startWorkers },
   { key: '5', name: 'Stop workers', run: stopWorkers },
   { key: '6', name: 'View the dead letter queue', run: showDeadLetterQueue, pause: true },
-  { key: '7', name: 'Retry a job from the dead letter queue', run: retryFromDeadLetterQueue },
+  { key: '7', name: 'Retry a job from the DLQ', run: retryFromDeadLetterQueue },
   { key: '8', name: 'View configuration', run: showConfig, pause: true },
   { key: '9', name: 'Set configuration', run: setConfig },
-  { key: 't', name: 'Live view (top; q to come back)', run: (queue) => runTop(queue) },
+  { key: 't', name: 'Live view (top; q returns)', run: (queue) => runTop(queue) },
   { key: EXIT_KEY, name: 'Exit', run: async () => {} },
 ];
 
@@ -52,13 +53,13 @@ export async function runMenu(db: string | undefined): Promise<number> {
       print(`${paint('queuectl', 'bold')} interactive menu on ${queue.store.location}`);
       while (!session.ending) {
         const picked = await choose(
-          'Choose an action (type its number and Enter)',
+          'Choose an action (number, then Enter)',
           OPTIONS.map((option) => ({ key: option.key, name: option.name, value: option })),
         );
         if (picked === CANCELLED || picked.key === EXIT_KEY) break;
         try {
-          await picked.run(queue, session);
-          if (picked.pause && !session.ending) await pause();
+          const outcome = await picked.run(queue, session);
+          if (picked.pause && outcome !== CANCELLED && !session.ending) await pause();
         } catch (error) {
           if (error instanceof Interrupted) print('interrupted');
           else process.stderr.write(`queuectl: ${describeError(error)}\n`);

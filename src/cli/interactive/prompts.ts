@@ -86,12 +86,33 @@ export async function choose<T>(message: string, choices: Choice<T>[]): Promise<
   );
 }
 
+/**
+ * What is shown of typed text: all of it while it fits on the question's line, else its end (or,
+ * once answered, its start and length). A long paste then costs one short line per keystroke
+ * instead of re-wrapping the whole text every time, which took seconds for 10 KB and left
+ * copies of the question behind once it was taller than the screen.
+ */
+function shown(message: string) {
+  return (value: string, { isFinal }: { isFinal: boolean }) => {
+    const room = Math.max(20, (process.stdout.columns || 80) - message.length - 6);
+    if (value.length <= room) return value;
+    return isFinal
+      ? `${value.slice(0, room - 18)}… (${value.length} characters)`
+      : `…${value.slice(1 - room)}`;
+  };
+}
+
 /** A line of text; a failed check is shown under the prompt and the question asked again. */
 export async function ask(message: string, check?: Check): Promise<Answer<string>> {
   const { default: input } = await import('@inquirer/input');
   return run((context) =>
     input(
-      { message, validate: check, theme: { ...theme(), validationFailureMode: 'keep' } },
+      {
+        message,
+        validate: check,
+        transformer: shown(message),
+        theme: { ...theme(), validationFailureMode: 'keep' },
+      },
       context,
     ),
   );

@@ -87,7 +87,7 @@ export async function runTop(queue: Queue, options: LiveViewOptions = {}): Promi
         read();
       }, debounceMs);
     });
-    timers.push(setInterval(draw, 1000), setInterval(read, options.pollMs ?? 5000));
+    timers.push(setInterval(draw, 1000), setInterval(read, options.pollMs ?? 10_000));
     draw();
     read();
     await finished;

@@ -97,17 +97,24 @@ function needed(section: Section): number {
   return 2 + Math.max(1, section.lines.length);
 }
 
-/** A section in at most `room` lines; rows that do not fit are counted on its last line. */
+/**
+ * A section in at most `room` lines. In full it has a blank line above its title; short of
+ * room it drops that line and the `empty` note, then table rows, counting those left out.
+ */
 function layOut(section: Section, room: number): string[] {
-  if (room < 2) return [];
-  const out = ['', paint(section.title, 'bold')];
-  if (section.lines.length === 0) return room >= 3 ? [...out, section.empty] : out;
+  if (room <= 0) return [];
+  const title = paint(section.title, 'bold');
+  if (room >= needed(section)) {
+    return ['', title, ...(section.lines.length ? section.lines : [section.empty])];
+  }
+  const space = room - 1;
   const [header, ...rows] = section.lines;
-  if (room < 4) return out;
-  const space = room - 3;
-  if (rows.length <= space) return [...out, header!, ...rows];
-  const shown = rows.slice(0, space - 1);
-  return [...out, header!, ...shown, paint(`… ${rows.length - shown.length} more`, 'gray')];
+  const more = (n: number) => paint(`… ${n} more`, 'gray');
+  if (space === 0 || rows.length === 0) return [title];
+  if (space === 1) return [title, more(rows.length)];
+  if (space === 2) return [title, rows[0]!, more(rows.length - 1)];
+  if (rows.length <= space - 1) return [title, header!, ...rows];
+  return [title, header!, ...rows.slice(0, space - 2), more(rows.length - (space - 2))];
 }
 
 export function renderTop(snapshot: TopSnapshot | null, view: TopView): string[] {
