@@ -2,6 +2,8 @@
  * The interactive menu in a real terminal (tmux), driving the built CLI as a user types.
  * Every step waits for what the screen shows; nothing sleeps a fixed time.
  */
+import Database from 'better-sqlite3';
+import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { sandbox, type Sandbox } from '../helpers/cli-sandbox.js';
 import type { JobJson, Shown } from '../helpers/json-shapes.js';
@@ -23,6 +25,10 @@ async function answer(t: Terminal, text: string, then: RegExp): Promise<void> {
   if (text) t.type(text);
   await t.step(['Enter'], then);
 }
+
+/** The pane's terminal settings as stty prints them. */
+const ttyModes = (t: Terminal) =>
+  execFileSync('stty', ['-a', '-F', t.pane('#{pane_tty}')], { encoding: 'utf8' });
 
 const workers = async (s: Sandbox) =>
   (await s.json<{ workers: unknown[] }>(['status'])).workers.length;
@@ -146,6 +152,17 @@ describe('interactive menu', () => {
     await t.step(['C-c'], /^\[exit 0\]$/);
   });
 
+  it('SIGTERM while a question is open ends the menu with the terminal back in its normal mode', async () => {
+    const s = sandbox();
+    const t = await openMenu(s);
+    await answer(t, '3', /^\? Job id/);
+    expect(ttyModes(t)).toMatch(/(^| )-icanon( |$)/m); // the prompt reads keys raw
+    process.kill(t.cliPid(), 'SIGTERM');
+    await t.waitFor(/^\[exit 0\]$/m);
+    expect(ttyModes(t)).toMatch(/(^| )icanon( |$)/m);
+    expect(ttyModes(t)).toMatch(/(^| )isig( |$)/m);
+  });
+
   it('starts workers in the foreground; Ctrl+C stops them gracefully and brings the menu back', async () => {
     const s = sandbox();
     await s.run(['enqueue', '{"id":"w1","command":"true"}']);
@@ -252,6 +269,18 @@ describe('interactive menu', () => {
     expect(job!.command).toBe(long);
     // The long question was redrawn in place: no stale copies of it are left on screen.
     expect(t.history()).not.toMatch(/^\? Command/m);
+  });
+
+  it('an action that fails on the database prints one line and the menu goes on', async () => {
+    const s = sandbox();
+    const t = await openMenu(s);
+    const db = new Database(s.db);
+    db.exec('DROP TABLE workers');
+    db.close();
+    await answer(t, '1', /^queuectl: .*workers/);
+    await t.waitFor(MENU);
+    await answer(t, '8', /^\? Press Enter/);
+    expect(screen(t)).toMatch(/^max-retries +3 /m);
   });
 
   it('an unreachable database: one line and exit 1 before any menu', async () => {

@@ -38,6 +38,13 @@ function theme() {
   };
 }
 
+/** The prompt on screen, if any: cancelPrompt() ends it (the menu does so on SIGTERM). */
+let open: AbortController | null = null;
+
+export function cancelPrompt(): void {
+  open?.abort();
+}
+
 interface KeyInfo {
   ctrl?: boolean;
   name?: string;
@@ -51,6 +58,7 @@ async function run<T>(
   prompt: (context: { signal: AbortSignal }) => Promise<T>,
 ): Promise<Answer<T>> {
   const controller = new AbortController();
+  open = controller;
   const onKey = (_text: string | undefined, key: KeyInfo | undefined) => {
     if (key?.ctrl && key.name === 'd') controller.abort();
   };
@@ -67,6 +75,7 @@ async function run<T>(
     }
     throw error;
   } finally {
+    open = null;
     process.stdin.off('keypress', onKey);
   }
 }

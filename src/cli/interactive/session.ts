@@ -3,8 +3,11 @@
  * prompt never becomes a signal (the prompt reads keys raw and cancels itself); between prompts it
  * is SIGINT, which abandons the database work in progress (`work`) and brings the menu back.
  * Workers started from the menu handle SIGINT themselves (worker-start.ts), so `work` is not used
- * around them. SIGTERM ends the menu once the current action is over.
+ * around them. SIGTERM cancels the question on screen and ends the menu once the current
+ * action is over (workers it started stop gracefully first).
  */
+import { cancelPrompt } from './prompts.js';
+
 export class Interrupted extends Error {
   constructor() {
     super('interrupted');
@@ -19,6 +22,7 @@ export class Session {
   private readonly onTerminate = () => {
     this.ending = true;
     this.interrupt?.();
+    cancelPrompt();
   };
 
   constructor(readonly db: string | undefined) {
