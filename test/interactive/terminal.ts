@@ -4,7 +4,8 @@
  * command runs in the sandbox's environment; when it ends, the pane shows "[exit N]".
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach } from 'vitest';
 import type { CliEnv } from '../helpers/run-cli.js';
 import { CLI } from '../helpers/run-cli.js';
@@ -43,6 +44,9 @@ afterEach(() => {
     } catch {
       // already gone
     }
+    // tmux leaves the socket file of a killed server behind.
+    const dir = join(process.env.TMUX_TMPDIR || '/tmp', `tmux-${process.getuid!()}`);
+    rmSync(join(dir, socket), { force: true });
   }
 });
 
