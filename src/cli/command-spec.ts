@@ -56,6 +56,8 @@ export interface OptionSpec {
   default?: unknown;
   /** Shown by shell completion (and --help); `parse` still does the checking. */
   choices?: readonly string[];
+  /** Accepted but left out of --help and completion. */
+  hidden?: boolean;
 }
 
 export interface ArgumentSpec {

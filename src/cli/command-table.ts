@@ -183,6 +183,14 @@ export const COMMANDS: CommandSpec[] = [
     load: async () => (await import('./commands/list.js')).listCommand,
   },
   {
+    path: ['top'],
+    description:
+      'A live full-screen view: counts, workers and their current jobs, latest failures, throughput (q quits)',
+    options: [{ flags: '--json', description: 'refused: top is a live view', hidden: true }],
+    examples: ['queuectl top', 'queuectl --db /tmp/q.db top'],
+    load: async () => (await import('./top/top-command.js')).topCommand,
+  },
+  {
     path: ['show'],
     description: 'Everything about one job, with its attempts',
     arguments: [{ name: '<id>', description: 'job id' }],

@@ -16,6 +16,12 @@ async function main(argv: string[]): Promise<number> {
     command.commands.forEach(override);
   });
   try {
+    const args = argv.slice(2);
+    if (args.every((arg, i) => arg.startsWith('-') || args[i - 1] === '--db')) {
+      // No command: the interactive menu on a terminal (or -i); its modules load only here.
+      const code = await (await import('./interactive/menu-request.js')).openMenu(args);
+      if (code !== null) return code;
+    }
     await program.parseAsync(argv);
     return EXIT.ok;
   } catch (error) {

@@ -46,6 +46,7 @@ function addOption(command: Command, spec: OptionSpec): void {
   }
   if (spec.choices) main.argChoices = [...spec.choices]; // for completion and --help; parse checks
   if (spec.default !== undefined) main.default(spec.default);
+  if (spec.hidden) main.hideHelp();
   command.addOption(main);
   // Commander takes one short flag per option: more become hidden options that set this one.
   for (const short of spec.aliases ?? []) {
@@ -113,6 +114,11 @@ export function buildProgram(leaveOut: string[] = []): Command {
     .option(
       '--db <path|url>',
       'database: a SQLite file path or postgres:// URL (env QUEUECTL_DB; default ~/.local/share/queuectl/queuectl.db)',
+    )
+    // Handled before commander parses (main.ts, interactive/menu-request.ts); listed for --help.
+    .option(
+      '-i, --interactive',
+      'open the interactive menu (what queuectl without a command does on a terminal)',
     )
     .addHelpText(
       'after',

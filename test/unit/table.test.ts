@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { cutToWidth, displayWidth, table } from '../../src/cli/table.js';
+import { table } from '../../src/cli/table.js';
+import { truncate as cutToWidth, width as displayWidth } from '../../src/cli/text-width.js';
 
 const headers = ['ID', 'STATE', 'COMMAND', 'LAST ERROR'];
 const rows = [
