@@ -1,11 +1,15 @@
 /**
  * Every spelling the reference documents use works, through the built CLI as typed: local
- * `run_at` times, `default_max_retries`, `worker-count`, the status and stats they show.
+ * `run_at` times, `default_max_retries`, `worker-count`, the worker flags of documents 001, 003
+ * and 004, the status and stats they show, shell completion.
  */
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { Job } from '../../src/core/job.js';
 import { sandbox } from '../helpers/cli-sandbox.js';
-import { runCli } from '../helpers/run-cli.js';
+import { collect, runCli } from '../helpers/run-cli.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 describe('spellings from the reference documents', () => {
   it('reads run_at without a zone as the local time of the enqueuing machine (TZ honoured)', async () => {
@@ -90,5 +94,117 @@ describe('spellings from the reference documents', () => {
     expect((await run({ NO_COLOR: '1', FORCE_COLOR: '1' })).stdout).not.toMatch(ansi);
     expect((await run({ NO_COLOR: '', FORCE_COLOR: '0' })).stdout).not.toMatch(ansi);
     expect((await run({ NO_COLOR: '' })).stdout).not.toMatch(ansi); // piped
+  });
+
+  it('runs queuectl worker -v -c 2 -s 1 (document 004): two workers, job output in the log', async () => {
+    const s = sandbox();
+    await s.run(['enqueue', '{"id":"hello","command":"echo hello from the job; echo warned >&2"}']);
+    const workers = s.start(['worker', '-v', '-c', '2', '-s', '1']);
+    const done = collect(workers);
+    // The poll interval reaches each worker process (its command line holds no secret).
+    const pids = await waitFor(async () => {
+      const { workers: list } = await s.json<{ workers: { pid: number }[] }>(['status']);
+      return list.length === 2 ? list.map((w) => w.pid) : null;
+    });
+    for (const pid of pids) {
+      expect(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')).toEqual(
+        expect.arrayContaining(['--verbose', '--poll-interval-ms', '1000']),
+      );
+    }
+    await waitFor(
+      async () => (await s.json<{ job: Job }>(['show', 'hello'])).job.state === 'completed',
+    );
+    const stopped = await s.run(['worker', '--stop']);
+    expect(stopped.code, stopped.stderr).toBe(0);
+    expect(stopped.stdout).toMatch(/^stopped 2 workers:/);
+    const result = await done;
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(/^started 2 workers /m);
+    expect(result.stdout).toMatch(/\[worker \d\] hello stdout: hello from the job$/m);
+    expect(result.stdout).toMatch(/\[worker \d\] hello stderr: warned$/m);
+  });
+
+  it('stops each worker after -l N jobs (document 004) and returns when all have exited', async () => {
+    const s = sandbox();
+    await s.run([
+      'enqueue',
+      JSON.stringify(Array.from({ length: 5 }, () => ({ command: 'true' }))),
+    ]);
+    const result = await s.run(['worker', '-c', '1', '-l', '2']);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(/all workers stopped/);
+    const { counts } = await s.json<{ counts: Record<string, number> }>(['status']);
+    expect(counts).toMatchObject({ completed: 2, pending: 3 });
+  });
+
+  it('ends a drain with a summary of what it ran', async () => {
+    const s = sandbox();
+    await s.run([
+      'enqueue',
+      '[{"command":"true"},{"command":"true"},{"command":"exit 1","max_retries":1}]',
+    ]);
+    await s.run(['config', 'set', 'backoff-base', '1']);
+    const result = await s.run(['worker', 'start', '--count', '2', '--drain']);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(/^drained in \S+: 2 jobs completed, 2 failed runs, 1 dead$/m);
+  });
+
+  it('prints a bash completion script that bash accepts, and completes states and keys', async () => {
+    const s = sandbox();
+    const script = await s.run(['completion', 'bash']);
+    expect(script.code).toBe(0);
+    execFileSync('bash', ['-n'], { input: script.stdout });
+    const states = await s.run(['complete', '--', 'list', '--state', '']);
+    expect(states.stdout.split('\n').map((l) => l.split('\t')[0])).toEqual(
+      expect.arrayContaining(['pending', 'processing', 'completed', 'failed', 'dead']),
+    );
+    const keys = await s.run(['complete', '--', 'config', 'set', '']);
+    expect(keys.stdout).toMatch(/^worker-count\t/m);
+    const commands = await s.run(['complete', '--', '']);
+    for (const command of ['enqueue', 'worker', 'dlq', 'completion', 'top']) {
+      expect(commands.stdout).toMatch(new RegExp(`^${command}\\t`, 'm'));
+    }
+    expect((await s.run(['completion', 'tcsh'])).code).toBe(2);
+  });
+
+  it('says every usage error in one queuectl: line with where to look', async () => {
+    const s = sandbox();
+    for (const [args, message] of [
+      [
+        ['worker', '--cont', '3'],
+        /^queuectl: unknown option '--cont' \(Did you mean --count\?\); see queuectl worker start --help$/,
+      ],
+      [['show'], /^queuectl: missing required argument 'id'; see queuectl show --help$/],
+      [['enqueue', 'ls'], /^queuectl: "ls" is not a JSON job; .* queuectl enqueue -c "ls"$/],
+      [['enqueue', '-c', 'make', 'test'], /queuectl enqueue -c "make test" /],
+      [['worker', '-c', '0'], /^queuectl: --count must be a whole number from 1 to 256, not "0"$/],
+      [['config', 'set', 'kill-grace', '-1s'], /a value that starts with - goes after --/],
+    ] as const) {
+      const result = await s.run([...args]);
+      expect(result.code, args.join(' ')).toBe(2);
+      expect(result.stderr.trimEnd().split('\n')).toHaveLength(1);
+      expect(result.stderr.trimEnd()).toMatch(message);
+    }
+  });
+
+  it('takes everything after -- as the command (as pueue add --)', async () => {
+    const s = sandbox();
+    const added = await s.run([
+      'enqueue',
+      '--json',
+      '--max-retries',
+      '0',
+      '--',
+      'sh',
+      '-c',
+      'echo "a  b"; exit 3',
+    ]);
+    expect(added.code, added.stderr).toBe(0);
+    const job = JSON.parse(added.stdout) as Job;
+    expect(job.command).toBe(`sh -c 'echo "a  b"; exit 3'`);
+    await s.run(['worker', '--drain', '--quiet']);
+    const shown = await s.json<{ job: Job }>(['show', job.id]);
+    expect(shown.job.last_exit_code).toBe(3);
+    expect((await s.run(['logs', job.id])).stdout).toBe('a  b\n');
   });
 });
