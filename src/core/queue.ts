@@ -23,11 +23,10 @@ import type { Attempt, Job, JobState, NewJob, StateCounts, WorkerInfo } from './
 import { isJobState, JOB_STATES } from './job.js';
 import type { SpecSource } from './job-input.js';
 import { checkJobId, parseJobSpec } from './job-spec.js';
-import { checkStream, pickAttempt, readRunOutput, type RunOutput } from './run-output.js';
+import type { RunOutput } from './run-output.js';
 import { SpecPlaces } from './spec-places.js';
 import { didYouMean } from './suggest.js';
 import type { JobStore, RunTotals, Stats } from '../store/job-store.js';
-import { logDirectory } from './output-files.js';
 
 const BATCH_SIZE = 1000;
 
@@ -139,6 +138,11 @@ export class Queue {
     id: string,
     params: { stream: string; attempt?: string | null; capBytes?: number },
   ): Promise<RunOutput> {
+    // Loaded here: reading output is not part of the plain enqueue's start-up.
+    const [{ checkStream, pickAttempt, readRunOutput }, { logDirectory }] = await Promise.all([
+      import('./run-output.js'),
+      import('./output-files.js'),
+    ]);
     const stream = checkStream(params.stream);
     const { job, attempts } = await this.show(id);
     const attempt = pickAttempt(job, attempts, params.attempt);

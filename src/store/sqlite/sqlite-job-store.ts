@@ -64,7 +64,11 @@ export class SqliteJobStore implements JobStore {
   readonly kind = 'sqlite';
   private readonly db: Database.Database;
   private readonly sql: Statements;
-  /** Checked before each write a worker makes: see file-guard.ts. */
+  /**
+   * Checked before each write a worker makes: see file-guard.ts. Only workers' connections
+   * (not durable) have one: they live long and write; a command's write is over in milliseconds,
+   * and the stat calls cost the plain enqueue's start-up.
+   */
   private readonly files: FileGuard | null;
   /** The hot transactions, built once (db.transaction() makes a new wrapper on every call). */
   private readonly claimTransaction: Database.Transaction<
@@ -84,7 +88,7 @@ export class SqliteJobStore implements JobStore {
     options: { durable: boolean; inspect?: boolean },
   ) {
     this.db = options.inspect ? openForInspection(location) : openDatabase(location, options);
-    this.files = location === ':memory:' ? null : new FileGuard(location);
+    this.files = location === ':memory:' || options.durable ? null : new FileGuard(location);
     this.sql = prepareStatements(this.db);
     this.claimTransaction = this.db.transaction(this.claimRows.bind(this));
     this.settleTransaction = this.db.transaction(this.settleRows.bind(this));
