@@ -33,10 +33,13 @@ export interface DataCommand<D, O = Record<string, unknown>> {
   after?(data: D): void;
 }
 
-/** A command that does its own work and printing (workers, the dashboard, live views). */
+/**
+ * A command that does its own work and printing (workers, the dashboard, live views). It may
+ * resolve with an exit code of its own (`wait` exits with the job's).
+ */
 export interface PlainCommand<O = Record<string, unknown>> {
   kind: 'plain';
-  run(input: CommandInput<O>): Promise<void>;
+  run(input: CommandInput<O>): Promise<void | number>;
 }
 
 // Each module declares the options it reads; the table does not know them.

@@ -8,7 +8,7 @@ async function main(argv: string[]): Promise<number> {
   const fast = parseFastEnqueue(argv.slice(2));
   if (fast) return runFastEnqueue(fast); // here only when the bundle is missing
   // Loaded only here: commander and the full program cost ~20 ms of start-up.
-  const [{ CommanderError }, { buildProgram }, { describeError, EXIT, exitCodeFor }] =
+  const [{ CommanderError }, { buildProgram, commandExit }, { describeError, EXIT, exitCodeFor }] =
     await Promise.all([import('commander'), import('./program.js'), import('./errors.js')]);
   const program = buildProgram().exitOverride();
   program.commands.forEach(function override(command): void {
@@ -23,7 +23,7 @@ async function main(argv: string[]): Promise<number> {
       if (code !== null) return code;
     }
     await program.parseAsync(argv);
-    return EXIT.ok;
+    return commandExit.code ?? EXIT.ok;
   } catch (error) {
     if (error instanceof CommanderError) {
       // Commander has already printed its one-line message (or the help / version).

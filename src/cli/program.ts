@@ -16,9 +16,16 @@ function examples(lines: string[] | undefined): string {
   return `\nExamples:\n${lines.map((line) => (line.startsWith(' ') || line === '' || line.endsWith(':') ? line : `  $ ${line}`)).join('\n')}\n`;
 }
 
+/** The exit code a command asked for (see PlainCommand); main.ts exits with it. */
+export const commandExit: { code: number | null } = { code: null };
+
 /** Runs a command's module with the parsed input: queue commands print JSON or their rendering. */
 async function execute(command: AnyCommand, input: CommandInput): Promise<void> {
-  if (command.kind === 'plain') return command.run(input);
+  if (command.kind === 'plain') {
+    const code = await command.run(input);
+    if (typeof code === 'number') commandExit.code = code;
+    return;
+  }
   const [{ withQueue }, { toJson }] = await Promise.all([
     import('./context.js'),
     import('./output.js'),
