@@ -131,12 +131,18 @@ export const COMMANDS: CommandSpec[] = [
         flags: '-v, --verbose',
         description: "also log every line jobs write, prefixed with the job's id and stream",
       },
+      {
+        flags: '--detach',
+        description:
+          'run in the background, apart from this terminal (closing it does not stop them); prints the pid and the log file',
+      },
       { flags: '--stop', description: 'stop running workers instead (as `queuectl worker stop`)' },
     ],
     examples: [
       'queuectl worker start --count 3',
       'queuectl worker --count 2 --drain',
       'queuectl worker -v -c 2 -s 1',
+      'queuectl worker start --count 4 --detach',
       'queuectl worker --stop',
     ],
     load: async () => (await import('./commands/worker-start.js')).workerStartCommand,
@@ -374,6 +380,43 @@ export const COMMANDS: CommandSpec[] = [
       'Enqueue a mix of jobs, run 3 workers until drained, and show the result (a throw-away database unless --db)',
     examples: ['queuectl demo', 'queuectl --db ./demo.db demo'],
     load: async () => (await import('./commands/demo.js')).demoCommand,
+  },
+  {
+    path: ['service'],
+    description: 'Run workers as a systemd service',
+    load: async () => {
+      throw new Error('service has subcommands');
+    },
+  },
+  {
+    path: ['service', 'install'],
+    description:
+      'Write (or print) a systemd unit that runs queuectl worker start on this database, stopped gracefully',
+    options: [
+      {
+        flags: '--user',
+        description: 'a user unit (~/.config/systemd/user) instead of a system one',
+      },
+      {
+        flags: '-n, --count <n>',
+        description: 'worker processes (default: config worker-count when it starts)',
+        parse: wholeNumber('--count', 1, 256),
+      },
+      {
+        flags: '--stop-timeout <duration>',
+        description:
+          'TimeoutStopSec: how long a stop waits for running jobs before SIGKILL (more than kill-grace plus your longest job)',
+        parse: duration('--stop-timeout', SECOND, 7 * DAY),
+        default: 15 * 60 * SECOND,
+      },
+      { flags: '--print', description: 'print the unit instead of writing it' },
+    ],
+    examples: [
+      'queuectl service install --user --count 4',
+      'queuectl --db /srv/jobs.db service install --stop-timeout 2h',
+      'queuectl service install --print',
+    ],
+    load: async () => (await import('./commands/service.js')).serviceInstallCommand,
   },
   {
     path: ['completion'],

@@ -30,15 +30,33 @@ export interface WorkerStartOptions {
   pollInterval?: number;
   maxJobs?: number;
   stop?: boolean;
+  detach?: boolean;
+}
+
+/** The same options as arguments for a `worker start` in the background (--detach). */
+function detachedArgs(options: WorkerStartOptions, count: number): string[] {
+  const args = ['--count', String(count)];
+  if (options.drain) args.push('--drain');
+  if (options.quiet) args.push('--quiet');
+  if (options.verbose) args.push('--verbose');
+  if (options.pollInterval !== undefined) args.push('--poll-interval', `${options.pollInterval}ms`);
+  if (options.maxJobs !== undefined) args.push('--max-jobs', String(options.maxJobs));
+  return args;
 }
 
 export const workerStartCommand: PlainCommand<WorkerStartOptions> = {
   kind: 'plain',
   async run({ opts }) {
     if (opts.stop) {
-      const given = ['count', 'drain', 'quiet', 'verbose', 'pollInterval', 'maxJobs'].filter(
-        (name) => opts[name as keyof WorkerStartOptions] !== undefined,
-      );
+      const given = [
+        'count',
+        'drain',
+        'quiet',
+        'verbose',
+        'pollInterval',
+        'maxJobs',
+        'detach',
+      ].filter((name) => opts[name as keyof WorkerStartOptions] !== undefined);
       if (given.length > 0) {
         throw new ValidationError('--stop stops workers and takes no other worker option');
       }
@@ -65,6 +83,12 @@ export async function workerStart(
   try {
     const count = options.count ?? (await queue.settings()).workerCount;
     prepareLogDirectory(location); // so does a log directory no run could use
+    if (options.detach) {
+      const { renderDetached, startDetached } = await import('./worker-detach.js');
+      const detached = await startDetached(queue, location, detachedArgs(options, count), count);
+      process.stdout.write(`${renderDetached(detached, location)}\n`);
+      return;
+    }
     await superviseWorkers(queue, location, count, options);
   } finally {
     await queue.close();
