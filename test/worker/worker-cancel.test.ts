@@ -87,7 +87,7 @@ function describeStore(name: string, url: () => string) {
       // Past each run's first heartbeat (it reports the job's pid): the next is 2 s away.
       const holders = await waitFor(async () => {
         const held = await queue.store.jobListHeld();
-        return held.length === 2 && held.every((h) => h.jobPid !== null) && held;
+        return held.length === 2 && held.every((h) => h.jobPid !== null) ? held : null;
       });
       expect(holders.map((h) => h.host).sort()).toEqual(['host-a', 'host-b']);
       const took = await cancelAndTime(queue, ['on-a', 'on-b']);
