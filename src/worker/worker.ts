@@ -97,7 +97,7 @@ export class Worker {
   private jobsRun = 0;
   private stoppedNow = false;
   private current: Current | null = null;
-  /** When the running job was last asked about (a cancel), and a look planned for later. */
+  /** When a running job was last asked about (a cancel), and a look planned for later. */
   private cancelCheckedAt = 0;
   private cancelCheck: NodeJS.Timeout | null = null;
   private woken = false;
@@ -255,7 +255,6 @@ export class Worker {
         this.options.onOutput && ((stream, line) => this.options.onOutput!(job.id, stream, line)),
     });
     this.current = { job, lease, run, cancelling: false };
-    this.cancelCheckedAt = 0;
     const early = setTimeout(
       () => void this.heartbeat().catch((error: unknown) => this.dutyFailed(error)),
       FIRST_HEARTBEAT_MS,
