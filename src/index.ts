@@ -1,5 +1,13 @@
 /** The programmatic API of queuectl: the same functions the CLI calls. */
-export { Queue, checkState, type ConfigEntry, type QueueStatus } from './core/queue.js';
+export {
+  Queue,
+  checkState,
+  type ConfigEntry,
+  type QueueStatus,
+  type RecordedContext,
+  type RemovedJobs,
+} from './core/queue.js';
+export { waitForJobs, type WaitOptions, type WaitResult } from './core/wait.js';
 export {
   openStore,
   resolveLocation,

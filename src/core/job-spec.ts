@@ -3,7 +3,7 @@
  * based: the checks are few, the messages must name the field and the fix, and `queuectl enqueue`
  * must start fast (a schema library costs ~80 ms to import).
  */
-import type { NewJob } from './job.js';
+import type { JobChanges, JobEnvironment, NewJob } from './job.js';
 import { ValidationError } from './errors.js';
 import { randomBytes } from './random-bytes.js';
 import { didYouMean } from './suggest.js';
@@ -17,6 +17,8 @@ export const SPEC_FIELDS = [
   'timeout_seconds',
   'run_at',
   'delay',
+  'cwd',
+  'env',
 ] as const;
 
 export const LIMITS = {
@@ -27,14 +29,30 @@ export const LIMITS = {
   timeoutSeconds: 365 * 86_400,
   /** Below a millisecond a timeout cannot be honoured: the run would be killed as it starts. */
   minTimeoutSeconds: 0.001,
+  /** PATH_MAX on Linux. */
+  cwdBytes: 4096,
+  /** An environment's NAME=VALUE pairs (each counted with its '=' and NUL), in all. */
+  envBytes: 1024 * 1024,
+  envNames: 10_000,
+  /** One NAME=VALUE (with its NUL): Linux refuses to pass a longer one to a program. */
+  envVarBytes: 128 * 1024,
+  /** The latest run_at `update` takes: 9999-12-31T23:59:59.999Z. */
+  maxRunAt: 253_402_300_799_999,
 } as const;
 
 const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]*$/;
 
-/** Defaults a spec falls back on; they come from config and the clock at enqueue time. */
+/**
+ * Defaults a spec falls back on; they come from config and the clock at enqueue time, and (from
+ * the CLI) the enqueuer's directory and environment, which jobs then record. The library API
+ * passes neither: a job records only what its spec gives.
+ */
 export interface SpecDefaults {
   maxRetries: number;
   now: number;
+  cwd?: string;
+  /** Checked once by the caller (checkRecordedEnvironment), not per job. */
+  env?: JobEnvironment;
 }
 
 const ID_ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz';
@@ -93,6 +111,186 @@ function wholeNumber(value: unknown, field: string, min: number, max: number): n
   return value;
 }
 
+export function checkCommand(command: unknown): string {
+  if (command === undefined)
+    throw new ValidationError('missing field "command": the shell command to run');
+  if (typeof command !== 'string')
+    throw new ValidationError(`command must be a string, not ${describe(command)}`);
+  if (command.trim() === '') throw new ValidationError('command must not be empty');
+  if (command.includes('\u0000')) throw new ValidationError('command must not contain a NUL byte');
+  if (Buffer.byteLength(command) > LIMITS.commandBytes) {
+    throw new ValidationError(`command is longer than the limit of ${LIMITS.commandBytes} bytes`);
+  }
+  return command;
+}
+
+export function checkMaxRetries(value: unknown): number {
+  return wholeNumber(value, 'max_retries', 0, LIMITS.maxRetries);
+}
+
+export function checkPriority(value: unknown): number {
+  return wholeNumber(value, 'priority', -LIMITS.priority, LIMITS.priority);
+}
+
+/** A run-time limit in seconds; null (or undefined) means none. */
+export function checkTimeoutSeconds(t: unknown): number | null {
+  if (t === undefined || t === null) return null;
+  if (
+    typeof t !== 'number' ||
+    !Number.isFinite(t) ||
+    t < LIMITS.minTimeoutSeconds ||
+    t > LIMITS.timeoutSeconds
+  ) {
+    throw new ValidationError(
+      `timeout_seconds must be a number of seconds from ${LIMITS.minTimeoutSeconds} to ${LIMITS.timeoutSeconds}, not ${describe(t)}`,
+    );
+  }
+  return t;
+}
+
+/** A working directory: an absolute path (whether it exists is found out where the job runs). */
+export function checkCwd(cwd: unknown, field = 'cwd'): string {
+  if (typeof cwd !== 'string') {
+    throw new ValidationError(`${field} must be an absolute path (a string), not ${describe(cwd)}`);
+  }
+  if (cwd.includes('\u0000')) throw new ValidationError(`${field} must not contain a NUL byte`);
+  if (!cwd.startsWith('/')) {
+    throw new ValidationError(
+      `${field} must be an absolute path (starting with /), not ${describe(cwd)}`,
+    );
+  }
+  if (Buffer.byteLength(cwd) > LIMITS.cwdBytes) {
+    throw new ValidationError(`${field} is longer than the limit of ${LIMITS.cwdBytes} bytes`);
+  }
+  return cwd;
+}
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * Variables a job spec sets: an object of string values under names a shell accepts. The
+ * values are secrets: no message quotes one.
+ */
+export function checkEnvVars(env: unknown, field = 'env'): Record<string, string> {
+  if (typeof env !== 'object' || env === null || Array.isArray(env)) {
+    throw new ValidationError(
+      `${field} must be an object like {"NAME":"value"}, not ${describe(env)}`,
+    );
+  }
+  const vars = env as Record<string, unknown>;
+  for (const name of Object.keys(vars)) {
+    if (!ENV_NAME.test(name)) {
+      throw new ValidationError(
+        `${field}: "${printable(name)}" is not a variable name; use letters, digits and _, not starting with a digit`,
+      );
+    }
+    const value = vars[name];
+    if (typeof value !== 'string') {
+      throw new ValidationError(
+        `${field}: the value of ${name} must be a string, not ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value}`,
+      );
+    }
+  }
+  checkEnvSize(vars as Record<string, string>, field);
+  return vars as Record<string, string>;
+}
+
+/**
+ * The environment the CLI records for its jobs (its own): checked once per enqueue, more
+ * leniently than a spec's names (a shell may export names like BASH_FUNC_f%%), but every pair
+ * must be one that can be passed to a program.
+ */
+export function checkRecordedEnvironment(env: JobEnvironment): JobEnvironment {
+  checkEnvSize(env.vars, 'the recorded environment');
+  return env;
+}
+
+function checkEnvSize(vars: Record<string, string>, field: string): void {
+  let total = 0;
+  let count = 0;
+  for (const name of Object.keys(vars)) {
+    const value = vars[name]!;
+    if (name === '' || name.includes('=') || name.includes('\u0000')) {
+      throw new ValidationError(`${field}: "${printable(name)}" is not a variable name`);
+    }
+    if (value.includes('\u0000')) {
+      throw new ValidationError(`${field}: the value of ${printable(name)} contains a NUL byte`);
+    }
+    const bytes = Buffer.byteLength(name) + Buffer.byteLength(value) + 2;
+    if (bytes > LIMITS.envVarBytes) {
+      throw new ValidationError(
+        `${field}: ${printable(name)} is longer than ${LIMITS.envVarBytes} bytes (with its name), more than Linux passes to a program`,
+      );
+    }
+    total += bytes;
+    count++;
+  }
+  if (count > LIMITS.envNames) {
+    throw new ValidationError(`${field} has ${count} variables; the limit is ${LIMITS.envNames}`);
+  }
+  if (total > LIMITS.envBytes) {
+    throw new ValidationError(
+      `${field} is ${total} bytes (NAME=VALUE pairs); the limit is ${LIMITS.envBytes}`,
+    );
+  }
+}
+
+/** The environment a job records: the recorded one with the spec's variables over it, or the spec's over the worker's. */
+function jobEnvironment(specEnv: unknown, defaults: SpecDefaults): JobEnvironment | null {
+  if (specEnv === undefined) return defaults.env ?? null;
+  const vars = checkEnvVars(specEnv);
+  if (!defaults.env) return { vars, inherit: true };
+  const merged = { vars: { ...defaults.env.vars, ...vars }, inherit: defaults.env.inherit };
+  checkEnvSize(merged.vars, 'env (with the recorded environment)');
+  return merged;
+}
+
+/** A run_at in epoch milliseconds, as `update` takes it. */
+export function checkRunAtMs(runAt: unknown): number {
+  if (
+    typeof runAt !== 'number' ||
+    !Number.isInteger(runAt) ||
+    runAt < 0 ||
+    runAt > LIMITS.maxRunAt
+  ) {
+    throw new ValidationError(
+      `run_at must be a time in milliseconds since 1970 up to the year 9999, not ${describe(runAt)}`,
+    );
+  }
+  return runAt;
+}
+
+const CHANGE_FIELDS = ['priority', 'run_at', 'max_retries', 'timeout_seconds', 'command'] as const;
+
+/** Validates the changes of `update` with the rules of a job spec; at least one is required. */
+export function checkJobChanges(changes: JobChanges): JobChanges {
+  if (typeof changes !== 'object' || changes === null) {
+    throw new ValidationError('changes must be an object');
+  }
+  const given = Object.keys(changes).filter(
+    (key) => (changes as Record<string, unknown>)[key] !== undefined,
+  );
+  for (const key of given) {
+    if (!(CHANGE_FIELDS as readonly string[]).includes(key)) {
+      throw new ValidationError(
+        `"${printable(key)}" cannot be updated; these can: ${CHANGE_FIELDS.join(', ')}`,
+      );
+    }
+  }
+  if (given.length === 0) {
+    throw new ValidationError(`name something to change: ${CHANGE_FIELDS.join(', ')}`);
+  }
+  const checked: JobChanges = {};
+  if (changes.priority !== undefined) checked.priority = checkPriority(changes.priority);
+  if (changes.run_at !== undefined) checked.run_at = checkRunAtMs(changes.run_at);
+  if (changes.max_retries !== undefined) checked.max_retries = checkMaxRetries(changes.max_retries);
+  if (changes.timeout_seconds !== undefined) {
+    checked.timeout_seconds = checkTimeoutSeconds(changes.timeout_seconds);
+  }
+  if (changes.command !== undefined) checked.command = checkCommand(changes.command);
+  return checked;
+}
+
 /** Validates one parsed JSON value as a job spec and fills in defaults. */
 export function parseJobSpec(value: unknown, defaults: SpecDefaults): NewJob {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
@@ -109,42 +307,12 @@ export function parseJobSpec(value: unknown, defaults: SpecDefaults): NewJob {
     }
   }
 
-  const command = spec.command;
-  if (command === undefined)
-    throw new ValidationError('missing field "command": the shell command to run');
-  if (typeof command !== 'string')
-    throw new ValidationError(`command must be a string, not ${describe(command)}`);
-  if (command.trim() === '') throw new ValidationError('command must not be empty');
-  if (command.includes('\u0000')) throw new ValidationError('command must not contain a NUL byte');
-  if (Buffer.byteLength(command) > LIMITS.commandBytes) {
-    throw new ValidationError(`command is longer than the limit of ${LIMITS.commandBytes} bytes`);
-  }
-
+  const command = checkCommand(spec.command);
   const id = spec.id === undefined ? generateJobId() : checkJobId(spec.id);
   const maxRetries =
-    spec.max_retries === undefined
-      ? defaults.maxRetries
-      : wholeNumber(spec.max_retries, 'max_retries', 0, LIMITS.maxRetries);
-  const priority =
-    spec.priority === undefined
-      ? 0
-      : wholeNumber(spec.priority, 'priority', -LIMITS.priority, LIMITS.priority);
-
-  let timeoutSeconds: number | null = null;
-  if (spec.timeout_seconds !== undefined && spec.timeout_seconds !== null) {
-    const t = spec.timeout_seconds;
-    if (
-      typeof t !== 'number' ||
-      !Number.isFinite(t) ||
-      t < LIMITS.minTimeoutSeconds ||
-      t > LIMITS.timeoutSeconds
-    ) {
-      throw new ValidationError(
-        `timeout_seconds must be a number of seconds from ${LIMITS.minTimeoutSeconds} to ${LIMITS.timeoutSeconds}, not ${describe(t)}`,
-      );
-    }
-    timeoutSeconds = t;
-  }
+    spec.max_retries === undefined ? defaults.maxRetries : checkMaxRetries(spec.max_retries);
+  const priority = spec.priority === undefined ? 0 : checkPriority(spec.priority);
+  const timeoutSeconds = checkTimeoutSeconds(spec.timeout_seconds);
 
   if (spec.run_at !== undefined && spec.delay !== undefined) {
     throw new ValidationError('give either run_at or delay, not both');
@@ -176,5 +344,7 @@ export function parseJobSpec(value: unknown, defaults: SpecDefaults): NewJob {
     priority,
     timeout_seconds: timeoutSeconds,
     run_at: runAt,
+    cwd: spec.cwd === undefined ? (defaults.cwd ?? null) : checkCwd(spec.cwd),
+    env: jobEnvironment(spec.env, defaults),
   };
 }

@@ -9,9 +9,41 @@
  * - `completed`: its last run exited 0.
  * - `failed`: its last run failed; it runs again once `run_at` (the backoff delay) has passed.
  * - `dead`: its retries are exhausted; this is the dead letter queue.
+ * - `cancelled`: stopped by a user (`cancel`) before it completed; it does not run again unless
+ *   restarted. A running job that is cancelled stays `processing` until its worker has ended the
+ *   run (`cancel_requested` meanwhile).
+ *
+ * `completed`, `dead` and `cancelled` are the finished states: nothing moves a job out of them
+ * but a user (`restart`, `dlq retry`).
  */
-export const JOB_STATES = ['pending', 'processing', 'completed', 'failed', 'dead'] as const;
+export const JOB_STATES = [
+  'pending',
+  'processing',
+  'completed',
+  'failed',
+  'dead',
+  'cancelled',
+] as const;
 export type JobState = (typeof JOB_STATES)[number];
+
+/** The states a job ends in (see JOB_STATES). */
+export const FINISHED_STATES = ['completed', 'dead', 'cancelled'] as const;
+export type FinishedState = (typeof FINISHED_STATES)[number];
+
+export function isFinished(state: JobState): state is FinishedState {
+  return (FINISHED_STATES as readonly string[]).includes(state);
+}
+
+/**
+ * The environment a job runs with. `inherit: false`: exactly `vars` (the CLI records the
+ * enqueuer's whole environment this way); `inherit: true`: the worker's environment with `vars`
+ * set over it. Either way the worker sets QUEUECTL_JOB_ID, QUEUECTL_ATTEMPT and
+ * QUEUECTL_WORKER_PID over it. Values are secrets: they are never printed or logged.
+ */
+export interface JobEnvironment {
+  vars: Record<string, string>;
+  inherit: boolean;
+}
 
 export interface Job {
   id: string;
@@ -37,6 +69,12 @@ export interface Job {
   worker_id: string | null;
   /** While processing: when the holder's lease runs out unless renewed by a heartbeat. */
   lease_expires_at: number | null;
+  /** While processing: a user cancelled the job and its worker is ending the run. */
+  cancel_requested: boolean;
+  /** The directory the job runs in; null: the worker's own. */
+  cwd: string | null;
+  /** The names of the variables recorded for the job, sorted (never their values); null: none. */
+  env_names: string[] | null;
 }
 
 /** What happened to one run. */
@@ -47,6 +85,7 @@ export const OUTCOMES = [
   'spawn_failed',
   'worker_lost',
   'interrupted',
+  'cancelled',
 ] as const;
 export type Outcome = (typeof OUTCOMES)[number];
 
@@ -75,6 +114,23 @@ export interface NewJob {
   timeout_seconds: number | null;
   /** Absolute start time, or null for "as soon as possible". */
   run_at: number | null;
+  /** An absolute directory to run in, or null for the worker's own. */
+  cwd: string | null;
+  /** The environment to run with, or null for the worker's own. */
+  env: JobEnvironment | null;
+}
+
+/**
+ * What `update` may change in a job that has not started (or waits for a retry): typed values,
+ * validated by the same rules as a job spec (core/job-spec.ts). `run_at` is epoch milliseconds;
+ * `timeout_seconds: null` removes the job's own timeout.
+ */
+export interface JobChanges {
+  priority?: number;
+  run_at?: number;
+  max_retries?: number;
+  timeout_seconds?: number | null;
+  command?: string;
 }
 
 export interface WorkerInfo {
@@ -92,7 +148,7 @@ export interface WorkerInfo {
 export type StateCounts = Record<JobState, number>;
 
 export function emptyCounts(): StateCounts {
-  return { pending: 0, processing: 0, completed: 0, failed: 0, dead: 0 };
+  return { pending: 0, processing: 0, completed: 0, failed: 0, dead: 0, cancelled: 0 };
 }
 
 export function isJobState(value: string): value is JobState {

@@ -1,10 +1,17 @@
 /**
  * Where a job's captured output lives: one file per run and stream, in a log directory next to
  * a SQLite database (or in this host's data directory for PostgreSQL). The worker writes these
- * files (worker/job-log.ts); `logs`, the dashboard and the cleaner read or remove them through
- * here. Nothing is followed through a symlink.
+ * files (worker/job-log.ts); `logs`, the dashboard and `rm` read or remove them through here. Nothing is followed through a symlink.
  */
-import { closeSync, constants, existsSync, fstatSync, lstatSync, openSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  existsSync,
+  fstatSync,
+  lstatSync,
+  openSync,
+  unlinkSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { dataDirectory, isPostgresUrl } from '../store/open-store.js';
@@ -106,4 +113,47 @@ export function openRunOutput(
   } finally {
     closeSync(dirFd);
   }
+}
+
+const STREAMS: readonly StreamName[] = ['stdout', 'stderr'];
+
+/**
+ * Removes the output files of runs 1..runs of each job (deleted jobs). A file that is not there
+ * is fine (it wrote nothing, or it was removed already). Returns what could not be removed, one
+ * line each; a log directory that is a symlink is not looked into.
+ */
+export function removeRunOutput(logDir: string, jobs: { id: string; runs: number }[]): string[] {
+  let dirFd: number;
+  try {
+    dirFd = openSync(logDir, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
+  } catch (error) {
+    const code = codeOf(error);
+    if (code === 'ENOENT') return [];
+    if (lstatSync(logDir, { throwIfNoEntry: false })?.isSymbolicLink()) {
+      return [
+        `log directory ${logDir} is a symlink, which queuectl does not follow; output files were left`,
+      ];
+    }
+    return [`cannot open log directory ${logDir}: ${code}; output files were left`];
+  }
+  const problems: string[] = [];
+  try {
+    for (const job of jobs) {
+      for (let attempt = 1; attempt <= job.runs; attempt++) {
+        for (const stream of STREAMS) {
+          const name = logName(job.id, attempt, stream);
+          try {
+            unlinkSync(inDirectory(dirFd, logDir, name));
+          } catch (error) {
+            const code = codeOf(error);
+            if (code !== 'ENOENT')
+              problems.push(`cannot remove output file ${join(logDir, name)}: ${code}`);
+          }
+        }
+      }
+    }
+  } finally {
+    closeSync(dirFd);
+  }
+  return problems;
 }

@@ -19,14 +19,30 @@ import {
   QueuectlError,
   ValidationError,
 } from './errors.js';
-import type { Attempt, Job, JobState, NewJob, StateCounts, WorkerInfo } from './job.js';
-import { isJobState, JOB_STATES } from './job.js';
+import type {
+  Attempt,
+  FinishedState,
+  Job,
+  JobChanges,
+  JobEnvironment,
+  JobState,
+  NewJob,
+  StateCounts,
+  WorkerInfo,
+} from './job.js';
+import { FINISHED_STATES, isJobState, JOB_STATES } from './job.js';
 import type { SpecSource } from './job-input.js';
-import { checkJobId, parseJobSpec } from './job-spec.js';
+import {
+  checkCwd,
+  checkJobChanges,
+  checkJobId,
+  checkRecordedEnvironment,
+  parseJobSpec,
+} from './job-spec.js';
 import type { RunOutput } from './run-output.js';
 import { SpecPlaces } from './spec-places.js';
 import { didYouMean } from './suggest.js';
-import type { JobStore, RunTotals, Stats } from '../store/job-store.js';
+import type { CancelledJob, JobStore, RemovedJob, RunTotals, Stats } from '../store/job-store.js';
 
 const BATCH_SIZE = 1000;
 
@@ -38,6 +54,21 @@ export interface ConfigEntry {
   /** The values the key accepts ("a duration from 1s to 7d"). */
   range: string;
   isDefault: boolean;
+}
+
+/**
+ * What the CLI records for the jobs it enqueues: the enqueuer's directory and environment
+ * (see SpecDefaults). A spec's own `cwd` and `env` win over them.
+ */
+export interface RecordedContext {
+  cwd?: string;
+  env?: JobEnvironment;
+}
+
+export interface RemovedJobs {
+  jobs: RemovedJob[];
+  /** Output files that could not be removed (other than ones already gone), one line each. */
+  filesLeft: string[];
 }
 
 export interface QueueStatus {
@@ -61,8 +92,8 @@ export class Queue {
   }
 
   /** Enqueues one spec (a parsed JSON value); returns the stored job. */
-  async enqueue(spec: unknown): Promise<Job> {
-    const { ids } = await this.enqueueMany([{ value: spec, where: 'job' }]);
+  async enqueue(spec: unknown, recorded: RecordedContext = {}): Promise<Job> {
+    const { ids } = await this.enqueueMany([{ value: spec, where: 'job' }], recorded);
     return (await this.store.jobGet(ids[0]!))!;
   }
 
@@ -73,9 +104,13 @@ export class Queue {
    */
   async enqueueMany(
     specs: Iterable<SpecSource> | AsyncIterable<SpecSource>,
-    options: { keepIds?: number; onProgress?: (count: number) => void } = {},
+    options: RecordedContext & { keepIds?: number; onProgress?: (count: number) => void } = {},
   ): Promise<{ count: number; ids: string[] }> {
     const keepIds = options.keepIds ?? Infinity;
+    // The recorded directory and environment are checked once, not per job.
+    const cwd =
+      options.cwd === undefined ? undefined : checkCwd(options.cwd, 'the working directory');
+    const env = options.env === undefined ? undefined : checkRecordedEnvironment(options.env);
     const maxRetries = (await this.settings()).maxRetries;
     const now = await this.store.now();
     const ids: string[] = [];
@@ -86,7 +121,7 @@ export class Queue {
       for await (const source of specs) {
         let job: NewJob;
         try {
-          job = parseJobSpec(source.value, { maxRetries, now });
+          job = parseJobSpec(source.value, { maxRetries, now, cwd, env });
         } catch (error) {
           if (error instanceof ValidationError && source.where !== 'job') {
             throw new ValidationError(`${source.where}: ${error.message}`);
@@ -191,16 +226,12 @@ export class Queue {
    * malformed, unknown or not dead changes nothing (the error says so). Repeated ids count once.
    */
   async retryDeadMany(ids: string[]): Promise<Job[]> {
-    const unique = [...new Set(ids.map((id) => checkJobId(id, 'job id')))];
-    if (unique.length === 0) throw new ValidationError('name at least one job id to retry');
-    try {
-      return await this.store.jobRetryDead({ ids: unique });
-    } catch (error) {
-      if (error instanceof QueuectlError && unique.length > 1) {
-        throw error.withMessage(`${error.message}; nothing was retried`);
-      }
-      throw error;
-    }
+    return this.onEach(
+      ids,
+      'retry',
+      (unique) => this.store.jobRetryDead({ ids: unique }),
+      'retried',
+    );
   }
 
   /** Retries every dead job (as `retryDead` does for one); returns how many were moved. */
@@ -221,17 +252,79 @@ export class Queue {
     }
   }
 
+  /** Deletes one job that is not running, with its history and output files (the dashboard). */
   async deleteJob(id: string): Promise<void> {
-    await this.store.jobDelete({ id: checkJobId(id, 'job id') });
+    await this.remove([id]);
   }
 
-  /** Removes a job that has not started yet; ConflictError once it has left `pending`. */
-  async cancel(id: string): Promise<void> {
+  /**
+   * Cancels jobs, all or nothing: pending and failed ones at once; running ones are stopped by
+   * their worker (`stopping`), wherever it runs, and end `cancelled` within the kill grace.
+   */
+  async cancel(ids: string[]): Promise<CancelledJob[]> {
+    return this.onEach(ids, 'cancel', (unique) => this.store.jobCancel({ ids: unique }));
+  }
+
+  /**
+   * Runs finished jobs (completed, dead, cancelled) again, all or nothing: back to pending with
+   * attempts reset; their history and output are kept, and the next run is numbered on.
+   */
+  async restart(ids: string[]): Promise<Job[]> {
+    return this.onEach(ids, 'restart', (unique) => this.store.jobRestart({ ids: unique }));
+  }
+
+  /** Restarts every job in a finished state (in batches); returns how many were moved. */
+  async restartState(state: string): Promise<number> {
+    const checked = checkState(state);
+    if (!(FINISHED_STATES as readonly string[]).includes(checked)) {
+      throw new ValidationError(
+        `only finished jobs can be restarted: name ${FINISHED_STATES.join(', ')}, not ${checked}`,
+      );
+    }
+    return this.store.jobRestartState({ state: checked as FinishedState });
+  }
+
+  /**
+   * Deletes jobs that are not running, all or nothing, with their history; then removes the
+   * output files of their runs on this host (a file already gone is fine).
+   */
+  async remove(ids: string[]): Promise<RemovedJobs> {
+    const jobs = await this.onEach(ids, 'remove', (unique) =>
+      this.store.jobDelete({ ids: unique }),
+    );
+    // Loaded here: it is not part of the plain enqueue's start-up.
+    const { logDirectory, removeRunOutput } = await import('./output-files.js');
+    return { jobs, filesLeft: removeRunOutput(logDirectory(this.store.location), jobs) };
+  }
+
+  /** Changes a job that waits to run (pending, or failed waiting for a retry). */
+  async update(id: string, changes: JobChanges): Promise<Job> {
+    const checkedId = checkJobId(id, 'job id');
+    return this.store.jobUpdate({ id: checkedId, changes: checkJobChanges(changes) });
+  }
+
+  /** The environment recorded for a job (with its values: secrets), or null when none was. */
+  async environment(id: string): Promise<JobEnvironment | null> {
+    return this.store.jobEnvironment({ id: checkJobId(id, 'job id') });
+  }
+
+  /**
+   * Checks the ids (repeats count once), then hands them to `change`, which is all or nothing;
+   * with several ids its error says that nothing was changed.
+   */
+  private async onEach<T>(
+    ids: string[],
+    verb: string,
+    change: (unique: string[]) => Promise<T>,
+    done = 'changed',
+  ): Promise<T> {
+    const unique = [...new Set(ids.map((id) => checkJobId(id, 'job id')))];
+    if (unique.length === 0) throw new ValidationError(`name at least one job id to ${verb}`);
     try {
-      await this.store.jobDelete({ id: checkJobId(id, 'job id'), onlyIf: 'pending' });
+      return await change(unique);
     } catch (error) {
-      if (error instanceof ConflictError) {
-        throw error.withMessage(`${error.message}; only pending jobs can be cancelled`);
+      if (error instanceof QueuectlError && unique.length > 1) {
+        throw error.withMessage(`${error.message}; nothing was ${done}`);
       }
       throw error;
     }

@@ -1,8 +1,8 @@
 /**
  * What a job becomes after a run: one pure function of the job's retry budget, the run's
- * outcome and the retry policy. The worker (a run that ended), the rescuer (a run lost with its
- * worker) and every command that ends runs call it; stores only record its answer, conditionally
- * on the lease.
+ * outcome, whether a user cancelled it, and the retry policy. The worker (a run that ended), the
+ * rescuer (a run lost with its worker) and every command that ends runs call it; stores only
+ * record its answer, conditionally on the lease.
  */
 import { decideRetry, type BackoffPolicy } from './backoff.js';
 import type { Outcome } from './job.js';
@@ -15,17 +15,24 @@ export interface RetryBudget {
 }
 
 /**
- * - completed: done.
+ * - completed: done (also when a cancel came too late to stop the run).
+ * - cancelled (the worker ended the run because a user cancelled the job), or any other outcome
+ *   of a job whose cancel was requested: cancelled; it does not run again.
  * - interrupted (the worker was stopped at once): back to pending, to run again at once.
  * - worker_lost: not the job's fault, so it runs again at once; but the run counts, so a job that
  *   keeps losing its worker (one that kills it) still ends in dead.
  * - failed, timed_out, spawn_failed: the backoff delay backoff-base^n, or dead once max_retries
  *   retries are used.
  */
-export function nextState(job: RetryBudget, outcome: Outcome, policy: BackoffPolicy): NextState {
+export function nextState(
+  job: RetryBudget,
+  outcome: Outcome,
+  policy: BackoffPolicy,
+  cancelRequested = false,
+): NextState {
+  if (outcome === 'completed') return { state: 'completed' };
+  if (outcome === 'cancelled' || cancelRequested) return { state: 'cancelled' };
   switch (outcome) {
-    case 'completed':
-      return { state: 'completed' };
     case 'interrupted':
       return { state: 'pending' };
     case 'worker_lost': {
@@ -37,4 +44,20 @@ export function nextState(job: RetryBudget, outcome: Outcome, policy: BackoffPol
     case 'spawn_failed':
       return decideRetry(job.attempts, job.maxRetries, policy);
   }
+}
+
+/**
+ * Both answers for a run's settle: `next` as things stand, and `ifCancelRequested` for the case
+ * that a user cancelled the job before the settle commits (a cancel can land between the
+ * holder's last look and its settle; the store picks the answer in the same statement).
+ */
+export function settleDecision(
+  job: RetryBudget,
+  outcome: Outcome,
+  policy: BackoffPolicy,
+): { next: NextState; ifCancelRequested: NextState } {
+  return {
+    next: nextState(job, outcome, policy),
+    ifCancelRequested: nextState(job, outcome, policy, true),
+  };
 }

@@ -184,7 +184,7 @@ export const ROUTES: Route[] = [
     method: 'POST',
     path: '/api/jobs/:id/cancel',
     handle: async ({ services, params }) => {
-      await services.queue.cancel(params.id);
+      await services.queue.cancel([params.id]);
       return json({ cancelled: params.id });
     },
   }),

@@ -11,7 +11,10 @@
  */
 import type {
   Attempt,
+  FinishedState,
   Job,
+  JobChanges,
+  JobEnvironment,
   JobState,
   NewJob,
   Outcome,
@@ -41,7 +44,8 @@ export type NextState =
   | { state: 'completed' }
   | { state: 'failed'; delayMs: number }
   | { state: 'dead' }
-  | { state: 'pending' };
+  | { state: 'pending' }
+  | { state: 'cancelled' };
 
 export interface HeldJob {
   jobId: string;
@@ -57,12 +61,16 @@ export interface HeldJob {
   leaseExpired: boolean;
   attempts: number;
   maxRetries: number;
+  /** A user cancelled the job while it was held. */
+  cancelRequested: boolean;
 }
 
 /** A claimed job and the lease its holder must present to settle it. */
 export interface ClaimedJob {
   job: Job;
   lease: Lease;
+  /** The environment recorded for the job (with its values), or null. */
+  env: JobEnvironment | null;
 }
 
 /** Who claims, and for how long the lease runs before heartbeats must renew it. */
@@ -76,6 +84,11 @@ export interface SettleParams {
   lease: Lease;
   run: RunRecord;
   next: NextState;
+  /**
+   * The next state instead, when the job's cancel was requested by the time the settle commits
+   * (core/transitions.ts settleDecision). Absent: `next` either way.
+   */
+  ifCancelRequested?: NextState;
 }
 
 export interface SettleAndClaimParams {
@@ -86,6 +99,25 @@ export interface SettleAndClaimParams {
 export interface SettledAndClaimed {
   settled: boolean;
   claimed: ClaimedJob | null;
+}
+
+export interface Heartbeat {
+  known: boolean;
+  stopRequested: boolean;
+  leaseHeld: boolean;
+  cancelRequested: boolean;
+}
+
+/** A deleted job: its id and how many runs it had (runs 1..runs may have output files). */
+export interface RemovedJob {
+  id: string;
+  runs: number;
+}
+
+/** A cancelled job; `stopping`: it was running and its holder is ending the run. */
+export interface CancelledJob {
+  job: Job;
+  stopping: boolean;
 }
 
 export interface JobListParams {
@@ -179,10 +211,42 @@ export interface JobStore {
    */
   jobRetryDead(params: { ids: string[] }): Promise<Job[]>;
   /**
-   * Removes a job that is not running, with its history; ConflictError while it runs, or when
-   * `onlyIf` is given and the job is in another state (checked in the same transaction).
+   * Removes jobs that are not running, with their history (attempt records; an environment no
+   * other job uses), all or nothing in one transaction: NotFoundError for an unknown id,
+   * ConflictError for one that runs or, when `onlyIf` is given, is in another state; and no
+   * change. Returns each job's id and run count, in the order of `ids` (which must not repeat),
+   * so that the caller can remove the runs' output files.
    */
-  jobDelete(params: { id: string; onlyIf?: JobState }): Promise<void>;
+  jobDelete(params: { ids: string[]; onlyIf?: JobState }): Promise<RemovedJob[]>;
+  /**
+   * Cancels jobs, all or nothing in one transaction (NotFoundError / ConflictError naming the
+   * first id that is unknown or finished, and no change): a pending or failed job becomes
+   * `cancelled` at once; a processing one is marked cancel_requested (`stopping: true`) and its
+   * holder ends the run (a second cancel of it says `stopping: true` again). Wakes workers.
+   * Returns the jobs in the order of `ids` (which must not repeat).
+   */
+  jobCancel(params: { ids: string[] }): Promise<CancelledJob[]>;
+  /**
+   * Moves finished jobs (completed, dead, cancelled) back to pending with attempts reset, all or
+   * nothing in one transaction (errors as jobCancel). Their history stays: the next run is
+   * numbered after the last. Returns the jobs in the order of `ids` (which must not repeat).
+   */
+  jobRestart(params: { ids: string[] }): Promise<Job[]>;
+  /**
+   * jobRestart for every job in a finished state, in transactions of a bounded number of jobs
+   * (not all or nothing as a whole); jobs that enter the state meanwhile may be left. Returns
+   * how many were moved.
+   */
+  jobRestartState(params: { state: FinishedState }): Promise<number>;
+  /**
+   * Changes a job that waits to run (pending, or failed waiting for a retry); NotFoundError, or
+   * ConflictError naming its state, and no change otherwise. `changes` are validated by the caller.
+   */
+  jobUpdate(params: { id: string; changes: JobChanges }): Promise<Job>;
+  /** The environment recorded for a job (with its values), or null; NotFoundError for no such job. */
+  jobEnvironment(params: { id: string }): Promise<JobEnvironment | null>;
+  /** Whether the job held under `lease` has been cancelled (false once the lease is lost). */
+  jobCancelRequested(params: { lease: Lease }): Promise<boolean>;
   attemptList(params: { jobId: string }): Promise<Attempt[]>;
 
   workerRegister(params: {
@@ -194,14 +258,15 @@ export interface JobStore {
   /**
    * Records that the worker is alive (and which job it runs, and that job's process id) and renews
    * the lease of that job. Returns whether the worker is still registered (a rescuer may have
-   * removed it), whether a stop was requested, and whether the lease is still held.
+   * removed it), whether a stop was requested, whether the lease is still held, and whether its
+   * job has been cancelled.
    */
   workerHeartbeat(params: {
     workerId: string;
     lease: Lease | null;
     leaseMs: number;
     jobPid: number | null;
-  }): Promise<{ known: boolean; stopRequested: boolean; leaseHeld: boolean }>;
+  }): Promise<Heartbeat>;
   workerDeregister(params: { workerId: string }): Promise<void>;
   /** Every registered worker; `stale` when no heartbeat came for `staleAfterMs`. */
   workerList(params: { staleAfterMs: number }): Promise<(WorkerInfo & { stale: boolean })[]>;

@@ -1,9 +1,19 @@
 /** Turns database rows (same column names in every store) into the model's records. */
-import type { Job, WorkerInfo } from '../core/job.js';
+import type { Job, JobEnvironment, WorkerInfo } from '../core/job.js';
+import { decodeEnvironment, decodeNames } from './environments.js';
 import type { ClaimedJob } from './job-store.js';
 
 export type Row = Record<string, unknown>;
 
+/** SQLite has no booleans: 1 there, true in PostgreSQL. */
+function flag(value: unknown): boolean {
+  return value === true || value === 1;
+}
+
+/**
+ * A `jobs` row; its `env_names` column (the environment's `names`) comes from a join with
+ * `environments`, and is null without one.
+ */
 export function toJob(row: Row): Job {
   return {
     id: row.id as string,
@@ -22,6 +32,9 @@ export function toJob(row: Row): Job {
     last_exit_code: row.last_exit_code as number | null,
     worker_id: row.worker_id as string | null,
     lease_expires_at: row.lease_expires_at as number | null,
+    cancel_requested: flag(row.cancel_requested),
+    cwd: (row.cwd as string | null | undefined) ?? null,
+    env_names: decodeNames(row.env_names),
   };
 }
 
@@ -34,15 +47,22 @@ export function toWorker(row: Row): WorkerInfo {
     started_at: row.started_at as number,
     heartbeat_at: row.heartbeat_at as number,
     current_job: row.current_job as string | null,
-    // SQLite has no booleans: 1 there, true in PostgreSQL.
-    stop_requested: row.stop_requested === true || row.stop_requested === 1,
+    stop_requested: flag(row.stop_requested),
   };
 }
 
-/** A claim's row (a job now processing for `workerId`) as the job and the lease to settle it. */
+/**
+ * A claim's row (a job now processing for `workerId`) as the job and the lease to settle it;
+ * `env_inherit` and `env_vars` are its environment's columns (null without one).
+ */
 export function toClaimed(row: Row, workerId: string): ClaimedJob {
+  const env: JobEnvironment | null =
+    typeof row.env_vars === 'string' ? decodeEnvironment(row.env_inherit, row.env_vars) : null;
+  const job = toJob(row);
+  if (env) job.env_names = Object.keys(env.vars).sort();
   return {
-    job: toJob(row),
+    job,
     lease: { jobId: row.id as string, workerId, run: row.runs as number },
+    env,
   };
 }

@@ -14,6 +14,8 @@ export interface LaunchSpec {
   /** Its arguments, after argv[0] (which is `file`). */
   args: string[];
   env: Record<string, string | undefined>;
+  /** The directory to start in (absolute); absent: this process's. */
+  cwd?: string;
   /** Open descriptors that become the process's stdout and stderr; stdin is /dev/null. */
   stdout: number;
   stderr: number;

@@ -9,6 +9,7 @@ export const childProcessLauncher: Launcher = {
       detached: true,
       stdio: ['ignore', spec.stdout, spec.stderr],
       env: spec.env,
+      cwd: spec.cwd,
     });
     const exited = new Promise<ExitStatus>((resolve, reject) => {
       child.once('error', (error) => {

@@ -7,12 +7,15 @@
  * default disposition and none blocked, stdin on /dev/null, only descriptors 0-2 (everything
  * Node and SQLite open is close-on-exec). The exit status is collected by a blocking waitpid on
  * libuv's thread pool, for this pid only, so the event loop never blocks and no other child's
- * status is taken.
+ * status is taken. A job with a working directory is started there through
+ * posix_spawn_file_actions_addchdir_np (glibc 2.29 and later); with an older glibc, such a job
+ * is started by child_process instead.
  */
 import { createRequire } from 'node:module';
 import { constants } from 'node:os';
 import { getSystemErrorName } from 'node:util';
 import type { ExitStatus, Launched, Launcher, LaunchSpec } from './launcher.js';
+import { childProcessLauncher } from './node-launcher.js';
 
 type Native = (...args: unknown[]) => number;
 interface NativeWithAsync extends Native {
@@ -25,6 +28,8 @@ interface Libc {
   actionsDestroy: Native;
   actionsDup2: Native;
   actionsOpen: Native;
+  /** null where glibc is older than 2.29. */
+  actionsChdir: Native | null;
   waitpid: NativeWithAsync;
   /** Attributes shared by every launch: new session, default signals, empty signal mask. */
   attributes: Buffer;
@@ -82,11 +87,23 @@ function bind(): Libc | null {
       actionsOpen: fn(
         'int posix_spawn_file_actions_addopen(void *actions, int fd, const char *path, int flags, int mode)',
       ),
+      actionsChdir: optional(() =>
+        fn('int posix_spawn_file_actions_addchdir_np(void *actions, const char *path)'),
+      ),
       waitpid: fn('int waitpid(int pid, _Out_ int *status, int options)'),
       attributes,
     };
   } catch {
     return null; // no koffi build for this platform, or not glibc
+  }
+}
+
+/** A function that this C library may lack: null then. */
+function optional(bindIt: () => Native): Native | null {
+  try {
+    return bindIt();
+  } catch {
+    return null;
   }
 }
 
@@ -149,6 +166,9 @@ function posixSpawnLauncher(libc: Libc): Launcher {
   return {
     name: 'posix_spawn',
     launch(spec: LaunchSpec): Launched {
+      if (spec.cwd !== undefined && libc.actionsChdir === null) {
+        return childProcessLauncher.launch(spec);
+      }
       const actions = Buffer.alloc(OPAQUE_BYTES);
       libc.actionsInit(actions);
       const pid = [0];
@@ -158,6 +178,7 @@ function posixSpawnLauncher(libc: Libc): Launcher {
           libc.actionsOpen(actions, 0, '/dev/null', O_RDONLY, 0) ||
           libc.actionsDup2(actions, spec.stdout, 1) ||
           libc.actionsDup2(actions, spec.stderr, 2) ||
+          (spec.cwd === undefined ? 0 : libc.actionsChdir!(actions, spec.cwd)) ||
           libc.spawn(
             pid,
             spec.file,

@@ -3,12 +3,12 @@
  * host: it stopped heartbeating) or, on this host, when its process is gone or its pid now
  * belongs to another process (checked against the recorded start time). The lost run counts as
  * an attempt with outcome `worker_lost`; the job runs again at once, or goes to the dead letter
- * queue when its retries are used up. A job's session left behind on this host is killed
+ * queue when its retries are used up, or is `cancelled` when a user cancelled it meanwhile. A job's session left behind on this host is killed
  * before the job can run again.
  */
 import type { BackoffPolicy } from '../core/backoff.js';
 import { holderIsLost, workerIsGone } from '../core/liveness.js';
-import { nextState } from '../core/transitions.js';
+import { settleDecision } from '../core/transitions.js';
 import type { HeldJob, JobStore } from '../store/job-store.js';
 import { signalSession } from './job-session.js';
 import { isProcessAlive, killWithGroups, processesWithEnvironment } from './process-info.js';
@@ -38,7 +38,7 @@ export async function rescueLostJobs(context: RescueContext): Promise<number> {
           ? `worker ${held.workerId} on ${held.host} stopped renewing its lease`
           : `worker ${held.workerId} (pid ${held.pid}) died`,
       },
-      next: nextState(held, 'worker_lost', context.backoff),
+      ...settleDecision(held, 'worker_lost', context.backoff),
     });
     if (settled) {
       rescued++;

@@ -1,19 +1,22 @@
 /**
- * Runs one job's command: `/bin/sh -c` in a session of its own, its stdout and stderr written
- * straight into capped files, a timeout that takes down the whole session (SIGTERM, a grace
- * period, then SIGKILL). When the shell exits, anything it left running in its session is killed
- * too: a finished job leaves nothing behind. A run that cannot be prepared (its output files,
- * their directory, the launch) ends as `spawn_failed` with the reason; nothing here throws.
+ * Runs one job's command: `/bin/sh -c` in a session of its own, in the job's working directory
+ * and environment, its stdout and stderr written straight into capped files, a timeout (or a
+ * cancel) that takes down the whole session (SIGTERM, a grace period, then SIGKILL). When the
+ * shell exits, anything it left running in its session is killed too: a finished job leaves
+ * nothing behind. A run that cannot be prepared (its working directory, its output files, their
+ * directory, the launch) ends as `spawn_failed` with the reason; nothing here throws.
  */
+import { accessSync, constants, statSync } from 'node:fs';
 import { setLongTimeout, type LongTimer } from '../core/timers.js';
 import { formatDuration } from '../core/units.js';
-import type { Outcome } from '../core/job.js';
+import type { JobEnvironment, Outcome } from '../core/job.js';
 import { DirectoryError } from '../store/private-directory.js';
 import { OutputFileError } from '../core/output-files.js';
 import { RunOutputFiles } from './job-log.js';
 import { JobSession } from './job-session.js';
 import { OutputLines, type OutputStream } from './output-lines.js';
 import { defaultLauncher, type ExitStatus, type Launched, type Launcher } from './launcher.js';
+import { hostId } from './process-info.js';
 
 export interface RunOptions {
   command: string;
@@ -23,6 +26,12 @@ export interface RunOptions {
   killGraceMs: number;
   outputLimitBytes: number;
   logDir: string;
+  /** The directory to run in; null: the worker's own. */
+  cwd?: string | null;
+  /** The job's recorded environment; null: the worker's own. */
+  env?: JobEnvironment | null;
+  /** This host's name, for the message about a working directory it lacks. */
+  host?: string;
   /** How to start the process; the fastest this platform has unless a test says otherwise. */
   launcher?: Launcher;
   /** Receives every line the job writes, as it comes (`worker start -v`). */
@@ -43,6 +52,11 @@ export interface RunningCommand {
   readonly result: Promise<RunResult>;
   /** Kills the whole process group at once; the run ends as `interrupted`. */
   interrupt(): void;
+  /**
+   * Ends the run as a timeout does (SIGTERM to its session, SIGKILL after the kill grace); it
+   * ends as `cancelled`. Calling it again changes nothing.
+   */
+  cancel(): void;
 }
 
 /** How often a running job's output files are measured and cut back to the output limit. */
@@ -53,6 +67,15 @@ let inheritedEnv: NodeJS.ProcessEnv | undefined;
 
 export function runCommand(options: RunOptions): RunningCommand {
   const started = performance.now();
+  if (options.cwd) {
+    const problem = workingDirectoryProblem(options.cwd);
+    if (problem) {
+      return notStarted(
+        `working directory ${options.cwd} ${problem} on host ${options.host ?? hostId()}`,
+        started,
+      );
+    }
+  }
   let output: RunOutputFiles;
   try {
     output = RunOutputFiles.create(
@@ -73,8 +96,10 @@ export function runCommand(options: RunOptions): RunningCommand {
       args: ['-c', options.command],
       stdout: output.fds[0],
       stderr: output.fds[1],
+      cwd: options.cwd ?? undefined,
       env: {
-        ...inheritedEnv,
+        ...(options.env ? (options.env.inherit ? inheritedEnv : {}) : inheritedEnv),
+        ...options.env?.vars,
         QUEUECTL_JOB_ID: options.jobId,
         QUEUECTL_ATTEMPT: String(options.attempt),
         // With the two above, lets the rescuer find this run's processes if this worker dies.
@@ -105,10 +130,10 @@ export function runCommand(options: RunOptions): RunningCommand {
     }
   }, CAP_EVERY_MS);
 
-  let ending: 'timed_out' | 'interrupted' | null = null;
+  let ending: Ending | null = null;
   let graceTimer: LongTimer | undefined;
   const terminate = () => {
-    if (session === null) return;
+    if (session === null || graceTimer) return;
     session.signal('SIGTERM');
     graceTimer = setLongTimeout(() => session.signal('SIGKILL'), options.killGraceMs);
   };
@@ -148,7 +173,32 @@ export function runCommand(options: RunOptions): RunningCommand {
       ending ??= 'interrupted';
       session?.signal('SIGKILL');
     },
+    cancel() {
+      if (ending !== null) return;
+      ending = 'cancelled';
+      terminate();
+    },
   };
+}
+
+/** How a run was ended by the worker (rather than by its command). */
+type Ending = 'timed_out' | 'interrupted' | 'cancelled';
+
+/**
+ * Why a job cannot run in `cwd` on this host, or null when it can: checked before the launch,
+ * so the reason is the same with every launcher. A symlink to a directory is followed.
+ */
+function workingDirectoryProblem(cwd: string): string | null {
+  try {
+    if (!statSync(cwd).isDirectory()) return 'is not a directory';
+    accessSync(cwd, constants.X_OK);
+    return null;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'error';
+    if (code === 'ENOENT') return 'does not exist';
+    if (code === 'ENOTDIR') return 'does not exist (a part of its path is not a directory)';
+    return `cannot be entered (${code})`;
+  }
 }
 
 /** A run that could not be prepared or launched: it ends at once as `spawn_failed`. */
@@ -160,7 +210,7 @@ function notStarted(error: string, started: number): RunningCommand {
     error,
     durationMs: performance.now() - started,
   };
-  return { pid: null, result: Promise.resolve(result), interrupt() {} };
+  return { pid: null, result: Promise.resolve(result), interrupt() {}, cancel() {} };
 }
 
 /**
@@ -177,7 +227,7 @@ function closeQuietly(output: RunOutputFiles): string {
 
 function describe(
   options: RunOptions,
-  ending: 'timed_out' | 'interrupted' | null,
+  ending: Ending | null,
   spawnError: Error | null,
   exit: ExitStatus | null,
   stderrTail: string,
@@ -207,6 +257,7 @@ function describe(
       error: 'interrupted: the worker was stopped at once',
     };
   }
+  if (ending === 'cancelled') return { ...base, outcome: 'cancelled', error: 'cancelled' };
   if (exitCode === 0) return { ...base, outcome: 'completed', error: null };
   const lastLine = stderrTail.trim().split('\n').pop()?.trim();
   const detail = lastLine ? `: ${lastLine}` : '';

@@ -4,6 +4,9 @@
  * - Wakes within milliseconds of a commit (store.subscribe), when the next waiting job is due,
  *   and at least every poll-interval.
  * - Heartbeats renew the lease of the running job and carry stop requests made through the store.
+ * - A cancelled running job (a cancel request in the store, from any host) is ended like a
+ *   timeout: the worker looks on every wake-up (at most every CANCEL_CHECK_MS) and at every
+ *   heartbeat.
  * - Sweeps for jobs of dead workers every second (rescuer.ts).
  * - requestStop(): finish the running job, record it, deregister. stopNow(): kill the running
  *   job's process group and put the job back in the queue.
@@ -15,7 +18,7 @@ import { randomBytes } from 'node:crypto';
 import { resolveSettings, type Settings } from '../core/config.js';
 import { StoreBrokenError } from '../core/errors.js';
 import type { Job } from '../core/job.js';
-import { nextState } from '../core/transitions.js';
+import { settleDecision } from '../core/transitions.js';
 import { intervalMs, setLongTimeout, sleep } from '../core/timers.js';
 import { formatDuration } from '../core/units.js';
 import type {
@@ -51,6 +54,8 @@ export interface WorkerOptions {
 }
 
 const RESCUE_INTERVAL_MS = 1000;
+/** While a job runs, wake-ups make the worker ask whether it was cancelled, at most this often. */
+const CANCEL_CHECK_MS = 100;
 /** The first heartbeat of a run comes early, to record the job's process group. */
 const FIRST_HEARTBEAT_MS = 100;
 /** Pause before retrying a claim or settle that failed (database restarting, connection cut). */
@@ -70,6 +75,15 @@ const NOT_STARTED: RunResult = {
   durationMs: 0,
 };
 
+/** The job a worker is running. */
+interface Current {
+  job: Job;
+  lease: Lease;
+  run: RunningCommand;
+  /** Its cancel was seen and the run is being ended. */
+  cancelling: boolean;
+}
+
 export function newWorkerId(): string {
   return `w-${randomBytes(5).toString('hex')}`;
 }
@@ -82,7 +96,10 @@ export class Worker {
   private stopping = false;
   private jobsRun = 0;
   private stoppedNow = false;
-  private current: { job: Job; lease: Lease; run: RunningCommand } | null = null;
+  private current: Current | null = null;
+  /** When a running job was last asked about (a cancel), and a look planned for later. */
+  private cancelCheckedAt = 0;
+  private cancelCheck: NodeJS.Timeout | null = null;
   private woken = false;
   private wakeWaiter: (() => void) | null = null;
   private timers: NodeJS.Timeout[] = [];
@@ -108,7 +125,10 @@ export class Worker {
   async run(): Promise<void> {
     this.settings = this.resolve(await this.store.configGetAll());
     await this.register();
-    const unsubscribe = this.store.subscribe(() => this.wake());
+    const unsubscribe = this.store.subscribe(() => {
+      this.wake();
+      this.checkCancelSoon();
+    });
     this.every(Math.min(2000, this.settings.leaseTimeoutMs / 3), () => this.heartbeat());
     this.every(RESCUE_INTERVAL_MS, () => this.rescue());
     try {
@@ -130,7 +150,7 @@ export class Worker {
           }
         }
         if (next) {
-          next = await this.process(next.job, next.lease);
+          next = await this.process(next);
           continue;
         }
         const wait = await this.idleWait();
@@ -140,6 +160,7 @@ export class Worker {
     } finally {
       unsubscribe();
       for (const timer of this.timers) clearInterval(timer);
+      if (this.cancelCheck) clearTimeout(this.cancelCheck);
       // If this fails the row goes stale and a rescuer removes it.
       await this.store.workerDeregister({ workerId: this.id }).catch(() => {});
     }
@@ -182,16 +203,17 @@ export class Worker {
     return settings;
   }
 
-  private async process(job: Job, lease: Lease): Promise<ClaimedJob | null> {
+  private async process(taken: ClaimedJob): Promise<ClaimedJob | null> {
+    const { job, lease } = taken;
     // The last job this worker may run (--max-jobs): record it without claiming another.
     this.jobsRun++;
     if (this.options.maxJobs !== undefined && this.jobsRun >= this.options.maxJobs) {
       this.stopping = true;
     }
     // Stopped at once after this job was claimed but before it started: it goes back unrun.
-    const result = this.stoppedNow ? NOT_STARTED : await this.execute(job, lease);
+    const result = this.stoppedNow ? NOT_STARTED : await this.execute(taken);
 
-    const next = nextState(
+    const { next, ifCancelRequested } = settleDecision(
       { attempts: job.attempts, maxRetries: job.max_retries },
       result.outcome,
       this.settings.backoff,
@@ -206,6 +228,7 @@ export class Worker {
         error: result.error,
       },
       next,
+      ifCancelRequested,
     };
     const { settled, claimed } = this.stopping
       ? { settled: await this.settle(settle), claimed: null }
@@ -214,12 +237,15 @@ export class Worker {
     return claimed;
   }
 
-  private async execute(job: Job, lease: Lease): Promise<RunResult> {
+  private async execute({ job, lease, env }: ClaimedJob): Promise<RunResult> {
     const timeoutSeconds = job.timeout_seconds ?? this.settings.jobTimeoutSeconds;
     const run = runCommand({
       command: job.command,
       jobId: job.id,
       attempt: lease.run,
+      cwd: job.cwd,
+      env,
+      host: this.host,
       timeoutMs: timeoutSeconds === null ? null : timeoutSeconds * 1000,
       killGraceMs: this.settings.killGraceMs,
       outputLimitBytes: this.settings.outputLimitBytes,
@@ -228,7 +254,7 @@ export class Worker {
       onOutput:
         this.options.onOutput && ((stream, line) => this.options.onOutput!(job.id, stream, line)),
     });
-    this.current = { job, lease, run };
+    this.current = { job, lease, run, cancelling: false };
     const early = setTimeout(
       () => void this.heartbeat().catch((error: unknown) => this.dutyFailed(error)),
       FIRST_HEARTBEAT_MS,
@@ -261,6 +287,8 @@ export class Worker {
       this.log(
         `${job.id}: ${result.error}; dead after ${job.attempts} attempt${job.attempts === 1 ? '' : 's'}`,
       );
+    } else if (next.state === 'cancelled') {
+      this.log(`${job.id}: cancelled after ${took}`);
     } else {
       this.log(`${job.id}: interrupted; back in the queue`);
     }
@@ -342,12 +370,45 @@ export class Worker {
       this.log(`${current.job.id}: lost its lease to another worker; stopping this run`);
       current.run.interrupt();
     }
+    // The fallback for a cancel whose wake-up was missed.
+    if (current && beat.cancelRequested && this.current === current) this.cancelRun(current);
     if (!beat.known) await this.register();
     if (beat.stopRequested && !this.stopping) {
       this.log('stop requested');
       this.requestStop();
     }
     this.settings = this.resolve(await this.store.configGetAll());
+  }
+
+  /**
+   * After a wake-up while a job runs: asks the store whether the job was cancelled, at most every
+   * CANCEL_CHECK_MS (a wake-up inside that time plans one look at its end).
+   */
+  private checkCancelSoon(): void {
+    if (!this.current || this.cancelCheck) return;
+    const wait = this.cancelCheckedAt + CANCEL_CHECK_MS - performance.now();
+    this.cancelCheck = setTimeout(
+      () => {
+        this.cancelCheck = null;
+        const current = this.current;
+        if (!current) return;
+        this.cancelCheckedAt = performance.now();
+        this.store
+          .jobCancelRequested({ lease: current.lease })
+          .then((cancelled) => {
+            if (cancelled && this.current === current) this.cancelRun(current);
+          })
+          .catch((error: unknown) => this.dutyFailed(error));
+      },
+      Math.max(0, wait),
+    );
+  }
+
+  private cancelRun(current: Current): void {
+    if (current.cancelling) return;
+    current.cancelling = true;
+    this.log(`${current.job.id}: cancelled; stopping its run`);
+    current.run.cancel();
   }
 
   private async rescue(): Promise<void> {

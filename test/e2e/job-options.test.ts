@@ -215,6 +215,13 @@ describe('job options', () => {
     expect(stats).toMatchObject({ completed: 3, failed: 2, dead: 1, retried: 1 });
     expect(stats.durationMs.max).toBeGreaterThanOrEqual(300);
     expect(stats.oldestWaitingMs).toBeGreaterThanOrEqual(0);
-    expect(stats.counts).toEqual({ pending: 1, processing: 0, completed: 3, failed: 0, dead: 1 });
+    expect(stats.counts).toEqual({
+      pending: 1,
+      processing: 0,
+      completed: 3,
+      failed: 0,
+      dead: 1,
+      cancelled: 0,
+    });
   });
 });

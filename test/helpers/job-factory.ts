@@ -12,6 +12,8 @@ export function newJob(overrides: Partial<NewJob> = {}): NewJob {
     priority: 0,
     timeout_seconds: null,
     run_at: null,
+    cwd: null,
+    env: null,
     ...overrides,
   };
 }

@@ -25,11 +25,21 @@ function failure(i: number, error: string): Job {
     last_exit_code: 1,
     worker_id: null,
     lease_expires_at: null,
+    cancel_requested: false,
+    cwd: null,
+    env_names: null,
   };
 }
 
 const snapshot: TopSnapshot = {
-  counts: { pending: 123456, processing: 8, completed: 9_999_999, failed: 3, dead: 40 },
+  counts: {
+    pending: 123456,
+    processing: 8,
+    completed: 9_999_999,
+    failed: 3,
+    dead: 40,
+    cancelled: 0,
+  },
   workers: Array.from({ length: 8 }, (_, i) => ({
     id: `w-${i}abcdef@host-with-a-long-name`,
     host: 'host-with-a-long-name',

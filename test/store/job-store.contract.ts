@@ -10,14 +10,14 @@ import { newJob } from '../helpers/job-factory.js';
 
 export type StoreFactory = (clock: ManualClock) => Promise<JobStore>;
 
-const WORKER = { id: 'w-test', host: 'host-a', pid: 4242, pidStart: '123' };
-const failedRun = {
+export const WORKER = { id: 'w-test', host: 'host-a', pid: 4242, pidStart: '123' };
+export const failedRun = {
   outcome: 'failed' as const,
   exitCode: 1,
   signal: null,
   error: 'exited with code 1',
 };
-const okRun = { outcome: 'completed' as const, exitCode: 0, signal: null, error: null };
+export const okRun = { outcome: 'completed' as const, exitCode: 0, signal: null, error: null };
 
 export function describeJobStoreContract(name: string, open: StoreFactory): void {
   describe(`JobStore contract: ${name}`, () => {
@@ -443,6 +443,7 @@ export function describeJobStoreContract(name: string, open: StoreFactory): void
           completed: 1,
           failed: 0,
           dead: 0,
+          cancelled: 0,
         });
       });
 
@@ -474,21 +475,21 @@ export function describeJobStoreContract(name: string, open: StoreFactory): void
           lease: { jobId: h.jobId, workerId: h.workerId, run: h.run },
         }))[0]!;
         await store.jobSettle({ lease, run: okRun, next: { state: 'completed' } });
-        await expect(store.jobDelete({ id: 'cancel-me', onlyIf: 'pending' })).rejects.toThrow(
+        await expect(store.jobDelete({ ids: ['cancel-me'], onlyIf: 'pending' })).rejects.toThrow(
           /is completed, not pending/,
         );
         expect(await store.jobGet('cancel-me')).not.toBeNull();
-        await store.jobDelete({ id: 'taken', onlyIf: 'pending' });
+        await store.jobDelete({ ids: ['taken'], onlyIf: 'pending' });
         expect(await store.jobGet('taken')).toBeNull();
       });
 
       it('deletes a job that is not running, and refuses one that is', async () => {
         await store.jobInsertMany([[newJob({ id: 'keep' }), newJob({ id: 'gone' })]]);
         await claim();
-        await expect(store.jobDelete({ id: 'keep' })).rejects.toBeInstanceOf(ConflictError);
-        await store.jobDelete({ id: 'gone' });
+        await expect(store.jobDelete({ ids: ['keep'] })).rejects.toBeInstanceOf(ConflictError);
+        await store.jobDelete({ ids: ['gone'] });
         expect(await store.jobGet('gone')).toBeNull();
-        await expect(store.jobDelete({ id: 'gone' })).rejects.toBeInstanceOf(NotFoundError);
+        await expect(store.jobDelete({ ids: ['gone'] })).rejects.toBeInstanceOf(NotFoundError);
       });
     });
 
@@ -503,7 +504,12 @@ export function describeJobStoreContract(name: string, open: StoreFactory): void
           leaseMs: 30_000,
           jobPid: 999,
         });
-        expect(beat).toEqual({ known: true, stopRequested: false, leaseHeld: true });
+        expect(beat).toEqual({
+          known: true,
+          stopRequested: false,
+          leaseHeld: true,
+          cancelRequested: false,
+        });
         expect((await store.jobGet('h'))!.lease_expires_at).toBe(clock.now() + 30_000);
         const [held] = await store.jobListHeld();
         expect(held).toMatchObject({
@@ -633,6 +639,7 @@ export function describeJobStoreContract(name: string, open: StoreFactory): void
           completed: 3,
           failed: 0,
           dead: 1,
+          cancelled: 0,
         });
         expect(stats.perMinute.reduce((n, m) => n + m.completed, 0)).toBe(3);
         expect((await store.stats({ sinceMs: 1 })).completed).toBe(0);

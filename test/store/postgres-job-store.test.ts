@@ -1,7 +1,9 @@
 import { openPostgresStore } from '../../src/store/postgres/open-postgres-store.js';
 import { describePg, freshPgUrl } from '../helpers/postgres.js';
+import { describeJobActionsContract } from './job-actions.contract.js';
 import { describeJobStoreContract } from './job-store.contract.js';
 
 describePg('PostgreSQL store', () => {
   describeJobStoreContract('postgres', (clock) => openPostgresStore(freshPgUrl(), { clock }));
+  describeJobActionsContract('postgres', (clock) => openPostgresStore(freshPgUrl(), { clock }));
 });

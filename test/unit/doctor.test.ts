@@ -63,6 +63,7 @@ function held(overrides: Partial<HeldJob> = {}): HeldJob {
     leaseExpired: false,
     attempts: 1,
     maxRetries: 3,
+    cancelRequested: false,
     ...overrides,
   };
 }

@@ -33,6 +33,8 @@ describe('job spec validation', () => {
         priority: -5,
         timeout_seconds: 2.5,
         run_at: '2026-05-01T11:30:00+02:00',
+        cwd: '/srv/app',
+        env: { NODE_ENV: 'production', EMPTY: '' },
       }),
     ).toEqual({
       id: 'build-1',
@@ -41,7 +43,28 @@ describe('job spec validation', () => {
       priority: -5,
       timeout_seconds: 2.5,
       run_at: Date.UTC(2026, 4, 1, 9, 30),
+      cwd: '/srv/app',
+      env: { inherit: true, vars: { NODE_ENV: 'production', EMPTY: '' } },
     });
+  });
+
+  it("records the caller's directory and environment, the spec's own over them", () => {
+    const env = { inherit: false, vars: { PATH: '/bin', A: 'recorded' } };
+    const recorded = { ...defaults, cwd: '/home/me/project', env };
+    const plain = parseJobSpec({ command: 'x' }, recorded);
+    expect(plain).toMatchObject({ cwd: '/home/me/project' });
+    // The very same object for every job without env of its own: stored once, encoded once.
+    expect(plain.env).toBe(env);
+    expect(parseJobSpec({ command: 'x', cwd: '/tmp', env: { A: 'mine' } }, recorded)).toMatchObject(
+      {
+        cwd: '/tmp',
+        env: { inherit: false, vars: { PATH: '/bin', A: 'mine' } },
+      },
+    );
+    expect(parse({ command: 'x' })).toMatchObject({ cwd: null, env: null });
+    // A name like any other once it is a JSON key: an own property, never a prototype.
+    const odd = parse(JSON.parse('{"command":"x","env":{"__proto__":"v"}}'));
+    expect(Object.keys(odd.env!.vars)).toEqual(['__proto__']);
   });
 
   it('turns a delay into a start time relative to the injected clock', () => {

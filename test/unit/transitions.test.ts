@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { nextState } from '../../src/core/transitions.js';
+import { nextState, settleDecision } from '../../src/core/transitions.js';
 
 const policy = { base: 2, maxSeconds: 3600 };
 const budget = (attempts: number, maxRetries = 2) => ({ attempts, maxRetries });
@@ -24,5 +24,31 @@ describe('what a job becomes after a run', () => {
 
   it('puts an interrupted run back in the queue at once', () => {
     expect(nextState(budget(3), 'interrupted', policy)).toEqual({ state: 'pending' });
+  });
+
+  it('ends a cancelled run cancelled, and any run but a completed one of a cancelled job', () => {
+    expect(nextState(budget(1), 'cancelled', policy)).toEqual({ state: 'cancelled' });
+    for (const outcome of [
+      'failed',
+      'timed_out',
+      'spawn_failed',
+      'worker_lost',
+      'interrupted',
+    ] as const) {
+      expect(nextState(budget(1), outcome, policy, true)).toEqual({ state: 'cancelled' });
+      expect(nextState(budget(3), outcome, policy, true)).toEqual({ state: 'cancelled' });
+    }
+    expect(nextState(budget(1), 'completed', policy, true)).toEqual({ state: 'completed' });
+  });
+
+  it('gives the settle both answers, for a cancel that lands before it commits', () => {
+    expect(settleDecision(budget(1), 'failed', policy)).toEqual({
+      next: { state: 'failed', delayMs: 2000 },
+      ifCancelRequested: { state: 'cancelled' },
+    });
+    expect(settleDecision(budget(1), 'completed', policy)).toEqual({
+      next: { state: 'completed' },
+      ifCancelRequested: { state: 'completed' },
+    });
   });
 });

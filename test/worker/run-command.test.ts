@@ -384,6 +384,141 @@ describe.each(launchers.map((launcher) => [launcher.name, launcher] as const))(
       },
     );
 
+    describe('working directory and environment', () => {
+      const recorded = {
+        inherit: false,
+        vars: {
+          PATH: '/usr/bin:/bin',
+          GREETING: 'a=b c',
+          UNICODE: 'ünï 🚀',
+          QUEUECTL_JOB_ID: 'recorded-id',
+        },
+      };
+
+      it('runs in its recorded directory with exactly its recorded environment', async () => {
+        const dir = tempDir();
+        const { running, output, jobId } = run(
+          'pwd; echo "$GREETING|$UNICODE|$QUEUECTL_JOB_ID|${QUEUECTL_TEST_INHERITED-unset}"; env | cut -d= -f1 | sort | tr "\\n" " "',
+          { cwd: dir, env: recorded },
+        );
+        expect((await running.result).outcome).toBe('completed');
+        const [pwd, values, names] = output('stdout')!.split('\n');
+        expect(pwd).toBe(dir);
+        // QUEUECTL_JOB_ID is the worker's, over the recorded one.
+        expect(values).toBe(`a=b c|ünï 🚀|${jobId}|unset`);
+        // sh itself adds PWD (and may add SHLVL, _); nothing of the worker's environment.
+        expect(names!.trim().split(' ')).toEqual(
+          expect.arrayContaining([
+            'GREETING',
+            'PATH',
+            'QUEUECTL_ATTEMPT',
+            'QUEUECTL_JOB_ID',
+            'QUEUECTL_WORKER_PID',
+            'UNICODE',
+          ]),
+        );
+        expect(names).not.toContain('QUEUECTL_TEST_INHERITED');
+        expect(names).not.toContain('HOME');
+      });
+
+      it("with inherit, gets the worker's environment and its own variables over it", async () => {
+        const { running, output } = run('echo "$QUEUECTL_TEST_INHERITED $ONLY_HERE $HOME"', {
+          env: { inherit: true, vars: { ONLY_HERE: 'x', HOME: '/elsewhere' } },
+        });
+        await running.result;
+        expect(output('stdout')).toBe('yes x /elsewhere\n');
+      });
+
+      it('follows a symlink to a directory', async () => {
+        const dir = tempDir();
+        const link = join(tempDir(), 'link');
+        symlinkSync(dir, link);
+        const { running, output } = run('pwd -P', { cwd: link });
+        expect((await running.result).outcome).toBe('completed');
+        expect(output('stdout')).toBe(`${dir}\n`);
+      });
+
+      it.each([
+        ['a directory that does not exist', 'missing', 'does not exist'],
+        ['a file', 'file', 'is not a directory'],
+        ['a symlink to a file', 'link-to-file', 'is not a directory'],
+        [
+          'a path through a file',
+          'file/below',
+          'does not exist (a part of its path is not a directory)',
+        ],
+      ])('ends spawn_failed, saying why, in %s', async (_what, name, problem) => {
+        const dir = tempDir();
+        writeFileSync(join(dir, 'file'), '');
+        symlinkSync(join(dir, 'file'), join(dir, 'link-to-file'));
+        const cwd = join(dir, name);
+        const before = openFds();
+        const { running, logDir } = run('echo never', { cwd, host: 'host-x' });
+        expect(running.pid).toBeNull();
+        expect(await running.result).toMatchObject({
+          outcome: 'spawn_failed',
+          exitCode: null,
+          error: `working directory ${cwd} ${problem} on host host-x`,
+        });
+        expect(readdirSync(logDir)).toEqual([]);
+        expect(openFds()).toBe(before);
+      });
+
+      it('ends spawn_failed for a directory it cannot enter', async (context) => {
+        if (process.geteuid?.() === 0) return context.skip(); // root enters anything
+        const dir = join(tempDir(), 'locked');
+        mkdirSync(dir, { mode: 0o600 });
+        const { running } = run('true', { cwd: dir, host: 'h' });
+        expect((await running.result).error).toBe(
+          `working directory ${dir} cannot be entered (EACCES) on host h`,
+        );
+      });
+    });
+
+    describe('cancel', () => {
+      it('ends the run like a timeout: the session is killed, background children too', async () => {
+        const dir = tempDir();
+        const { running } = run(`sleep 30 & echo $! > ${dir}/child; wait`, { killGraceMs: 5000 });
+        await waitFor(() => existsSync(join(dir, 'child')), { what: 'the child to start' });
+        const child = Number(readFileSync(join(dir, 'child'), 'utf8'));
+        const asked = performance.now();
+        running.cancel();
+        running.cancel();
+        const result = await running.result;
+        // SIGTERM ended the shell at once, long before the kill grace.
+        expect(performance.now() - asked).toBeLessThan(2000);
+        expect(result).toMatchObject({ outcome: 'cancelled', error: 'cancelled' });
+        await waitFor(() => dead(child), { what: 'the background sleep to die' });
+      });
+
+      it('SIGKILLs a job that ignores SIGTERM once the kill grace has passed', async () => {
+        const dir = tempDir();
+        const { running } = run(`trap '' TERM; touch ${dir}/ready; sleep 30; sleep 30`, {
+          killGraceMs: 300,
+        });
+        await waitFor(() => existsSync(join(dir, 'ready')), { what: 'the trap to be set' });
+        const asked = performance.now();
+        running.cancel();
+        const result = await running.result;
+        expect(performance.now() - asked).toBeGreaterThanOrEqual(290);
+        expect(result).toMatchObject({ outcome: 'cancelled', signal: 'SIGKILL' });
+      });
+
+      it('a cancel after the timeout has begun leaves the run timed out', async () => {
+        const { running } = run("trap '' TERM; sleep 30", { killGraceMs: 200, timeoutMs: 100 });
+        await waitFor(
+          () => running.pid !== null && readdirSync('/proc').includes(String(running.pid)),
+        );
+        const result = await new Promise<Awaited<typeof running.result>>((resolve) => {
+          setTimeout(() => {
+            running.cancel();
+            resolve(running.result);
+          }, 150);
+        });
+        expect(result.outcome).toBe('timed_out');
+      });
+    });
+
     it('reports a program that cannot be started, without a pid', async () => {
       const dir = tempDir();
       const out = openSync(join(dir, 'out'), 'w');

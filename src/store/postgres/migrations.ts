@@ -75,6 +75,33 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       CREATE TABLE config (key text PRIMARY KEY, value text NOT NULL);
     `,
   },
+  {
+    version: 2,
+    name: 'cancelled state, working directories, environments, cancel requests',
+    sql: `
+      ALTER TABLE jobs DROP CONSTRAINT jobs_state_check;
+      ALTER TABLE jobs ADD CONSTRAINT jobs_state_check
+        CHECK (state IN ('pending', 'processing', 'completed', 'failed', 'dead', 'cancelled'));
+
+      -- One row per distinct environment; vars is canonical JSON (names sorted), names the
+      -- sorted names alone. Unique by md5(vars): a B-tree entry holds at most ~2.7 kB, and an
+      -- environment may be a megabyte; lookups compare vars itself too.
+      CREATE TABLE environments (
+        id      bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        inherit boolean NOT NULL,
+        vars    text    NOT NULL,
+        names   text    NOT NULL
+      );
+      CREATE UNIQUE INDEX environments_unique ON environments (inherit, md5(vars));
+
+      ALTER TABLE jobs
+        ADD COLUMN cwd text,
+        ADD COLUMN env_id bigint REFERENCES environments (id),
+        ADD COLUMN cancel_requested boolean NOT NULL DEFAULT false;
+      -- Whether an environment is still used, when jobs are deleted.
+      CREATE INDEX jobs_env ON jobs (env_id) WHERE env_id IS NOT NULL;
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

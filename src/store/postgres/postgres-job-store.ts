@@ -10,19 +10,26 @@ import { DuplicateJobError, NotFoundError } from '../../core/errors.js';
 import {
   emptyCounts,
   type Attempt,
+  type FinishedState,
   type Job,
+  type JobChanges,
+  type JobEnvironment,
   type JobState,
   type NewJob,
   type StateCounts,
   type WorkerInfo,
 } from '../../core/job.js';
 import type {
+  CancelledJob,
   ClaimedJob,
   ClaimParams,
+  Heartbeat,
   HeldJob,
   JobListParams,
   JobStore,
   Lease,
+  NextState,
+  RemovedJob,
   RunTotals,
   SettleAndClaimParams,
   SettledAndClaimed,
@@ -33,9 +40,33 @@ import type {
 import type { PostgresTarget } from './connection.js';
 import { ChangeListener } from './listen-notify.js';
 import { SQL } from './statements.js';
-import { checkDeletable, notRetryable } from '../job-rules.js';
+import {
+  cancelAction,
+  checkDeletable,
+  checkExists,
+  checkRestartable,
+  checkUpdatable,
+  notRetryable,
+} from '../job-rules.js';
+import {
+  decodeEnvironment,
+  encodeEnvironment,
+  environmentKey,
+  type EncodedEnvironment,
+} from '../environments.js';
 import { toClaimed, toJob, toWorker, type Row } from '../rows.js';
 import { computeStats, runTotals } from './stats-queries.js';
+
+/** Jobs restarted per transaction by jobRestartState. */
+const RESTART_BATCH = 1000;
+/** Tries to find or store one environment while others store the same one. */
+const ENVIRONMENT_TRIES = 3;
+
+/** A settle's run_at delay: a retry's, 0 (now) for pending, null to keep run_at. */
+function settleDelay(next: NextState): number | null {
+  if (next.state === 'failed') return next.delayMs;
+  return next.state === 'pending' ? 0 : null;
+}
 
 /** The first job of `batch` that is already stored or repeats an earlier one, given what got in. */
 function firstDuplicate(batch: NewJob[], inserted: Set<string>): number {
@@ -116,8 +147,28 @@ export class PostgresJobStore implements JobStore {
     const now = this.given();
     return this.transaction(async (client) => {
       let stored = 0;
+      // Each distinct environment is looked up (or stored) once per enqueue.
+      const envIds = new Map<string, number>();
+      let lastEnv: JobEnvironment | null = null;
+      let lastId = 0;
+      const envId = async (env: JobEnvironment | null): Promise<number | null> => {
+        if (env === null) return null;
+        if (env === lastEnv) return lastId;
+        const encoded = encodeEnvironment(env);
+        const key = environmentKey(encoded);
+        let id = envIds.get(key);
+        if (id === undefined) {
+          id = await this.environmentId(client, encoded);
+          envIds.set(key, id);
+        }
+        lastEnv = env;
+        lastId = id;
+        return id;
+      };
       for await (const batch of batches) {
         if (batch.length === 0) continue;
+        const env: (number | null)[] = [];
+        for (const job of batch) env.push(await envId(job.env ?? null));
         const { rows } = await client.query<{ id: string }>(SQL.insertJobs, [
           batch.map((j) => j.id),
           batch.map((j) => j.command),
@@ -125,6 +176,8 @@ export class PostgresJobStore implements JobStore {
           batch.map((j) => j.max_retries),
           batch.map((j) => j.timeout_seconds),
           batch.map((j) => j.run_at),
+          batch.map((j) => j.cwd ?? null),
+          env,
           now,
         ]);
         if (rows.length < batch.length) {
@@ -136,6 +189,23 @@ export class PostgresJobStore implements JobStore {
       if (stored > 0) await client.query(SQL.notify, [this.channel]);
       return stored;
     });
+  }
+
+  /**
+   * The id of an environment, stored if it is not yet, inside the enqueue's transaction. Two
+   * enqueues storing the same one at once: the second waits for the first and then finds it.
+   */
+  private async environmentId(client: pg.PoolClient, env: EncodedEnvironment): Promise<number> {
+    for (let attempt = 0; attempt < ENVIRONMENT_TRIES; attempt++) {
+      const [found] = (await client.query(SQL.findEnvironment, [env.inherit, env.vars]))
+        .rows as Row[];
+      if (found) return found.id as number;
+      const [stored] = (
+        await client.query(SQL.insertEnvironment, [env.inherit, env.vars, env.names])
+      ).rows as Row[];
+      if (stored) return stored.id as number;
+    }
+    throw new Error('could not store the job environment: another one has the same md5 digest');
   }
 
   async jobGet(id: string): Promise<Job | null> {
@@ -182,21 +252,23 @@ export class PostgresJobStore implements JobStore {
     return (await this.rows(SQL.settleJob, this.settleParams(params))).length > 0;
   }
 
-  /** $1–$11 of settleJob and settleAndClaim. */
-  private settleParams({ lease, run, next }: SettleParams): unknown[] {
-    const delayMs = next.state === 'failed' ? next.delayMs : next.state === 'pending' ? 0 : null;
+  /** $1–$13 of settleJob and settleAndClaim. */
+  private settleParams({ lease, run, next, ifCancelRequested }: SettleParams): unknown[] {
+    const cancelNext = ifCancelRequested ?? next;
     return [
       lease.jobId,
       lease.workerId,
       lease.run,
       next.state,
-      delayMs,
+      settleDelay(next),
       run.error,
       run.exitCode,
       run.signal,
       run.outcome,
       this.given(),
       this.channel,
+      cancelNext.state,
+      settleDelay(cancelNext),
     ];
   }
 
@@ -226,30 +298,140 @@ export class PostgresJobStore implements JobStore {
       leaseExpired: row.leaseExpired === true,
       attempts: row.attempts as number,
       maxRetries: row.maxRetries as number,
+      cancelRequested: row.cancelRequested === true,
     }));
   }
 
-  async jobRetryDead(params: { ids: string[] }): Promise<Job[]> {
+  /**
+   * Locks the jobs `ids` (no repeats), runs `check` on each with its state (it throws to refuse:
+   * nothing changes), then `change`, and wakes listeners; one transaction.
+   */
+  private async allOrNothing<T>(
+    ids: string[],
+    check: (id: string, state: JobState | undefined) => void,
+    change: (client: pg.PoolClient, now: number | null) => Promise<T>,
+  ): Promise<T> {
     return this.transaction(async (client) => {
-      const locked = (await client.query(SQL.lockJobs, [params.ids])).rows as Row[];
+      const locked = (await client.query(SQL.lockJobs, [ids])).rows as Row[];
       const states = new Map(locked.map((row) => [row.id as string, row.state as JobState]));
-      for (const id of params.ids) {
-        if (states.get(id) !== 'dead') throw notRetryable(id, states.get(id));
-      }
-      const rows = (await client.query(SQL.retryDead, [params.ids, this.given(), this.channel]))
-        .rows as Row[];
-      const byId = new Map(rows.map((row) => [row.id as string, toJob(row)]));
-      return params.ids.map((id) => byId.get(id)!);
+      for (const id of ids) check(id, states.get(id));
+      const result = await change(client, this.given());
+      await client.query(SQL.notify, [this.channel]);
+      return result;
     });
   }
 
-  async jobDelete(params: { id: string; onlyIf?: JobState }): Promise<void> {
-    await this.transaction(async (client) => {
-      const [job] = (await client.query(SQL.lockJob, [params.id])).rows as Row[];
-      checkDeletable(params.id, job?.state as JobState | undefined, params.onlyIf);
-      await client.query(SQL.deleteJob, [params.id]);
-      await client.query(SQL.deleteAttempts, [params.id]);
+  /** The jobs `ids` as they are now, in that order. */
+  private async readJobs(client: pg.PoolClient, ids: string[]): Promise<Job[]> {
+    const rows = (await client.query(SQL.getJobs, [ids])).rows as Row[];
+    const byId = new Map(rows.map((row) => [row.id as string, toJob(row)]));
+    return ids.map((id) => byId.get(id)!);
+  }
+
+  async jobRetryDead(params: { ids: string[] }): Promise<Job[]> {
+    const { ids } = params;
+    return this.allOrNothing(
+      ids,
+      (id, state) => {
+        if (state !== 'dead') throw notRetryable(id, state);
+      },
+      async (client, now) => {
+        await client.query(SQL.retryDead, [ids, now]);
+        return this.readJobs(client, ids);
+      },
+    );
+  }
+
+  async jobDelete(params: { ids: string[]; onlyIf?: JobState }): Promise<RemovedJob[]> {
+    const { ids } = params;
+    const envIds = new Set<number>();
+    const removed = await this.allOrNothing(
+      ids,
+      (id, state) => checkDeletable(id, state, params.onlyIf),
+      async (client) => {
+        const rows = (await client.query(SQL.deleteJobs, [ids])).rows as Row[];
+        await client.query(SQL.deleteAttempts, [ids]);
+        const runs = new Map(rows.map((row) => [row.id as string, row.runs as number]));
+        for (const row of rows) if (row.env_id !== null) envIds.add(row.env_id as number);
+        return ids.map((id) => ({ id, runs: runs.get(id)! }));
+      },
+    );
+    // Separately, and only tidying: an enqueue that is taking one of these environments into
+    // use holds it locked, and this then fails (harmlessly) on the foreign key.
+    if (envIds.size > 0) await this.rows(SQL.dropUnusedEnvironments, [[...envIds]]).catch(() => {});
+    return removed;
+  }
+
+  async jobCancel(params: { ids: string[] }): Promise<CancelledJob[]> {
+    const { ids } = params;
+    const actions = new Map<string, 'now' | 'stop'>();
+    return this.allOrNothing(
+      ids,
+      (id, state) => actions.set(id, cancelAction(id, state)),
+      async (client, now) => {
+        const stop = ids.filter((id) => actions.get(id) === 'stop');
+        const at = ids.filter((id) => actions.get(id) === 'now');
+        if (at.length) await client.query(SQL.cancelNow, [at, now]);
+        if (stop.length) await client.query(SQL.requestCancel, [stop, now]);
+        const jobs = await this.readJobs(client, ids);
+        return jobs.map((job) => ({ job, stopping: actions.get(job.id) === 'stop' }));
+      },
+    );
+  }
+
+  async jobRestart(params: { ids: string[] }): Promise<Job[]> {
+    const { ids } = params;
+    return this.allOrNothing(ids, checkRestartable, async (client, now) => {
+      await client.query(SQL.restartJobs, [ids, now]);
+      return this.readJobs(client, ids);
     });
+  }
+
+  async jobRestartState(params: { state: FinishedState }): Promise<number> {
+    const [{ last }] = (await this.rows(SQL.lastSeq)) as [{ last: number }];
+    let moved = 0;
+    for (let after = 0; ;) {
+      const [row] = await this.rows(SQL.restartBatch, [
+        params.state,
+        after,
+        last,
+        RESTART_BATCH,
+        this.given(),
+        this.channel,
+      ]);
+      if (row!.upto === null) return moved;
+      moved += row!.moved as number;
+      after = row!.upto as number;
+    }
+  }
+
+  async jobUpdate(params: { id: string; changes: JobChanges }): Promise<Job> {
+    const { id, changes } = params;
+    return this.allOrNothing([id], checkUpdatable, async (client, now) => {
+      await client.query(SQL.updateJob, [
+        id,
+        now,
+        changes.priority ?? null,
+        changes.run_at ?? null,
+        changes.max_retries ?? null,
+        changes.command ?? null,
+        changes.timeout_seconds !== undefined,
+        changes.timeout_seconds ?? null,
+      ]);
+      return (await this.readJobs(client, [id]))[0]!;
+    });
+  }
+
+  async jobEnvironment(params: { id: string }): Promise<JobEnvironment | null> {
+    const [row] = await this.rows(SQL.jobEnvironment, [params.id]);
+    checkExists(params.id, row?.state as JobState | undefined);
+    return typeof row!.vars === 'string' ? decodeEnvironment(row!.inherit, row!.vars) : null;
+  }
+
+  async jobCancelRequested(params: { lease: Lease }): Promise<boolean> {
+    const { lease } = params;
+    const [row] = await this.rows(SQL.cancelRequested, [lease.jobId, lease.workerId, lease.run]);
+    return row?.cancel_requested === true;
   }
 
   async attemptList(params: { jobId: string }): Promise<Attempt[]> {
@@ -276,7 +458,7 @@ export class PostgresJobStore implements JobStore {
     lease: Lease | null;
     leaseMs: number;
     jobPid: number | null;
-  }): Promise<{ known: boolean; stopRequested: boolean; leaseHeld: boolean }> {
+  }): Promise<Heartbeat> {
     const { lease } = params;
     const [row] = await this.rows(SQL.heartbeat, [
       lease?.jobId ?? null,
@@ -291,6 +473,7 @@ export class PostgresJobStore implements JobStore {
       known: row!.known as boolean,
       stopRequested: row!.stopRequested as boolean,
       leaseHeld: row!.leaseHeld as boolean,
+      cancelRequested: row!.cancelRequested as boolean,
     };
   }
 

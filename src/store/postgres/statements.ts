@@ -7,14 +7,21 @@
 
 const HELD = `state = 'processing' AND id = $1 AND worker_id = $2 AND runs = $3`;
 
+/** A job with the names of its environment's variables (`env_names`). */
+const JOB_WITH_NAMES = `SELECT j.*, e.names AS env_names FROM jobs j
+      LEFT JOIN environments e ON e.id = j.env_id`;
+
 /**
- * The settle's common table expressions (`settled`, `closed`), with settleJob's $1–$10: the
- * job leaves processing only if the lease is still held, and its attempt is closed.
+ * The settle's common table expressions (`settled`, `closed`), with settleJob's $1–$10, $12 and
+ * $13: the job leaves processing only if the lease is still held, for state $4 (delay $5), or
+ * $12 (delay $13) when its cancel was requested meanwhile; and its attempt is closed.
  */
 const SETTLE_STEPS = `settled AS (
-        UPDATE jobs SET state = $4, run_at = COALESCE(now_ms($10) + $5::bigint, run_at),
+        UPDATE jobs SET
+          state = CASE WHEN cancel_requested THEN $12 ELSE $4 END,
+          run_at = COALESCE(now_ms($10) + CASE WHEN cancel_requested THEN $13::bigint ELSE $5::bigint END, run_at),
           finished_at = now_ms($10), last_error = COALESCE($6, last_error), last_exit_code = $7,
-          worker_id = NULL, lease_expires_at = NULL, updated_at = now_ms($10)
+          worker_id = NULL, lease_expires_at = NULL, cancel_requested = false, updated_at = now_ms($10)
         WHERE ${HELD}
         RETURNING id),
       closed AS (
@@ -32,7 +39,7 @@ function claimSteps(worker: string, leaseMs: string, now: string): string {
       claimed AS (
         UPDATE jobs SET state = 'processing', attempts = attempts + 1, runs = runs + 1,
           worker_id = ${worker}, started_at = now_ms(${now}), finished_at = NULL,
-          lease_expires_at = now_ms(${now}) + ${leaseMs}, updated_at = now_ms(${now})
+          cancel_requested = false, lease_expires_at = now_ms(${now}) + ${leaseMs}, updated_at = now_ms(${now})
         FROM picked WHERE jobs.seq = picked.seq
         RETURNING jobs.*),
       opened AS (
@@ -42,21 +49,41 @@ function claimSteps(worker: string, leaseMs: string, now: string): string {
 }
 
 export const SQL = {
-  /** $1 ids, $2 commands, $3 priorities, $4 max_retries, $5 timeouts, $6 run_ats, $7 now. */
-  insertJobs: `INSERT INTO jobs (id, command, state, priority, max_retries, timeout_seconds, run_at, created_at, updated_at)
+  /**
+   * $1 ids, $2 commands, $3 priorities, $4 max_retries, $5 timeouts, $6 run_ats, $7 cwds,
+   * $8 environment ids, $9 now.
+   */
+  insertJobs: `INSERT INTO jobs (id, command, state, priority, max_retries, timeout_seconds, run_at, created_at, updated_at, cwd, env_id)
       SELECT id, command, 'pending', priority, max_retries, timeout_seconds,
-             COALESCE(run_at, now_ms($7)), now_ms($7), now_ms($7)
-      FROM unnest($1::text[], $2::text[], $3::int[], $4::int[], $5::float8[], $6::bigint[])
-        WITH ORDINALITY AS t (id, command, priority, max_retries, timeout_seconds, run_at, pos)
+             COALESCE(run_at, now_ms($9)), now_ms($9), now_ms($9), cwd, env_id
+      FROM unnest($1::text[], $2::text[], $3::int[], $4::int[], $5::float8[], $6::bigint[],
+                  $7::text[], $8::bigint[])
+        WITH ORDINALITY AS t (id, command, priority, max_retries, timeout_seconds, run_at, cwd, env_id, pos)
       ORDER BY pos
       ON CONFLICT (id) DO NOTHING
       RETURNING id`,
-  getJob: 'SELECT * FROM jobs WHERE id = $1',
+  /**
+   * $1 inherit, $2 canonical vars. Locked (KEY SHARE) until the enqueue commits, so that a
+   * delete of its last job cannot remove it meanwhile.
+   */
+  findEnvironment: `SELECT id FROM environments
+      WHERE inherit = $1 AND md5(vars) = md5($2) AND vars = $2 FOR KEY SHARE`,
+  /** $1 inherit, $2 vars, $3 names; nothing when an equal one was stored meanwhile. */
+  insertEnvironment: `INSERT INTO environments (inherit, vars, names) VALUES ($1, $2, $3)
+      ON CONFLICT DO NOTHING RETURNING id`,
+  /** $1 environment ids: those no job uses any more are removed. */
+  dropUnusedEnvironments: `DELETE FROM environments e
+      WHERE e.id = ANY($1) AND NOT EXISTS (SELECT 1 FROM jobs WHERE env_id = e.id)`,
+  jobEnvironment: `SELECT j.state, e.inherit, e.vars FROM jobs j
+      LEFT JOIN environments e ON e.id = j.env_id WHERE j.id = $1`,
+  getJob: `${JOB_WITH_NAMES} WHERE j.id = $1`,
+  /** $1 ids. */
+  getJobs: `${JOB_WITH_NAMES} WHERE j.id = ANY($1)`,
   getSeq: 'SELECT seq FROM jobs WHERE id = $1',
   /** $1 state or null, $2 before seq, $3 search pattern or null, $4 limit. */
-  listJobs: `SELECT * FROM jobs WHERE ($1::text IS NULL OR state = $1) AND seq < $2
-      AND ($3::text IS NULL OR id ILIKE $3 ESCAPE '\\' OR command ILIKE $3 ESCAPE '\\')
-      ORDER BY seq DESC LIMIT $4`,
+  listJobs: `${JOB_WITH_NAMES} WHERE ($1::text IS NULL OR j.state = $1) AND j.seq < $2
+      AND ($3::text IS NULL OR j.id ILIKE $3 ESCAPE '\\' OR j.command ILIKE $3 ESCAPE '\\')
+      ORDER BY j.seq DESC LIMIT $4`,
   countJobs: 'SELECT state, count(*) AS n FROM jobs GROUP BY state',
   /** $1 now. */
   nextDueIn: `SELECT min(run_at) - now_ms($1) AS ms FROM jobs
@@ -67,24 +94,27 @@ export const SQL = {
    * with the worker's host and pid; an unregistered worker claims nothing.
    */
   claimJob: `WITH ${claimSteps('$1', '$2', '$3')}
-      SELECT * FROM claimed`,
+      SELECT claimed.*, e.inherit AS env_inherit, e.vars AS env_vars
+      FROM claimed LEFT JOIN environments e ON e.id = claimed.env_id`,
   /**
    * $1 job, $2 worker, $3 run, $4 state, $5 run_at delay ms (null: keep run_at), $6 error,
-   * $7 exit code, $8 signal, $9 outcome, $10 now, $11 channel. Changes nothing unless the lease
-   * is still held; closes the attempt and wakes listeners in the same statement.
+   * $7 exit code, $8 signal, $9 outcome, $10 now, $11 channel, $12 and $13 the state and delay
+   * if the job's cancel was requested. Changes nothing unless the lease is still held; closes
+   * the attempt and wakes listeners in the same statement.
    */
   settleJob: `WITH ${SETTLE_STEPS}
       SELECT id, pg_notify($11, '') FROM settled`,
   /**
-   * settleJob's $1–$11, then claimJob for worker $12 with lease $13 ms: one statement, one
+   * settleJob's $1–$13, then claimJob for worker $14 with lease $15 ms: one statement, one
    * commit. Every part reads the snapshot from before the statement, so the job being settled
    * (still processing there) cannot be claimed again by it. One row: `settled` (0 or 1) and
    * the claimed job's columns (all null when nothing was claimed).
    */
-  settleAndClaim: `WITH ${SETTLE_STEPS}, ${claimSteps('$12', '$13', '$10')}
+  settleAndClaim: `WITH ${SETTLE_STEPS}, ${claimSteps('$14', '$15', '$10')}
       SELECT (SELECT count(*) FROM (SELECT pg_notify($11, '') FROM settled) AS woken)::int AS settled,
-        claimed.*
-      FROM (SELECT 1) AS one LEFT JOIN claimed ON true`,
+        claimed.*, e.inherit AS env_inherit, e.vars AS env_vars
+      FROM (SELECT 1) AS one LEFT JOIN claimed ON true
+        LEFT JOIN environments e ON e.id = claimed.env_id`,
   /**
    * $1 job, $2 worker, $3 run (all null without a lease), $4 worker id, $5 lease ms, $6 job pid,
    * $7 now. Renews the worker's heartbeat and its job's lease in one statement.
@@ -94,17 +124,21 @@ export const SQL = {
         RETURNING stop_requested),
       renewed AS (
         UPDATE jobs SET lease_expires_at = now_ms($7) + $5 WHERE ${HELD}
-        RETURNING id),
+        RETURNING id, cancel_requested),
       reported AS (
         UPDATE attempts SET job_pid = $6
         WHERE $6::int IS NOT NULL AND job_id IN (SELECT id FROM renewed) AND attempt = $3
           AND job_pid IS NULL)
       SELECT EXISTS (SELECT 1 FROM beat) AS known,
         COALESCE((SELECT stop_requested FROM beat), false) AS "stopRequested",
-        EXISTS (SELECT 1 FROM renewed) AS "leaseHeld"`,
+        EXISTS (SELECT 1 FROM renewed) AS "leaseHeld",
+        COALESCE((SELECT cancel_requested FROM renewed), false) AS "cancelRequested"`,
+  /** $1 job, $2 worker, $3 run. */
+  cancelRequested: `SELECT cancel_requested FROM jobs WHERE ${HELD}`,
   /** $1 now. */
   listHeld: `SELECT j.id AS "jobId", j.runs AS run, j.worker_id AS "workerId",
         j.max_retries AS "maxRetries", j.attempts AS attempts,
+        j.cancel_requested AS "cancelRequested",
         a.host AS host, a.pid AS pid, a.job_pid AS "jobPid", w.pid_start AS "pidStart",
         (j.lease_expires_at <= now_ms($1)) AS "leaseExpired"
       FROM jobs j
@@ -113,15 +147,48 @@ export const SQL = {
       WHERE j.state = 'processing'`,
   /** $1 ids: their states, locked until the transaction ends. */
   lockJobs: 'SELECT id, state FROM jobs WHERE id = ANY($1) ORDER BY id FOR UPDATE',
-  /** $1 ids (all dead and locked), $2 now, $3 channel. */
-  retryDead: `WITH retried AS (
-        UPDATE jobs SET state = 'pending', attempts = 0, run_at = now_ms($2), updated_at = now_ms($2),
-          started_at = NULL, finished_at = NULL
-        WHERE id = ANY($1) AND state = 'dead' RETURNING *)
-      SELECT retried.*, pg_notify($3, '') FROM retried`,
-  lockJob: 'SELECT state FROM jobs WHERE id = $1 FOR UPDATE',
-  deleteJob: 'DELETE FROM jobs WHERE id = $1',
-  deleteAttempts: 'DELETE FROM attempts WHERE job_id = $1',
+  /** $1 ids (all dead and locked), $2 now. */
+  retryDead: `UPDATE jobs SET state = 'pending', attempts = 0, run_at = now_ms($2),
+        updated_at = now_ms($2), started_at = NULL, finished_at = NULL, cancel_requested = false
+      WHERE id = ANY($1) AND state = 'dead'`,
+  /** $1 ids (all finished and locked), $2 now. */
+  restartJobs: `UPDATE jobs SET state = 'pending', attempts = 0, run_at = now_ms($2),
+        updated_at = now_ms($2), started_at = NULL, finished_at = NULL, cancel_requested = false
+      WHERE id = ANY($1) AND state IN ('completed', 'dead', 'cancelled')`,
+  /**
+   * $1 state, $2 after seq, $3 last seq, $4 batch size, $5 now, $6 channel: restarts the next
+   * batch; `upto` is the batch's last seq (null: none left).
+   */
+  restartBatch: `WITH batch AS (
+        SELECT seq FROM jobs WHERE state = $1 AND seq > $2 AND seq <= $3
+        ORDER BY seq LIMIT $4 FOR UPDATE),
+      moved AS (
+        UPDATE jobs SET state = 'pending', attempts = 0, run_at = now_ms($5),
+          updated_at = now_ms($5), started_at = NULL, finished_at = NULL, cancel_requested = false
+        FROM batch WHERE jobs.seq = batch.seq AND jobs.state = $1
+        RETURNING jobs.seq)
+      SELECT (SELECT max(seq) FROM batch) AS upto, (SELECT count(*) FROM moved)::int AS moved,
+        pg_notify($6, '')`,
+  lastSeq: 'SELECT COALESCE(max(seq), 0) AS last FROM jobs',
+  /** $1 ids (pending or failed, locked), $2 now. */
+  cancelNow: `UPDATE jobs SET state = 'cancelled', finished_at = now_ms($2),
+        last_error = 'cancelled', updated_at = now_ms($2)
+      WHERE id = ANY($1) AND state IN ('pending', 'failed')`,
+  /** $1 ids (processing, locked), $2 now. */
+  requestCancel: `UPDATE jobs SET cancel_requested = true, updated_at = now_ms($2)
+      WHERE id = ANY($1) AND state = 'processing'`,
+  /**
+   * $1 id, $2 now, $3 priority, $4 run_at, $5 max_retries, $6 command (each null: unchanged),
+   * $7 whether to set the timeout, $8 the timeout.
+   */
+  updateJob: `UPDATE jobs SET priority = COALESCE($3, priority), run_at = COALESCE($4, run_at),
+        max_retries = COALESCE($5, max_retries), command = COALESCE($6, command),
+        timeout_seconds = CASE WHEN $7 THEN $8::float8 ELSE timeout_seconds END,
+        updated_at = now_ms($2)
+      WHERE id = $1 AND state IN ('pending', 'failed')`,
+  /** $1 ids. */
+  deleteJobs: 'DELETE FROM jobs WHERE id = ANY($1) RETURNING id, runs, env_id',
+  deleteAttempts: 'DELETE FROM attempts WHERE job_id = ANY($1)',
   listAttempts: `SELECT job_id, attempt, worker_id, host, pid, started_at, finished_at, exit_code,
         signal, outcome, error
       FROM attempts WHERE job_id = $1 ORDER BY attempt`,

@@ -82,4 +82,78 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       CREATE TABLE config (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
     `,
   },
+  {
+    version: 2,
+    name: 'cancelled state, working directories, environments, cancel requests',
+    // SQLite cannot change a CHECK constraint in place: the jobs table is rebuilt as its
+    // documented procedure says (https://www.sqlite.org/lang_altertable.html#otheralter): a new
+    // table, the rows copied (seq kept), the old one dropped (with its indexes and triggers), the
+    // new one renamed, indexes and triggers made again. The counts stay right: the copy goes
+    // into a table without the counting triggers.
+    sql: `
+      -- One row per distinct environment; vars is canonical JSON (names sorted), names the
+      -- sorted names alone. AUTOINCREMENT: an id is never reused for another environment.
+      CREATE TABLE environments (
+        id      INTEGER PRIMARY KEY AUTOINCREMENT,
+        inherit INTEGER NOT NULL CHECK (inherit IN (0, 1)),
+        vars    TEXT    NOT NULL,
+        names   TEXT    NOT NULL,
+        UNIQUE (inherit, vars)
+      );
+
+      CREATE TABLE jobs_v2 (
+        seq              INTEGER PRIMARY KEY,
+        id               TEXT    NOT NULL UNIQUE,
+        command          TEXT    NOT NULL,
+        state            TEXT    NOT NULL
+          CHECK (state IN ('pending', 'processing', 'completed', 'failed', 'dead', 'cancelled')),
+        priority         INTEGER NOT NULL DEFAULT 0,
+        attempts         INTEGER NOT NULL DEFAULT 0,
+        runs             INTEGER NOT NULL DEFAULT 0,
+        max_retries      INTEGER NOT NULL,
+        timeout_seconds  REAL,
+        run_at           INTEGER NOT NULL,
+        created_at       INTEGER NOT NULL,
+        updated_at       INTEGER NOT NULL,
+        started_at       INTEGER,
+        finished_at      INTEGER,
+        last_error       TEXT,
+        last_exit_code   INTEGER,
+        worker_id        TEXT,
+        lease_expires_at INTEGER,
+        cwd              TEXT,
+        env_id           INTEGER REFERENCES environments (id),
+        cancel_requested INTEGER NOT NULL DEFAULT 0 CHECK (cancel_requested IN (0, 1))
+      );
+      INSERT INTO jobs_v2 (seq, id, command, state, priority, attempts, runs, max_retries,
+          timeout_seconds, run_at, created_at, updated_at, started_at, finished_at, last_error,
+          last_exit_code, worker_id, lease_expires_at)
+        SELECT seq, id, command, state, priority, attempts, runs, max_retries, timeout_seconds,
+          run_at, created_at, updated_at, started_at, finished_at, last_error, last_exit_code,
+          worker_id, lease_expires_at
+        FROM jobs ORDER BY seq;
+      DROP TABLE jobs;
+      ALTER TABLE jobs_v2 RENAME TO jobs;
+
+      CREATE INDEX jobs_ready ON jobs (priority DESC, seq) WHERE state IN ('pending', 'failed');
+      CREATE INDEX jobs_ready_run_at ON jobs (run_at) WHERE state IN ('pending', 'failed');
+      CREATE INDEX jobs_held ON jobs (worker_id) WHERE state = 'processing';
+      CREATE INDEX jobs_state_seq ON jobs (state, seq);
+      -- Whether an environment is still used, when jobs are deleted.
+      CREATE INDEX jobs_env ON jobs (env_id) WHERE env_id IS NOT NULL;
+
+      INSERT INTO job_counts (state, n) VALUES ('cancelled', 0);
+      CREATE TRIGGER jobs_count_insert AFTER INSERT ON jobs BEGIN
+        UPDATE job_counts SET n = n + 1 WHERE state = NEW.state;
+      END;
+      CREATE TRIGGER jobs_count_delete AFTER DELETE ON jobs BEGIN
+        UPDATE job_counts SET n = n - 1 WHERE state = OLD.state;
+      END;
+      CREATE TRIGGER jobs_count_update AFTER UPDATE OF state ON jobs
+        WHEN NEW.state <> OLD.state BEGIN
+        UPDATE job_counts SET n = n - 1 WHERE state = OLD.state;
+        UPDATE job_counts SET n = n + 1 WHERE state = NEW.state;
+      END;
+    `,
+  },
 ];

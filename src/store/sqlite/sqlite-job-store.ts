@@ -5,19 +5,26 @@ import { DuplicateJobError, NotFoundError } from '../../core/errors.js';
 import {
   emptyCounts,
   type Attempt,
+  type FinishedState,
   type Job,
+  type JobChanges,
+  type JobEnvironment,
   type JobState,
   type NewJob,
   type StateCounts,
   type WorkerInfo,
 } from '../../core/job.js';
 import type {
+  CancelledJob,
   ClaimedJob,
   ClaimParams,
+  Heartbeat,
   HeldJob,
   JobListParams,
   JobStore,
   Lease,
+  NextState,
+  RemovedJob,
   RunTotals,
   SettleAndClaimParams,
   SettledAndClaimed,
@@ -25,7 +32,20 @@ import type {
   Stats,
   StatsParams,
 } from '../job-store.js';
-import { checkDeletable, notRetryable } from '../job-rules.js';
+import {
+  cancelAction,
+  checkDeletable,
+  checkExists,
+  checkRestartable,
+  checkUpdatable,
+  notRetryable,
+} from '../job-rules.js';
+import {
+  decodeEnvironment,
+  encodeEnvironment,
+  environmentKey,
+  type EncodedEnvironment,
+} from '../environments.js';
 import { toClaimed, toJob, toWorker, type Row } from '../rows.js';
 import { withBrokenErrors } from '../broken-store.js';
 import { FileGuard } from './file-guard.js';
@@ -37,6 +57,42 @@ import { computeStats, runTotals } from './stats-queries.js';
 
 /** Batches up to this size are inserted directly; larger input is staged first. */
 const DIRECT_INSERT_LIMIT = 1000;
+/** Jobs restarted per transaction by jobRestartState. */
+const RESTART_BATCH = 1000;
+
+/** When the run_at of a settled job is reset: a retry's delay, or now for pending. */
+function settleRunAt(next: NextState, now: number): number | null {
+  if (next.state === 'failed') return now + next.delayMs;
+  return next.state === 'pending' ? now : null;
+}
+
+/**
+ * Environments of one enqueue, numbered in the order first met; a job refers to its own by that
+ * number until the move, when each gets its row id (found or inserted once).
+ */
+class BatchEnvironments {
+  readonly list: EncodedEnvironment[] = [];
+  private readonly keys = new Map<string, number>();
+  private lastEnv: JobEnvironment | null = null;
+  private lastKey = -1;
+
+  /** The number of `env` in this batch (null for none). */
+  keyOf(env: JobEnvironment | null): number | null {
+    if (env === null) return null;
+    if (env === this.lastEnv) return this.lastKey;
+    const encoded = encodeEnvironment(env);
+    const text = environmentKey(encoded);
+    let key = this.keys.get(text);
+    if (key === undefined) {
+      key = this.list.length;
+      this.list.push(encoded);
+      this.keys.set(text, key);
+    }
+    this.lastEnv = env;
+    this.lastKey = key;
+    return key;
+  }
+}
 
 /**
  * Opens the store with every error that means a broken file (corrupt, not a database, I/O,
@@ -121,13 +177,39 @@ export class SqliteJobStore implements JobStore {
     return this.insertStaged(first.value, second.done ? [] : second.value, iterator);
   }
 
+  /** The row id of an environment, inserted if it is not stored yet (inside a write transaction). */
+  private environmentId(env: EncodedEnvironment): number {
+    const args = { inherit: env.inherit ? 1 : 0, vars: env.vars };
+    const found = this.sql.findEnvironment.get(args) as { id: number } | undefined;
+    if (found) return found.id;
+    return (this.sql.insertEnvironment.get({ ...args, names: env.names }) as { id: number }).id;
+  }
+
   private insertDirect(jobs: NewJob[]): number {
     const now = this.clock.now();
+    const envs = new BatchEnvironments();
     this.db
       .transaction(() => {
+        const ids = new Map<number, number>();
         jobs.forEach((job, position) => {
+          const key = envs.keyOf(job.env ?? null);
+          let envId: number | null = null;
+          if (key !== null) {
+            envId = ids.get(key) ?? this.environmentId(envs.list[key]!);
+            ids.set(key, envId);
+          }
           try {
-            this.sql.insertJob.run({ ...job, run_at: job.run_at ?? now, now });
+            this.sql.insertJob.run({
+              id: job.id,
+              command: job.command,
+              priority: job.priority,
+              max_retries: job.max_retries,
+              timeout_seconds: job.timeout_seconds,
+              run_at: job.run_at ?? now,
+              cwd: job.cwd ?? null,
+              env_id: envId,
+              now,
+            });
           } catch (error) {
             if (isUniqueViolation(error)) throw new DuplicateJobError(job.id, position);
             throw error;
@@ -152,11 +234,13 @@ export class SqliteJobStore implements JobStore {
   ): Promise<number> {
     this.db.exec(`CREATE TEMP TABLE IF NOT EXISTS staging (
       pos INTEGER PRIMARY KEY, id TEXT NOT NULL, command TEXT NOT NULL, priority INTEGER NOT NULL,
-      max_retries INTEGER NOT NULL, timeout_seconds REAL, run_at INTEGER)`);
+      max_retries INTEGER NOT NULL, timeout_seconds REAL, run_at INTEGER, cwd TEXT, env_key INTEGER);
+      CREATE TEMP TABLE IF NOT EXISTS staging_envs (key INTEGER PRIMARY KEY, id INTEGER NOT NULL)`);
     const stage = this.db.prepare(
-      `INSERT INTO temp.staging (pos, id, command, priority, max_retries, timeout_seconds, run_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO temp.staging (pos, id, command, priority, max_retries, timeout_seconds, run_at, cwd, env_key)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
+    const envs = new BatchEnvironments();
     let position = 0;
     const stageBatch = this.db.transaction((jobs: NewJob[]) => {
       for (const job of jobs) {
@@ -168,6 +252,8 @@ export class SqliteJobStore implements JobStore {
           job.max_retries,
           job.timeout_seconds,
           job.run_at,
+          job.cwd ?? null,
+          envs.keyOf(job.env ?? null),
         );
       }
     });
@@ -176,13 +262,23 @@ export class SqliteJobStore implements JobStore {
       stageBatch(second);
       for (let next = await rest.next(); !next.done; next = await rest.next())
         stageBatch(next.value);
+      // Each environment is looked up (or stored) once, and the jobs get its id in the move.
       const move = this.db.prepare(
-        `INSERT INTO main.jobs (id, command, state, priority, max_retries, timeout_seconds, run_at, created_at, updated_at)
-         SELECT id, command, 'pending', priority, max_retries, timeout_seconds, COALESCE(run_at, :now), :now, :now
-         FROM temp.staging ORDER BY pos`,
+        `INSERT INTO main.jobs (id, command, state, priority, max_retries, timeout_seconds, run_at, created_at, updated_at, cwd, env_id)
+         SELECT s.id, s.command, 'pending', s.priority, s.max_retries, s.timeout_seconds,
+           COALESCE(s.run_at, :now), :now, :now, s.cwd, ${envs.list.length ? 'e.id' : 'NULL'}
+         FROM temp.staging s
+         ${envs.list.length ? 'LEFT JOIN temp.staging_envs e ON e.key = s.env_key' : ''}
+         ORDER BY s.pos`,
       );
+      const mapEnv = this.db.prepare('INSERT INTO temp.staging_envs (key, id) VALUES (?, ?)');
       try {
-        this.db.transaction(() => move.run({ now: this.clock.now() })).immediate();
+        this.db
+          .transaction(() => {
+            envs.list.forEach((env, key) => mapEnv.run(key, this.environmentId(env)));
+            move.run({ now: this.clock.now() });
+          })
+          .immediate();
       } catch (error) {
         if (!isUniqueViolation(error)) throw error;
         const duplicate = this.firstStagedDuplicate();
@@ -190,7 +286,7 @@ export class SqliteJobStore implements JobStore {
       }
       return position;
     } finally {
-      this.db.exec('DELETE FROM temp.staging');
+      this.db.exec('DELETE FROM temp.staging; DELETE FROM temp.staging_envs');
     }
   }
 
@@ -272,6 +368,7 @@ export class SqliteJobStore implements JobStore {
       lease: params.leaseMs,
     }) as Row | undefined;
     if (!row) return null;
+    if (row.env_id !== null) Object.assign(row, this.sql.getEnvironment.get(row.env_id));
     const claimed = toClaimed(row, params.workerId);
     const opened = this.sql.openAttempt.run({
       job: claimed.lease.jobId,
@@ -285,13 +382,16 @@ export class SqliteJobStore implements JobStore {
     return claimed;
   }
 
-  private settleRows({ lease, run, next }: SettleParams, now: number): boolean {
+  private settleRows({ lease, run, next, ifCancelRequested }: SettleParams, now: number): boolean {
+    const cancelNext = ifCancelRequested ?? next;
     const changed = this.sql.settleJob.run({
       job: lease.jobId,
       worker: lease.workerId,
       run: lease.run,
       state: next.state,
-      run_at: next.state === 'failed' ? now + next.delayMs : next.state === 'pending' ? now : null,
+      run_at: settleRunAt(next, now),
+      cancel_state: cancelNext.state,
+      cancel_run_at: settleRunAt(cancelNext, now),
       error: run.error,
       exit_code: run.exitCode,
       now,
@@ -321,31 +421,136 @@ export class SqliteJobStore implements JobStore {
       leaseExpired: row.leaseExpired === 1,
       attempts: row.attempts as number,
       maxRetries: row.maxRetries as number,
+      cancelRequested: row.cancelRequested === 1,
     }));
   }
 
-  async jobRetryDead(params: { ids: string[] }): Promise<Job[]> {
+  /** One job as read back after a change (with its environment's names). */
+  private readJob(id: string): Job {
+    return toJob(this.sql.getJob.get(id) as Row);
+  }
+
+  private stateOf(id: string): JobState | undefined {
+    return (this.sql.getState.get(id) as { state: JobState } | undefined)?.state;
+  }
+
+  /**
+   * Runs `change` in one IMMEDIATE transaction after `check` has passed for every id (it throws
+   * to refuse), so that one refused id changes nothing.
+   */
+  private allOrNothing<T>(
+    ids: string[],
+    check: (id: string, state: JobState | undefined) => void,
+    change: (id: string, now: number) => T,
+  ): T[] {
     const now = this.clock.now();
     return this.db
-      .transaction((): Job[] => {
-        for (const id of params.ids) {
-          const job = this.sql.getJob.get(id) as Row | undefined;
-          if (job?.state !== 'dead') throw notRetryable(id, job?.state as JobState | undefined);
-        }
-        return params.ids.map((id) => toJob(this.sql.retryDead.get({ id, now }) as Row));
+      .transaction((): T[] => {
+        for (const id of ids) check(id, this.stateOf(id));
+        return ids.map((id) => change(id, now));
       })
       .immediate();
   }
 
-  async jobDelete(params: { id: string; onlyIf?: JobState }): Promise<void> {
-    this.db
-      .transaction(() => {
-        const job = this.sql.getJob.get(params.id) as Row | undefined;
-        checkDeletable(params.id, job?.state as JobState | undefined, params.onlyIf);
-        this.sql.deleteJob.run(params.id);
-        this.sql.deleteAttempts.run(params.id);
-      })
-      .immediate();
+  async jobRetryDead(params: { ids: string[] }): Promise<Job[]> {
+    return this.allOrNothing(
+      params.ids,
+      (id, state) => {
+        if (state !== 'dead') throw notRetryable(id, state);
+      },
+      (id, now) => {
+        this.sql.retryDead.run({ id, now });
+        return this.readJob(id);
+      },
+    );
+  }
+
+  async jobDelete(params: { ids: string[]; onlyIf?: JobState }): Promise<RemovedJob[]> {
+    return this.allOrNothing(
+      params.ids,
+      (id, state) => checkDeletable(id, state, params.onlyIf),
+      (id) => {
+        const row = this.sql.deleteJob.get(id) as { runs: number; env_id: number | null };
+        this.sql.deleteAttempts.run(id);
+        if (row.env_id !== null) this.sql.dropUnusedEnvironment.run({ id: row.env_id });
+        return { id, runs: row.runs };
+      },
+    );
+  }
+
+  async jobCancel(params: { ids: string[] }): Promise<CancelledJob[]> {
+    const actions = new Map<string, 'now' | 'stop'>();
+    return this.allOrNothing(
+      params.ids,
+      (id, state) => actions.set(id, cancelAction(id, state)),
+      (id, now) => {
+        const stopping = actions.get(id) === 'stop';
+        (stopping ? this.sql.requestCancel : this.sql.cancelNow).run({ id, now });
+        return { job: this.readJob(id), stopping };
+      },
+    );
+  }
+
+  async jobRestart(params: { ids: string[] }): Promise<Job[]> {
+    return this.allOrNothing(params.ids, checkRestartable, (id, now) => {
+      this.sql.restartJob.run({ id, now });
+      return this.readJob(id);
+    });
+  }
+
+  async jobRestartState(params: { state: FinishedState }): Promise<number> {
+    const { last } = this.sql.lastSeq.get() as { last: number };
+    const batch = this.db.transaction((after: number): { upto: number | null; moved: number } => {
+      const { upto } = this.sql.restartBatchEnd.get({
+        state: params.state,
+        after,
+        last,
+        limit: RESTART_BATCH,
+      }) as { upto: number | null };
+      if (upto === null) return { upto, moved: 0 };
+      const args = { state: params.state, after, upto, now: this.clock.now() };
+      return { upto, moved: this.sql.restartRange.run(args).changes };
+    });
+    let moved = 0;
+    for (let after = 0; ;) {
+      const done = batch.immediate(after);
+      if (done.upto === null) return moved;
+      moved += done.moved;
+      after = done.upto;
+    }
+  }
+
+  async jobUpdate(params: { id: string; changes: JobChanges }): Promise<Job> {
+    const { changes } = params;
+    return this.allOrNothing([params.id], checkUpdatable, (id, now) => {
+      this.sql.updateJob.run({
+        id,
+        now,
+        priority: changes.priority ?? null,
+        run_at: changes.run_at ?? null,
+        max_retries: changes.max_retries ?? null,
+        command: changes.command ?? null,
+        set_timeout: changes.timeout_seconds === undefined ? 0 : 1,
+        timeout_seconds: changes.timeout_seconds ?? null,
+      });
+      return this.readJob(id);
+    })[0]!;
+  }
+
+  async jobEnvironment(params: { id: string }): Promise<JobEnvironment | null> {
+    const row = this.sql.jobEnvironment.get(params.id) as Row | undefined;
+    checkExists(params.id, row?.state as JobState | undefined);
+    return typeof row!.vars === 'string' ? decodeEnvironment(row!.inherit, row!.vars) : null;
+  }
+
+  async jobCancelRequested(params: { lease: Lease }): Promise<boolean> {
+    const { lease } = params;
+    const row = this.sql.cancelRequested.get({
+      job: lease.jobId,
+      worker: lease.workerId,
+      run: lease.run,
+    }) as { cancel_requested: number } | undefined;
+    return row?.cancel_requested === 1;
   }
 
   async attemptList(params: { jobId: string }): Promise<Attempt[]> {
@@ -366,28 +571,30 @@ export class SqliteJobStore implements JobStore {
     lease: Lease | null;
     leaseMs: number;
     jobPid: number | null;
-  }): Promise<{ known: boolean; stopRequested: boolean; leaseHeld: boolean }> {
+  }): Promise<Heartbeat> {
     this.files?.check();
     const now = this.clock.now();
     return this.db
-      .transaction(() => {
+      .transaction((): Heartbeat => {
         const { lease } = params;
         const worker = this.sql.heartbeat.get({
           id: params.workerId,
           now,
           job: lease?.jobId ?? null,
         }) as { stop_requested: number } | undefined;
-        let leaseHeld = false;
+        let held: { cancel_requested: number } | undefined;
         if (lease) {
           const args = { job: lease.jobId, worker: lease.workerId, run: lease.run };
-          leaseHeld = this.sql.renewLease.run({ ...args, until: now + params.leaseMs }).changes > 0;
-          if (leaseHeld && params.jobPid !== null)
+          held = this.sql.renewLease.get({ ...args, until: now + params.leaseMs }) as
+            { cancel_requested: number } | undefined;
+          if (held && params.jobPid !== null)
             this.sql.setJobPid.run({ ...args, pid: params.jobPid });
         }
         return {
           known: worker !== undefined,
           stopRequested: worker?.stop_requested === 1,
-          leaseHeld,
+          leaseHeld: held !== undefined,
+          cancelRequested: held?.cancel_requested === 1,
         };
       })
       .immediate();

@@ -1,0 +1,53 @@
+/**
+ * How job environments are stored (both stores): one row per distinct environment in the
+ * `environments` table, which jobs point to (`env_id`), so a million jobs enqueued from one
+ * shell share one row. `vars` is canonical JSON (names sorted), so equal environments are equal
+ * text and the unique index finds them; `names` (a JSON array) serves reads that must not load
+ * the values.
+ */
+import type { JobEnvironment } from '../core/job.js';
+
+export interface EncodedEnvironment {
+  inherit: boolean;
+  /** Canonical JSON of the variables: names sorted, no spaces. */
+  vars: string;
+  /** JSON array of the names, sorted. */
+  names: string;
+}
+
+/**
+ * Remembers the last environment encoded: a batch's jobs usually share one environment object
+ * (the enqueuer's), which is then encoded once rather than once per job.
+ */
+let lastEnv: JobEnvironment | null = null;
+let lastEncoded: EncodedEnvironment | null = null;
+
+export function encodeEnvironment(env: JobEnvironment): EncodedEnvironment {
+  if (env === lastEnv && lastEncoded) return lastEncoded;
+  const names = Object.keys(env.vars).sort(byCodePoint);
+  // Built by hand: an object would put integer-like names first, whatever the sort.
+  const vars = `{${names.map((name) => `${JSON.stringify(name)}:${JSON.stringify(env.vars[name])}`).join(',')}}`;
+  lastEnv = env;
+  lastEncoded = { inherit: env.inherit, vars, names: JSON.stringify(names) };
+  return lastEncoded;
+}
+
+/** The key under which an encoded environment is found again (inherit and the variables). */
+export function environmentKey(encoded: EncodedEnvironment): string {
+  return `${encoded.inherit ? 1 : 0}${encoded.vars}`;
+}
+
+export function decodeEnvironment(inherit: unknown, vars: string): JobEnvironment {
+  // SQLite has no booleans: 1 there, true in PostgreSQL.
+  const parsed = JSON.parse(vars) as Record<string, string>;
+  return { inherit: inherit === true || inherit === 1, vars: parsed };
+}
+
+export function decodeNames(names: unknown): string[] | null {
+  return typeof names === 'string' ? (JSON.parse(names) as string[]) : null;
+}
+
+/** Sorts by UTF-16 code unit, the same in every locale (Array.prototype.sort's default). */
+function byCodePoint(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,149 @@
+/**
+ * A worker and the jobs' recorded context and cancellation, over real stores and real processes:
+ * jobs run in their directory with their environment; a cancelled running job is stopped by its
+ * holder within a second of the cancel (the wake-up, not the heartbeat), wherever it runs; a
+ * cancelled job whose worker died ends cancelled.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { logPath } from '../../src/core/output-files.js';
+import { Queue } from '../../src/core/queue.js';
+import type { JobStore } from '../../src/store/job-store.js';
+import { openStore } from '../../src/store/open-store.js';
+import { hostId, isProcessAlive } from '../../src/worker/process-info.js';
+import { Worker } from '../../src/worker/worker.js';
+import { describePg, freshPgUrl } from '../helpers/postgres.js';
+import { tempDir } from '../helpers/temp-dir.js';
+import { waitFor } from '../helpers/wait-for.js';
+
+const opened: JobStore[] = [];
+const running: { worker: Worker; done: Promise<void> }[] = [];
+afterEach(async () => {
+  for (const { worker, done } of running.splice(0)) {
+    worker.stopNow();
+    await done.catch(() => {});
+  }
+  for (const store of opened.splice(0)) await store.close();
+});
+
+async function open(db: string): Promise<JobStore> {
+  const store = await openStore({ db, durable: false });
+  opened.push(store);
+  return store;
+}
+
+/** Starts a worker on its own connection; `host` stands for another machine. */
+async function startWorker(db: string, logDir: string, host?: string): Promise<Worker> {
+  const before = process.env.QUEUECTL_HOST;
+  if (host) process.env.QUEUECTL_HOST = host;
+  const worker = new Worker({ store: await open(db), logDir });
+  if (before === undefined) delete process.env.QUEUECTL_HOST;
+  else process.env.QUEUECTL_HOST = before;
+  running.push({ worker, done: worker.run() });
+  return worker;
+}
+
+/** A job that starts a background child (recording its pid) and waits for it. */
+const withChild = (dir: string, name: string) => `sleep 30 & echo $! > ${dir}/${name}; wait`;
+
+function childPid(dir: string, name: string): number {
+  return Number(readFileSync(join(dir, name), 'utf8'));
+}
+
+/**
+ * Cancels the running jobs `ids` and measures how long until each is `cancelled`. Heartbeats
+ * come every 2 s (lease-timeout 60s), so a stop within a second came from the wake-up.
+ */
+async function cancelAndTime(queue: Queue, ids: string[]): Promise<number> {
+  const asked = performance.now();
+  const result = await queue.cancel(ids);
+  expect(result.map((r) => r.stopping)).toEqual(ids.map(() => true));
+  await waitFor(
+    async () => {
+      for (const id of ids) if ((await queue.store.jobGet(id))?.state !== 'cancelled') return false;
+      return true;
+    },
+    { timeoutMs: 10_000, intervalMs: 10, what: 'the jobs to be cancelled' },
+  );
+  return performance.now() - asked;
+}
+
+function describeStore(name: string, url: () => string) {
+  describe(`cancelling running jobs (${name})`, () => {
+    it('stops a running job and its children within a second, on any host', async () => {
+      const db = url();
+      const queue = new Queue(await open(db));
+      await queue.configSet('lease-timeout', '60s');
+      const dir = tempDir();
+      await queue.enqueue({ id: 'on-a', command: withChild(dir, 'a'), max_retries: 3 });
+      await queue.enqueue({ id: 'on-b', command: withChild(dir, 'b'), max_retries: 3 });
+      await startWorker(db, tempDir(), 'host-a');
+      await startWorker(db, tempDir(), 'host-b');
+      await waitFor(() => existsSync(join(dir, 'a')) && existsSync(join(dir, 'b')), {
+        what: 'both jobs to start',
+      });
+      // Past each run's first heartbeat (it reports the job's pid): the next is 2 s away.
+      const holders = await waitFor(async () => {
+        const held = await queue.store.jobListHeld();
+        return held.length === 2 && held.every((h) => h.jobPid !== null) ? held : null;
+      });
+      expect(holders.map((h) => h.host).sort()).toEqual(['host-a', 'host-b']);
+      const took = await cancelAndTime(queue, ['on-a', 'on-b']);
+      expect(took).toBeLessThan(1000);
+      for (const child of [childPid(dir, 'a'), childPid(dir, 'b')]) {
+        await waitFor(() => !isProcessAlive(child, null), { what: 'the background child to die' });
+      }
+      const { attempts, job } = await queue.show('on-a');
+      expect(job).toMatchObject({ state: 'cancelled', attempts: 1, last_error: 'cancelled' });
+      expect(attempts.map((a) => [a.outcome, a.error])).toEqual([['cancelled', 'cancelled']]);
+    });
+  });
+}
+
+describeStore('SQLite', () => join(tempDir(), 'q.db'));
+describePg('PostgreSQL', () => describeStore('PostgreSQL', freshPgUrl));
+
+describe('a worker and recorded context (SQLite)', () => {
+  it('runs a job in its directory with its environment; a missing directory fails the run', async () => {
+    const db = join(tempDir(), 'q.db');
+    const logDir = join(tempDir(), 'logs');
+    const queue = new Queue(await open(db));
+    const cwd = tempDir();
+    const gone = join(tempDir(), 'gone');
+    await queue.enqueue({
+      id: 'here',
+      command: 'pwd; echo "$SECRET $QUEUECTL_JOB_ID"',
+      cwd,
+      env: { SECRET: 's3cret', QUEUECTL_JOB_ID: 'fake' },
+    });
+    await queue.enqueue({ id: 'nowhere', command: 'true', cwd: gone, max_retries: 0 });
+    await new Worker({ store: await open(db), logDir, drain: true }).run();
+    expect(readFileSync(logPath(logDir, 'here', 1, 'stdout'), 'utf8')).toBe(
+      `${cwd}\ns3cret here\n`,
+    );
+    expect(await queue.get('nowhere')).toMatchObject({
+      state: 'dead',
+      last_error: `working directory ${gone} does not exist on host ${hostId()}`,
+    });
+    expect((await queue.show('nowhere')).attempts[0]!.outcome).toBe('spawn_failed');
+  });
+
+  it('a cancelled job whose worker died ends cancelled, not retried', async () => {
+    const db = join(tempDir(), 'q.db');
+    const store = await open(db);
+    const queue = new Queue(store);
+    // A worker of this host whose process is gone.
+    const gone = spawnSync('true').pid!;
+    await store.workerRegister({ id: 'w-dead', host: hostId(), pid: gone, pidStart: null });
+    await queue.enqueue({ id: 'orphan', command: 'true', max_retries: 5 });
+    await store.jobClaim({ workerId: 'w-dead', leaseMs: 60_000 });
+    expect((await queue.cancel(['orphan']))[0]!.stopping).toBe(true);
+    await startWorker(db, tempDir());
+    await waitFor(async () => (await queue.get('orphan')).state === 'cancelled', {
+      what: 'the rescuer to settle the orphan as cancelled',
+    });
+    expect((await queue.show('orphan')).attempts.map((a) => a.outcome)).toEqual(['worker_lost']);
+  });
+});
