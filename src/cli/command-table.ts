@@ -93,11 +93,11 @@ export const COMMANDS: CommandSpec[] = [
       {
         flags: '--cwd <dir>',
         description:
-          'run the jobs in this directory (default: the one enqueue is run from), on the worker\'s host',
+          "run the jobs in this directory (default: the one enqueue is run from), on the worker's host",
       },
       {
         flags: '--env <name=value>',
-        description: 'set a variable in the jobs\' environment (repeatable)',
+        description: "set a variable in the jobs' environment (repeatable)",
         parse: assignment('--env'),
         repeatable: true,
       },
@@ -229,7 +229,7 @@ export const COMMANDS: CommandSpec[] = [
   {
     path: ['wait'],
     description:
-      'Wait until the jobs have finished (completed, dead or cancelled). Exit status: one job: its last run\'s (0 completed; 128+n killed by signal n; 1 cancelled or never run); several: 0 if all completed, else 1; 124 on --timeout.',
+      "Wait until the jobs have finished (completed, dead or cancelled). Exit status: one job: its last run's (0 completed; 128+n killed by signal n; 1 cancelled or never run); several: 0 if all completed, else 1; 124 on --timeout.",
     arguments: [{ name: '<id...>', description: 'job ids' }],
     options: [
       {
@@ -239,10 +239,7 @@ export const COMMANDS: CommandSpec[] = [
       },
     ],
     json: true,
-    examples: [
-      'queuectl wait build-1 && echo built',
-      'queuectl wait a b c --timeout 10m',
-    ],
+    examples: ['queuectl wait build-1 && echo built', 'queuectl wait a b c --timeout 10m'],
     load: async () => (await import('./commands/wait.js')).waitCommand,
   },
   {
@@ -273,7 +270,8 @@ export const COMMANDS: CommandSpec[] = [
   },
   {
     path: ['update'],
-    description: 'Change a job that has not started yet (pending, or failed and waiting for its retry)',
+    description:
+      'Change a job that has not started yet (pending, or failed and waiting for its retry)',
     arguments: [{ name: '<id>', description: 'job id' }],
     options: [
       {
@@ -295,12 +293,19 @@ export const COMMANDS: CommandSpec[] = [
       {
         flags: '--timeout <duration>',
         description: 'kill a run after this long (none: no limit)',
-        parse: durationOrNone('--timeout', LIMITS.minTimeoutSeconds * SECOND, LIMITS.timeoutSeconds * SECOND),
+        parse: durationOrNone(
+          '--timeout',
+          LIMITS.minTimeoutSeconds * SECOND,
+          LIMITS.timeoutSeconds * SECOND,
+        ),
       },
       { flags: '--command <command>', description: 'the shell command', parse: text('--command') },
     ],
     json: true,
-    examples: ['queuectl update build-1 --priority 10', 'queuectl update nightly --delay 1h --timeout none'],
+    examples: [
+      'queuectl update build-1 --priority 10',
+      'queuectl update nightly --delay 1h --timeout none',
+    ],
     load: async () => (await import('./commands/update.js')).updateCommand,
   },
   {

@@ -79,11 +79,7 @@ async function firstRun(queue: Queue, id: string): Promise<Attempt[] | null> {
   }
 }
 
-export async function logs(
-  queue: Queue,
-  id: string,
-  options: LogsOptions,
-): Promise<number | void> {
+export async function logs(queue: Queue, id: string, options: LogsOptions): Promise<number | void> {
   if (options.json && options.follow) {
     throw new ValidationError('--follow streams text as it comes; leave out --json (or --follow)');
   }
