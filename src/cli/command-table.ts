@@ -7,7 +7,17 @@ import { CONFIG_KEYS, CONFIG_KEY_NAMES } from '../core/config.js';
 import { JOB_STATES } from '../core/job.js';
 import { LIMITS } from '../core/job-spec.js';
 import type { CommandSpec, OptionSpec } from './command-spec.js';
-import { duration, jobId, state, text, wholeNumber } from './option-parsers.js';
+import {
+  assignment,
+  duration,
+  durationOrNone,
+  jobId,
+  RESTARTABLE,
+  restartState,
+  state,
+  text,
+  wholeNumber,
+} from './option-parsers.js';
 
 const SECOND = 1000;
 const HOUR = 3_600_000;
@@ -80,6 +90,22 @@ export const COMMANDS: CommandSpec[] = [
         description: 'with -c: retries after the first run (default: config max-retries)',
         parse: wholeNumber('--max-retries', 0, LIMITS.maxRetries),
       },
+      {
+        flags: '--cwd <dir>',
+        description:
+          "run the jobs in this directory (default: the one enqueue is run from), on the worker's host",
+      },
+      {
+        flags: '--env <name=value>',
+        description: "set a variable in the jobs' environment (repeatable)",
+        parse: assignment('--env'),
+        repeatable: true,
+      },
+      {
+        flags: '--clean-env',
+        description:
+          "record no environment: jobs get the worker's environment (plus any --env) instead of this shell's",
+      },
     ],
     json: true,
     examples: [
@@ -87,6 +113,7 @@ export const COMMANDS: CommandSpec[] = [
       `queuectl enqueue '{"command":"make test","max_retries":5,"priority":10}'`,
       'queuectl enqueue -c "make test" --id build-1 --priority 5 --delay 10m --timeout 30s --max-retries 2',
       'queuectl enqueue -- make test',
+      'queuectl enqueue --cwd ~/proj --env CI=1 -c "make test"',
       'queuectl enqueue --file jobs.ndjson',
       `echo '{"command":"date"}' | queuectl enqueue --file -`,
     ],
@@ -197,11 +224,105 @@ export const COMMANDS: CommandSpec[] = [
     load: async () => (await import('./top/top-command.js')).topCommand,
   },
   {
+    path: ['cancel'],
+    description:
+      'Cancel jobs: a waiting one never runs; a running one is stopped (SIGTERM to its session, SIGKILL after kill-grace). All of them, or none if one cannot be.',
+    arguments: [{ name: '<id...>', description: 'job ids' }],
+    json: true,
+    examples: ['queuectl cancel job1', 'queuectl cancel job1 job2'],
+    load: async () => (await import('./commands/cancel.js')).cancelCommand,
+  },
+  {
+    path: ['wait'],
+    description:
+      "Wait until the jobs have finished (completed, dead or cancelled). Exit status: one job: its last run's (0 completed; 128+n killed by signal n; 1 cancelled or never run); several: 0 if all completed, else 1; 124 on --timeout.",
+    arguments: [{ name: '<id...>', description: 'job ids' }],
+    options: [
+      {
+        flags: '--timeout <duration>',
+        description: 'give up after this long (exit 124)',
+        parse: duration('--timeout', 0, 10 * YEAR),
+      },
+    ],
+    json: true,
+    examples: ['queuectl wait build-1 && echo built', 'queuectl wait a b c --timeout 10m'],
+    load: async () => (await import('./commands/wait.js')).waitCommand,
+  },
+  {
+    path: ['restart'],
+    description:
+      'Run finished jobs (completed, dead, cancelled) again as the same jobs: attempts reset, their history kept and numbered on',
+    arguments: [{ name: '[id...]', description: 'job ids' }],
+    options: [
+      {
+        flags: '-s, --state <state>',
+        description: 'every job in this state: dead, cancelled or completed',
+        parse: restartState,
+        choices: RESTARTABLE,
+      },
+    ],
+    json: true,
+    examples: ['queuectl restart build-1', 'queuectl restart --state dead'],
+    load: async () => (await import('./commands/restart.js')).restartCommand,
+  },
+  {
+    path: ['rm'],
+    description:
+      'Remove jobs that are not running, with their history and output files (cancel a running one first). All of them, or none.',
+    arguments: [{ name: '<id...>', description: 'job ids' }],
+    json: true,
+    examples: ['queuectl rm build-1', 'queuectl rm a b c'],
+    load: async () => (await import('./commands/rm.js')).rmCommand,
+  },
+  {
+    path: ['update'],
+    description:
+      'Change a job that has not started yet (pending, or failed and waiting for its retry)',
+    arguments: [{ name: '<id>', description: 'job id' }],
+    options: [
+      {
+        flags: '--priority <n>',
+        description: 'higher runs first',
+        parse: wholeNumber('--priority', -LIMITS.priority, LIMITS.priority),
+      },
+      { flags: '--run-at <time>', description: 'do not start before this time' },
+      {
+        flags: '--delay <duration>',
+        description: 'do not start before this long from now',
+        parse: duration('--delay', 0, 10 * YEAR),
+      },
+      {
+        flags: '--max-retries <n>',
+        description: 'retries after the first run',
+        parse: wholeNumber('--max-retries', 0, LIMITS.maxRetries),
+      },
+      {
+        flags: '--timeout <duration>',
+        description: 'kill a run after this long (none: no limit)',
+        parse: durationOrNone(
+          '--timeout',
+          LIMITS.minTimeoutSeconds * SECOND,
+          LIMITS.timeoutSeconds * SECOND,
+        ),
+      },
+      { flags: '--command <command>', description: 'the shell command', parse: text('--command') },
+    ],
+    json: true,
+    examples: [
+      'queuectl update build-1 --priority 10',
+      'queuectl update nightly --delay 1h --timeout none',
+    ],
+    load: async () => (await import('./commands/update.js')).updateCommand,
+  },
+  {
     path: ['show'],
     description: 'Everything about one job, with its attempts',
     arguments: [{ name: '<id>', description: 'job id' }],
+    options: [
+      { flags: '--env', description: "also print the values of the job's recorded environment" },
+    ],
     json: true,
-    examples: ['queuectl show job1', 'queuectl show job1 --json'],
+    examples: ['queuectl show job1', 'queuectl show job1 --env', 'queuectl show job1 --json'],
     load: async () => (await import('./commands/show.js')).showCommand,
   },
   {

@@ -3,6 +3,7 @@
  * opens the database, with one line that names the flag, says what it takes and what was given.
  */
 import { ValidationError } from '../core/errors.js';
+import type { JobState } from '../core/job.js';
 import { checkJobId } from '../core/job-spec.js';
 import { checkState } from '../core/queue.js';
 import { formatDuration, parseDuration } from '../core/units.js';
@@ -33,11 +34,43 @@ export function duration(flag: string, minMs: number, maxMs: number) {
   };
 }
 
+/** A duration as `duration()` reads it, or `none` (null): no limit. */
+export function durationOrNone(flag: string, minMs: number, maxMs: number) {
+  const parse = duration(flag, minMs, maxMs);
+  return (value: string): number | null =>
+    value.trim().toLowerCase() === 'none' ? null : parse(value);
+}
+
+/** NAME=VALUE, as `env` takes it: a variable name, then anything (also empty, also with =). */
+export function assignment(flag: string) {
+  return (value: string): [string, string] => {
+    const at = value.indexOf('=');
+    const name = at === -1 ? value : value.slice(0, at);
+    if (at === -1 || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
+      throw new ValidationError(
+        `${flag} takes NAME=VALUE with a variable name (letters, digits, _), not "${value}"`,
+      );
+    }
+    if (value.includes('\0')) throw new ValidationError(`${flag} values must not hold a NUL byte`);
+    return [name, value.slice(at + 1)];
+  };
+}
+
 export function jobId(flag: string) {
   return (value: string): string => checkJobId(value, flag);
 }
 
 export const state = (value: string) => checkState(value);
+
+/** The finished states, which restart takes. */
+export const RESTARTABLE: readonly JobState[] = ['dead', 'cancelled', 'completed'];
+
+export function restartState(value: string): JobState {
+  if ((RESTARTABLE as string[]).includes(value)) return value as JobState;
+  throw new ValidationError(
+    `--state must be ${RESTARTABLE.join(', ')} (finished jobs), not "${value}"`,
+  );
+}
 
 /** Free text that must not be empty. */
 export function text(flag: string) {

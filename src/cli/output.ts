@@ -47,6 +47,7 @@ export const STATE_COLORS: Record<string, Color> = {
   completed: 'green',
   failed: 'yellow',
   dead: 'red',
+  cancelled: 'gray',
 };
 
 /** A single line of a possibly multi-line text, shortened to `max` characters if given. */

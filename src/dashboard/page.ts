@@ -75,7 +75,7 @@ export function pageHtml(csrfToken: string): string {
 
 export const PAGE_CSS = `:root {
   --bg: #f6f7f9; --panel: #fff; --ink: #1d2430; --muted: #6b7585; --line: #e3e6eb;
-  --pending: #6c8ebf; --processing: #d8a106; --completed: #2e9d5b; --failed: #d9822b; --dead: #c8353e;
+  --pending: #6c8ebf; --processing: #d8a106; --completed: #2e9d5b; --failed: #d9822b; --dead: #c8353e; --cancelled: #7a808a;
   font-family: system-ui, -apple-system, "Segoe UI", sans-serif; font-size: 14px; color: var(--ink);
 }
 * { box-sizing: border-box; }
@@ -106,10 +106,10 @@ tr.job-row:hover { background: #f0f3f7; }
 .state { display: inline-block; padding: .05rem .45rem; border-radius: 3px; color: #fff; font-size: .8rem; }
 .state.pending { background: var(--pending); } .state.processing { background: var(--processing); }
 .state.completed { background: var(--completed); } .state.failed { background: var(--failed); }
-.state.dead { background: var(--dead); }
+.state.dead { background: var(--dead); } .state.cancelled { background: var(--cancelled); }
 .count.pending { border-left-color: var(--pending); } .count.processing { border-left-color: var(--processing); }
 .count.completed { border-left-color: var(--completed); } .count.failed { border-left-color: var(--failed); }
-.count.dead { border-left-color: var(--dead); }
+.count.dead { border-left-color: var(--dead); } .count.cancelled { border-left-color: var(--cancelled); }
 button { font: inherit; padding: .2rem .6rem; border: 1px solid #c5cbd5; border-radius: 4px; background: #fff; cursor: pointer; }
 button:hover { background: #eef1f5; }
 button.danger { color: var(--dead); border-color: #e7b3b7; }

@@ -184,8 +184,8 @@ export const ROUTES: Route[] = [
     method: 'POST',
     path: '/api/jobs/:id/cancel',
     handle: async ({ services, params }) => {
-      await services.queue.cancel([params.id]);
-      return json({ cancelled: params.id });
+      const [result] = await services.queue.cancel([params.id]);
+      return json({ cancelled: params.id, stopping: result!.stopping });
     },
   }),
   route({

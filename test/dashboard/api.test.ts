@@ -80,6 +80,7 @@ describe('dashboard API', () => {
       completed: 1,
       failed: 0,
       dead: 3,
+      cancelled: 0,
     });
     expect(overview.workers).toEqual([]);
     expect(overview.stats).toMatchObject({ completed: 1, failed: 3 });
@@ -140,12 +141,16 @@ describe('dashboard API', () => {
     expect(page.body).not.toContain('<script>window');
   });
 
-  it('cancels a pending job and refuses to cancel one that has run', async () => {
-    expect((await post('/api/jobs/wait-5/cancel')).status).toBe(200);
-    expect((await request(port, '/api/jobs/wait-5')).status).toBe(404);
+  it('cancels a pending job and refuses to cancel one that has finished', async () => {
+    const cancelled = await post('/api/jobs/wait-5/cancel');
+    expect(cancelled.status).toBe(200);
+    expect(JSON.parse(cancelled.body)).toEqual({ cancelled: 'wait-5', stopping: false });
+    expect(JSON.parse((await request(port, '/api/jobs/wait-5')).body).job.state).toBe('cancelled');
     const refused = await post('/api/jobs/ok/cancel');
     expect(refused.status).toBe(409);
-    expect(JSON.parse(refused.body).error).toMatch(/only pending jobs can be cancelled/);
+    expect(JSON.parse(refused.body).error).toMatch(
+      /job "ok" is completed; only pending, failed or processing jobs can be cancelled/,
+    );
   });
 
   it('retries a dead job, refuses a job that is not dead, deletes, and retries all', async () => {

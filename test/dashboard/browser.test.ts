@@ -137,8 +137,10 @@ describe.skipIf(!hasChromium)('dashboard in a real browser', () => {
     });
 
     await row('jobs', 'later').getByRole('button', { name: 'Cancel' }).click();
-    await row('jobs', 'later').waitFor({ state: 'detached', ...WAIT });
-    expect((await run(env, ['show', 'later'])).code).toBe(2);
+    await row('jobs', 'later').locator('.state.cancelled').waitFor(WAIT);
+    expect(JSON.parse((await run(env, ['show', 'later', '--json'])).stdout).job.state).toBe(
+      'cancelled',
+    );
   });
 
   it('saved a screenshot of the page', () => {

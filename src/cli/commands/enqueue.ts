@@ -1,7 +1,8 @@
 /** `queuectl enqueue`: one job from JSON or flags, or a batch from a file or stdin. */
 import { createReadStream } from 'node:fs';
+import { resolve } from 'node:path';
 import { ValidationError } from '../../core/errors.js';
-import type { Job } from '../../core/job.js';
+import type { Job, JobEnvironment } from '../../core/job.js';
 import {
   checkArgumentText,
   specsFromArgument,
@@ -24,6 +25,39 @@ export interface EnqueueOptions {
   /** Milliseconds. */
   timeout?: number;
   maxRetries?: number;
+  /** Where the jobs run (default: the directory enqueue runs in). */
+  cwd?: string;
+  /** NAME=VALUE pairs set over the recorded environment. */
+  env?: [string, string][];
+  /** Record no environment: jobs get the worker's, plus --env. */
+  cleanEnv?: boolean;
+}
+
+/** queuectl's own variables, set by the worker for each run (an enqueue from inside a job has them). */
+const INTERNAL = new Set([
+  'QUEUECTL_JOB_ID',
+  'QUEUECTL_ATTEMPT',
+  'QUEUECTL_WORKER_PID',
+  'QUEUECTL_WORKER_DB',
+]);
+
+/**
+ * What the CLI records with every job it enqueues, so that it runs as if typed here: this
+ * directory (or --cwd) and this environment (or, with --clean-env, only --env over the worker's).
+ * The library API records nothing it is not given; this is the command line's doing.
+ */
+export function recordedPlace(options: EnqueueOptions): { cwd: string; env: JobEnvironment } {
+  const extra = Object.fromEntries(options.env ?? []);
+  const here: Record<string, string> = {};
+  if (!options.cleanEnv) {
+    for (const [name, value] of Object.entries(process.env)) {
+      if (value !== undefined && !INTERNAL.has(name)) here[name] = value;
+    }
+  }
+  return {
+    cwd: resolve(options.cwd ?? process.cwd()),
+    env: { vars: { ...here, ...extra }, inherit: options.cleanEnv === true },
+  };
 }
 
 /** How many ids `enqueue --file` reports (all of them for smaller files). */
@@ -98,6 +132,7 @@ export async function enqueue(
   if (options.file !== undefined) {
     // Ids of the first FILE_IDS_SHOWN jobs only: a million-line file must not be held in memory.
     return queue.enqueueMany(await openInput(options.file), {
+      ...recordedPlace(options),
       keepIds: FILE_IDS_SHOWN,
       onProgress,
     });
@@ -107,7 +142,7 @@ export async function enqueue(
     json !== undefined
       ? specsFromArgument(json)
       : [{ value: specFromFlags(options), where: 'job' }];
-  const { count, ids } = await queue.enqueueMany(specs);
+  const { count, ids } = await queue.enqueueMany(specs, recordedPlace(options));
   if (count === 1) return { count, ids, job: await queue.get(ids[0]!) };
   return { count, ids };
 }

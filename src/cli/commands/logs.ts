@@ -7,7 +7,9 @@ import { NotFoundError, ValidationError } from '../../core/errors.js';
 import type { Queue } from '../../core/queue.js';
 import { pickAttempt, readRunOutput } from '../../core/run-output.js';
 import { logDirectory, openRunOutput, type StreamName } from '../../core/output-files.js';
+import type { Attempt } from '../../core/job.js';
 import type { PlainCommand } from '../command-spec.js';
+import { runExitStatus } from './wait.js';
 import { withQueue } from '../context.js';
 import { toJson } from '../output.js';
 
@@ -53,11 +55,54 @@ export const logsCommand: PlainCommand<LogsOptions> = {
   run: ({ args, opts }) => withQueue(opts, (queue) => logs(queue, args[0]!, opts)),
 };
 
-export async function logs(queue: Queue, id: string, options: LogsOptions): Promise<void> {
+/**
+ * Resolves once the job has a run to show (it started), or with null once it can no longer get
+ * one (finished without running, or removed). Woken by the store's change notifications.
+ */
+async function firstRun(queue: Queue, id: string): Promise<Attempt[] | null> {
+  // One subscription for the whole wait: a change between two looks is not lost.
+  let changed = false;
+  let wake = () => {};
+  const stop = queue.store.subscribe(() => {
+    changed = true;
+    wake();
+  });
+  try {
+    for (;;) {
+      changed = false;
+      const { job, attempts } = await queue.show(id);
+      if (attempts.length > 0) return attempts;
+      if (['completed', 'dead', 'cancelled'].includes(job.state)) return null;
+      if (changed) continue;
+      let timer: NodeJS.Timeout | undefined;
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+        // A missed notification costs at most this long. (Not unref'd: the store's watch may
+        // be, and something must keep the process waiting.)
+        timer = setTimeout(resolve, 2000);
+      });
+      clearTimeout(timer);
+    }
+  } finally {
+    stop();
+  }
+}
+
+export async function logs(queue: Queue, id: string, options: LogsOptions): Promise<number | void> {
   if (options.json && options.follow) {
     throw new ValidationError('--follow streams text as it comes; leave out --json (or --follow)');
   }
-  const { job, attempts } = await queue.show(id);
+  const shown = await queue.show(id);
+  const job = shown.job;
+  let attempts = shown.attempts;
+  if (attempts.length === 0 && options.follow && options.attempt === undefined) {
+    // A job that has not started: wait for its first run, then follow that.
+    const started = await firstRun(queue, job.id);
+    if (started === null) {
+      throw new NotFoundError(`job "${job.id}" finished without running, so it has no output`);
+    }
+    attempts = started;
+  }
   if (attempts.length === 0) {
     throw new NotFoundError(`job "${job.id}" has not run yet, so it has no output`);
   }
@@ -98,7 +143,11 @@ export async function logs(queue: Queue, id: string, options: LogsOptions): Prom
     const stillRunning = options.follow ? await running() : false;
     for (const target of targets)
       target.offset = await copy(dir, target.run, target.offset, target.out);
-    if (!stillRunning) return;
+    if (!stillRunning) break;
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
+  if (!options.follow) return;
+  // Followed to its end: exit with that run's status, as `wait` would.
+  const { attempts: runs } = await queue.show(job.id);
+  return runExitStatus(runs.find((a) => a.attempt === attempt));
 }

@@ -1,20 +1,45 @@
 /** `queuectl show <id>`: everything about one job, with its attempt history. */
-import type { Attempt, Job } from '../../core/job.js';
+import type { Attempt, Job, JobEnvironment } from '../../core/job.js';
 import type { QueueCommand } from '../command-spec.js';
 import { formatDuration } from '../../core/units.js';
 import { oneLine, paint, STATE_COLORS, timestamp } from '../output.js';
 import { table } from '../table.js';
 
-export const showCommand: QueueCommand<{ job: Job; attempts: Attempt[] }> = {
+export interface Shown {
+  job: Job;
+  attempts: Attempt[];
+  /** The recorded environment's values: only with --env. */
+  environment?: JobEnvironment | null;
+}
+
+export const showCommand: QueueCommand<Shown, { env?: boolean }> = {
   kind: 'queue',
-  run: (queue, { args }) => queue.show(args[0]!),
+  async run(queue, { args, opts }) {
+    const shown: Shown = await queue.show(args[0]!);
+    if (opts.env) shown.environment = await queue.environment(shown.job.id);
+    return shown;
+  },
   render: (shown) => renderShow(shown),
 };
 
-export function renderShow({ job, attempts }: { job: Job; attempts: Attempt[] }): string {
+/** The recorded environment: its names, or (--env) every NAME=VALUE. */
+function environmentLines(job: Job, environment: JobEnvironment | null | undefined): string {
+  if (environment !== undefined) {
+    if (environment === null) return "none recorded (the worker's environment)";
+    const base = environment.inherit ? "the worker's environment, plus:" : 'exactly:';
+    const vars = Object.entries(environment.vars).map(([name, value]) => `  ${name}=${value}`);
+    return [base, ...vars].join('\n');
+  }
+  if (job.env_names === null) return "none recorded (the worker's environment)";
+  return `${job.env_names.length} variables: ${job.env_names.join(' ')} (values: queuectl show ${job.id} --env)`;
+}
+
+export function renderShow({ job, attempts, environment }: Shown): string {
   const fields: [string, string][] = [
     ['id', job.id],
     ['command', job.command],
+    ['directory', job.cwd ?? "the worker's"],
+    ['environment', environmentLines(job, environment)],
     ['state', paint(job.state, STATE_COLORS[job.state])],
     [
       'attempts',

@@ -11,7 +11,7 @@ import { getJson, jobPath, postJson } from './api.js';
 import { drawDurations, drawThroughput } from './charts.js';
 import { ago, byId, duration, el, replaceRows, time } from './dom.js';
 
-const STATES = ['pending', 'processing', 'completed', 'failed', 'dead'] as const;
+const STATES = ['pending', 'processing', 'completed', 'failed', 'dead', 'cancelled'] as const;
 const PAGE_SIZE = 25;
 
 const view = {
@@ -60,14 +60,18 @@ function actionButtons(job: Job): HTMLElement[] {
   };
   switch (job.state) {
     case 'pending':
-      return [button('Cancel', '/cancel', `cancelled ${job.id}`, true)];
+    case 'failed':
+      return [
+        button('Cancel', '/cancel', `cancelled ${job.id}`, true),
+        button('Delete', '/delete', `deleted ${job.id}`, true),
+      ];
+    case 'processing':
+      return [button('Cancel', '/cancel', `stopping ${job.id}; it ends cancelled`, true)];
     case 'dead':
       return [
         button('Retry', '/retry', `${job.id} is pending again`),
         button('Delete', '/delete', `deleted ${job.id}`, true),
       ];
-    case 'processing':
-      return [];
     default:
       return [button('Delete', '/delete', `deleted ${job.id}`, true)];
   }
@@ -204,6 +208,8 @@ async function loadJob(): Promise<void> {
   byId('job-fields').replaceChildren(
     ...field('State', stateBadge(job.state)),
     ...field('Command', job.command, 'command'),
+    // The directory only: a job's recorded environment may hold secrets and is never shown here.
+    ...field('Directory', job.cwd ?? "the worker's", 'command'),
     ...field('Attempts', `${job.attempts} of ${job.max_retries + 1}`),
     ...field('Priority', String(job.priority)),
     ...field('Timeout', job.timeout_seconds === null ? 'none' : `${job.timeout_seconds}s`),
