@@ -28,7 +28,7 @@ describe('queuectl top', () => {
     const s = sandbox();
     await withDeadAndCompleted(s);
     const t = openTerminal(s.env, ['top']);
-    await t.waitFor(/pending 0 +processing 0 +completed 1 +failed 0 +dead 1 +total 2/);
+    await t.waitFor(/pending 0 +processing 0 +completed 1 +failed 0 +dead 1 +cancelled 0 +total 2/);
     expect(t.pane('#{alternate_on}')).toBe('1');
     expect(t.pane('#{cursor_flag}')).toBe('0');
     expect(screen(t)).toMatch(/^last minute: 1 completed, 1 failed/m);
@@ -68,16 +68,17 @@ describe('queuectl top', () => {
     expect(screen(t).match(/^dead-\d+ +dead/gm)).toHaveLength(12);
 
     t.resize(20, 10);
-    await t.waitFor(/^… \d+ more/m);
+    await t.waitFor(/^LATEST FAILURES$/m);
     const small = t.lines();
     expect(small).toHaveLength(10);
     // Nothing wrapped or scrolled: the title is still on the first row, every line fits.
     expect(small[0]).toBe('queuectl top');
-    expect(small.slice(1, 7)).toEqual([
+    expect(small.slice(1, 8)).toEqual([
       'pending 0',
       'processing 0',
       'completed 0',
       'failed 0   dead 12',
+      'cancelled 0',
       'total 12',
       'last minute: 0 comp…',
     ]);
@@ -88,10 +89,8 @@ describe('queuectl top', () => {
     const medium = t.lines();
     expect(medium).toHaveLength(16);
     expect(medium[0]).toHaveLength(70);
-    expect(medium[1]).toMatch(
-      /^pending 0 +processing 0 +completed 0 +failed 0 +dead 12 +total 12$/,
-    );
-    expect(medium[1]).toHaveLength(70);
+    expect(medium[1]).toBe('pending 0   processing 0   completed 0   failed 0   dead 12');
+    expect(medium[2]).toBe('cancelled 0   total 12');
     expect(medium.at(-1)).toMatch(/^… \d+ more$/);
 
     await t.step(['q'], /^\[exit 0\]$/);
