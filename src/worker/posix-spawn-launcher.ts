@@ -5,9 +5,9 @@
  * the worker writes fault once more; posix_spawn uses clone(CLONE_VM | CLONE_VFORK), which copies
  * nothing. The child gets what child_process would give it: a new session, all signals at their
  * default disposition and none blocked, stdin on /dev/null, only descriptors 0-2 (everything
- * Node and SQLite open is close-on-exec). The exit status is collected by a blocking waitpid on
- * libuv's thread pool, for this pid only, so the event loop never blocks and no other child's
- * status is taken. A job with a working directory is started there through
+ * Node and SQLite open is close-on-exec). Exit statuses are collected on SIGCHLD by a waitpid
+ * that does not block, for each child of ours only (child-reaper.ts), so the event loop never
+ * blocks, no thread waits per child, and no other child's status is taken. A job with a working directory is started there through
  * posix_spawn_file_actions_addchdir_np (glibc 2.29 and later); with an older glibc, such a job
  * is started by child_process instead.
  */
@@ -15,12 +15,10 @@ import { createRequire } from 'node:module';
 import { constants } from 'node:os';
 import { getSystemErrorName } from 'node:util';
 import type { ExitStatus, Launched, Launcher, LaunchSpec } from './launcher.js';
+import { ChildReaper } from './child-reaper.js';
 import { childProcessLauncher } from './node-launcher.js';
 
 type Native = (...args: unknown[]) => number;
-interface NativeWithAsync extends Native {
-  async(...args: unknown[]): void;
-}
 
 interface Libc {
   spawn: Native;
@@ -30,7 +28,7 @@ interface Libc {
   actionsOpen: Native;
   /** null where glibc is older than 2.29. */
   actionsChdir: Native | null;
-  waitpid: NativeWithAsync;
+  waitpid: Native;
   /** Attributes shared by every launch: new session, default signals, empty signal mask. */
   attributes: Buffer;
 }
@@ -53,7 +51,7 @@ function bind(): Libc | null {
   try {
     const koffi = createRequire(import.meta.url)('koffi') as typeof import('koffi');
     const libc = koffi.load('libc.so.6');
-    const fn = (definition: string) => libc.func(definition) as NativeWithAsync;
+    const fn = (definition: string) => libc.func(definition) as Native;
     // Only glibc has this; other C libraries (musl) use other flag values.
     fn('const char *gnu_get_libc_version()')();
     const attributes = Buffer.alloc(OPAQUE_BYTES);
@@ -121,25 +119,6 @@ function spawnError(errno: number, file: string): NodeJS.ErrnoException {
   return error;
 }
 
-/** Waits on the thread pool for `pid` to exit; an interrupted wait is simply waited again. */
-function waitForExit(libc: Libc, pid: number): Promise<ExitStatus> {
-  return new Promise((resolve, reject) => {
-    const wait = () => {
-      const status = [0];
-      libc.waitpid.async(pid, status, 0, (error: unknown, result: number) => {
-        if (error) return reject(error as Error);
-        if (result === pid) return resolve(decode(status[0]!));
-        const now = [0];
-        const check = libc.waitpid(pid, now, WNOHANG);
-        if (check === pid) resolve(decode(now[0]!));
-        else if (check === 0) wait();
-        else reject(new Error(`the exit status of process ${pid} was lost`));
-      });
-    };
-    wait();
-  });
-}
-
 function environment(env: LaunchSpec['env']): (string | null)[] {
   const pairs: (string | null)[] = [];
   for (const name in env) {
@@ -148,6 +127,14 @@ function environment(env: LaunchSpec['env']): (string | null)[] {
   }
   pairs.push(null);
   return pairs;
+}
+
+let reaper: ChildReaper | undefined;
+
+/** The one reaper of this process's posix_spawn children. */
+function reaperOf(libc: Libc): ChildReaper {
+  reaper ??= new ChildReaper((pid, status) => libc.waitpid(pid, status, WNOHANG), decode);
+  return reaper;
 }
 
 /** Bound once per process; null once binding has failed (not tried again). */
@@ -191,7 +178,7 @@ function posixSpawnLauncher(libc: Libc): Launcher {
         libc.actionsDestroy(actions);
       }
       if (result !== 0) return { pid: null, exited: Promise.reject(spawnError(result, spec.file)) };
-      return { pid: pid[0]!, exited: waitForExit(libc, pid[0]!) };
+      return { pid: pid[0]!, exited: reaperOf(libc).exited(pid[0]!) };
     },
   };
 }

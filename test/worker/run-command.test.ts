@@ -538,3 +538,29 @@ describe.each(launchers.map((launcher) => [launcher.name, launcher] as const))(
     });
   },
 );
+
+describe('many children at once', () => {
+  it('notices a short job ending while four long ones still run (no thread held per child)', async () => {
+    const launcher = loadPosixSpawnLauncher() ?? childProcessLauncher;
+    const start = (command: string) =>
+      runCommand({
+        command,
+        jobId: `many-${Math.random().toString(36).slice(2)}`,
+        attempt: 1,
+        timeoutMs: null,
+        killGraceMs: 1000,
+        outputLimitBytes: 1024 * 1024,
+        logDir: tempDir(),
+        launcher,
+      });
+    const long = Array.from({ length: 6 }, () => start('sleep 30'));
+    const began = performance.now();
+    const short = await start('sleep 0.2').result;
+    const tookMs = performance.now() - began;
+    for (const run of long) run.interrupt();
+    await Promise.all(long.map((run) => run.result));
+    expect(short.outcome).toBe('completed');
+    // With a blocking wait per child on libuv's 4 threads, this took the long jobs' 30 s.
+    expect(tookMs).toBeLessThan(5000);
+  });
+});
