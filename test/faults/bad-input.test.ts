@@ -32,7 +32,7 @@ const enqueue = (json: string, message: RegExp, name: string): Case => ({
 
 const CASES: Case[] = [
   enqueue('{"command": "echo hi"', /invalid JSON/, 'truncated JSON'),
-  enqueue('command: echo hi', /invalid JSON/, 'not JSON at all'),
+  enqueue('command: echo hi', /is not a JSON job; .* -c "command: echo hi"/, 'not JSON at all'),
   enqueue("{'command': 'echo hi'}", /invalid JSON/, 'single-quoted JSON'),
   enqueue('null', /must be a JSON object/, 'null instead of an object'),
   enqueue('[]', /array of jobs is empty/, 'an empty array'),
@@ -269,7 +269,7 @@ const CASES: Case[] = [
   {
     name: 'logs of a word attempt',
     args: ['logs', 'ran', '--attempt', 'last'],
-    message: /has no attempt last/,
+    message: /--attempt must be a whole number from 1 to 1000000000, not "last"/,
   },
   {
     name: 'logs of a job that has not run',

@@ -86,12 +86,23 @@ function specFromFlags(options: EnqueueOptions): Record<string, unknown> {
   return spec;
 }
 
+/** Text meant as JSON: it starts like an object or array, or parses (and is then checked). */
+function looksLikeJson(text: string): boolean {
+  if (/^\s*[[{]/.test(text)) return true;
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * A JSON argument that is plainly a shell command (`queuectl enqueue ls`): say how to enqueue
  * a command instead of reporting invalid JSON.
  */
 function checkLooksLikeJson(json: string): void {
-  if (/^\s*[[{]/.test(json)) return;
+  if (looksLikeJson(json)) return;
   throw new ValidationError(
     `"${json.length > 60 ? `${json.slice(0, 60)}…` : json}" is not a JSON job; to enqueue a shell command use -c: queuectl enqueue -c ${quotedCommand(json)}`,
   );
@@ -176,6 +187,9 @@ export const enqueueCommand: QueueCommand<EnqueueResult, EnqueueOptions> = {
         throw new ValidationError('give the command either after -- or with -c, not both');
       }
       return enqueue(queue, undefined, { ...opts, command: shellWords(words) });
+    }
+    if (opts.command !== undefined && args.length === 1 && looksLikeJson(args[0]!)) {
+      return enqueue(queue, args[0], opts); // both JSON and -c: enqueue() says to give one
     }
     if (opts.command !== undefined && args.length > 0) {
       const whole = shellWords([opts.command, ...args]);

@@ -78,25 +78,37 @@ export async function workerStart(
   const location = resolveLocation(db);
   pickLauncher(process.env.QUEUECTL_LAUNCHER); // a bad setting stops here, not in every worker
   // Opened (and migrated) once here, so a database that cannot be used fails once, not per
-  // worker; kept open to follow a drain.
-  const queue = new Queue(await openStore({ db: location, durable: false }));
-  try {
-    const count = options.count ?? (await queue.settings()).workerCount;
+  // worker. Closed again before the workers run: a connection held here would keep a deleted
+  // -wal open after the workers stopped and spoil the integrity check's verdict.
+  const count = await withOpenQueue(location, async (queue) => {
+    const workers = options.count ?? (await queue.settings()).workerCount;
     prepareLogDirectory(location); // so does a log directory no run could use
     if (options.detach) {
       const { renderDetached, startDetached } = await import('./worker-detach.js');
-      const detached = await startDetached(queue, location, detachedArgs(options, count), count);
+      const detached = await startDetached(
+        queue,
+        location,
+        detachedArgs(options, workers),
+        workers,
+      );
       process.stdout.write(`${renderDetached(detached, location)}\n`);
-      return;
+      return null;
     }
-    await superviseWorkers(queue, location, count, options);
+    return workers;
+  });
+  if (count !== null) await superviseWorkers(location, count, options);
+}
+
+async function withOpenQueue<T>(location: string, work: (queue: Queue) => Promise<T>): Promise<T> {
+  const queue = new Queue(await openStore({ db: location, durable: false }));
+  try {
+    return await work(queue);
   } finally {
     await queue.close();
   }
 }
 
 async function superviseWorkers(
-  queue: Queue,
   location: string,
   count: number,
   options: WorkerStartOptions,
@@ -124,8 +136,9 @@ async function superviseWorkers(
     `started ${count} worker${count === 1 ? '' : 's'} (pids ${supervisor.pids().join(', ')}) on ${displayLocation(location)}; ` +
       (options.drain ? 'they exit when the queue is empty' : 'Ctrl+C stops them gracefully'),
   );
-  let stopFollowing = () => {};
-  if (live) stopFollowing = followDrain(queue, progress!, started);
+  // The live line reads the queue through a connection of its own, closed when the workers stop.
+  const following = live ? new Queue(await openStore({ db: location, durable: false })) : null;
+  const stopFollowing = following ? followDrain(following, progress!, started) : () => {};
   let signals = 0;
   const onSignal = () => {
     signals++;
@@ -142,6 +155,7 @@ async function superviseWorkers(
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
   stopFollowing();
+  await following?.close();
   progress?.clear();
   say('all workers stopped');
   const broken = supervisor.storeBroken();
@@ -149,7 +163,9 @@ async function superviseWorkers(
     const verdict = await checkIntegrity(location, { timeoutMs: CHECK_TIMEOUT_MS });
     throw new CommandFailure(brokenStoreLine(broken, verdict));
   }
-  if (options.drain && signals === 0) say(await drainSummary(queue, started));
+  if (options.drain && signals === 0) {
+    say(await withOpenQueue(location, (queue) => drainSummary(queue, started)));
+  }
 }
 
 /** Keeps the progress line current, redrawn on every change (throttled); returns a stop. */
