@@ -3,27 +3,22 @@
  * tmux session, killed), `worker stop` and `status` see it; `service install` writes a systemd
  * unit that systemd-analyze accepts.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { sandbox } from '../helpers/cli-sandbox.js';
 import { CLI, runCli } from '../helpers/run-cli.js';
 import { tempDir } from '../helpers/temp-dir.js';
+import { tmuxOn } from '../helpers/tmux.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { isProcessAlive } from '../../src/worker/process-info.js';
 
-const socket = `queuectl-service-${process.pid}`;
-const tmux = (...args: string[]) =>
-  execFileSync('tmux', ['-L', socket, ...args], { encoding: 'utf8' });
+const tmux = tmuxOn(`queuectl-service-${process.pid}`);
 const leftover: number[] = [];
 
 afterEach(() => {
-  try {
-    tmux('kill-server');
-  } catch {
-    // no server left
-  }
+  tmux.killServer();
   for (const pid of leftover.splice(0)) {
     try {
       process.kill(pid, 'SIGKILL');
@@ -36,23 +31,11 @@ afterEach(() => {
 describe('worker start --detach', () => {
   it('returns at once, survives the terminal closing, and stops with worker stop', async () => {
     const s = sandbox();
-    const env = Object.entries({
-      HOME: s.home,
-      QUEUECTL_DB: s.db,
-      NO_COLOR: '1',
-      XDG_DATA_HOME: '',
-    })
-      .map(([k, v]) => `${k}='${v}'`)
-      .join(' ');
     const out = join(s.home, 'detach.out');
-    tmux(
-      'new-session',
-      '-d',
-      '-x',
-      '120',
-      '-y',
-      '20',
-      `env ${env} ${process.execPath} ${CLI} worker start --count 2 --detach > ${out} 2>&1; echo END >> ${out}; sleep 600`,
+    tmux.open(
+      s,
+      `${process.execPath} ${CLI} worker start --count 2 --detach > ${out} 2>&1; echo END >> ${out}; sleep 600`,
+      { height: 20 },
     );
     const printed = await waitFor(() => {
       const text = existsSync(out) ? readFileSync(out, 'utf8') : '';
@@ -66,7 +49,7 @@ describe('worker start --detach', () => {
     expect(existsSync(log)).toBe(true);
 
     // Closing the terminal: tmux's session ends and its processes get SIGHUP.
-    tmux('kill-server');
+    tmux.killServer();
     const { workers } = await s.json<{ workers: { pid: number }[] }>(['status']);
     expect(workers).toHaveLength(2);
     expect(isProcessAlive(pid, null)).toBe(true);

@@ -3,23 +3,15 @@
  * with … instead of wrapping; piped, it cuts nothing), and a live progress line (demo, worker
  * start --drain) never runs into the workers' log lines.
  */
-import { execFileSync } from 'node:child_process';
 import { afterEach, expect, it } from 'vitest';
 import { sandbox } from '../helpers/cli-sandbox.js';
 import { CLI } from '../helpers/run-cli.js';
+import { tmuxOn } from '../helpers/tmux.js';
 import { waitFor } from '../helpers/wait-for.js';
 
-const socket = `queuectl-terminal-${process.pid}`;
-const tmux = (...args: string[]) =>
-  execFileSync('tmux', ['-L', socket, ...args], { encoding: 'utf8' });
+const tmux = tmuxOn(`queuectl-terminal-${process.pid}`);
 
-afterEach(() => {
-  try {
-    tmux('kill-server');
-  } catch {
-    // no server left
-  }
-});
+afterEach(() => tmux.killServer());
 
 it('cuts long cells with … on an 80-column terminal and nothing when piped', async () => {
   const s = sandbox();
@@ -29,18 +21,10 @@ it('cuts long cells with … on an 80-column terminal and nothing when piped', a
   const piped = await s.run(['list']);
   expect(piped.stdout).toContain(long.trim());
 
-  const env = Object.entries({ HOME: s.home, QUEUECTL_DB: s.db, NO_COLOR: '1', XDG_DATA_HOME: '' })
-    .map(([k, v]) => `${k}='${v}'`)
-    .join(' ');
-  tmux(
-    'new-session',
-    '-d',
-    '-x',
-    '80',
-    '-y',
-    '20',
-    `env ${env} ${process.execPath} ${CLI} list; echo END-OF-LIST; sleep 60`,
-  );
+  tmux.open(s, `${process.execPath} ${CLI} list; echo END-OF-LIST; sleep 60`, {
+    width: 80,
+    height: 20,
+  });
   const screen = await waitFor(
     () => {
       const text = tmux('capture-pane', '-p', '-J');
@@ -53,20 +37,9 @@ it('cuts long cells with … on an 80-column terminal and nothing when piped', a
   for (const line of lines) expect(line.length, line).toBeLessThanOrEqual(80);
 });
 
-/** Runs a shell command line in a fresh tmux pane of the given size; returns its sandbox env. */
+/** Runs a command line in a fresh pane; END-OF-RUN is printed when it has ended. */
 function inTmux(s: ReturnType<typeof sandbox>, command: string, width = 120): void {
-  const env = Object.entries({ HOME: s.home, QUEUECTL_DB: s.db, NO_COLOR: '1', XDG_DATA_HOME: '' })
-    .map(([k, v]) => `${k}='${v}'`)
-    .join(' ');
-  tmux(
-    'new-session',
-    '-d',
-    '-x',
-    String(width),
-    '-y',
-    '40',
-    `env ${env} ${command}; echo END-OF-RUN; sleep 60`,
-  );
+  tmux.open(s, `${command}; echo END-OF-RUN; sleep 60`, { width });
 }
 
 /** Everything the pane printed, scrollback included, once the run has ended. */
