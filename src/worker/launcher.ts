@@ -52,6 +52,16 @@ export function defaultLauncher(): Launcher {
   return chosen;
 }
 
+/**
+ * Checks QUEUECTL_LAUNCHER before workers start (`worker start`), binding posix_spawn only when
+ * it is asked for by name: loading the FFI just to find the default would cost every `worker
+ * start` ~30 ms before its first job, and a worker falls back to child_process by itself.
+ */
+export function checkLauncherSetting(wanted: string | undefined): void {
+  if (!wanted || wanted === 'child_process') return;
+  pickLauncher(wanted);
+}
+
 /** The launcher `wanted` names (empty: the fastest available); a ValidationError if it can't be. */
 export function pickLauncher(wanted: string | undefined): Launcher {
   if (wanted === 'child_process') return childProcessLauncher;

@@ -8,6 +8,7 @@
  * once and `storeBroken()` says what is wrong.
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { WORKER_DB_VARIABLE } from './worker-db.js';
 import {
@@ -47,7 +48,14 @@ export interface Supervisor {
   readonly storeBroken: () => string | null;
 }
 
-const WORKER_MAIN = fileURLToPath(new URL('./worker-main.js', import.meta.url));
+/**
+ * A worker process's entry: the CommonJS bundle the build makes of worker-main.js (one file, no
+ * ES module loader: its first job starts ~30 ms sooner), or the module itself without it.
+ */
+const WORKER_MAIN = [
+  fileURLToPath(new URL('./worker-main.bundle.cjs', import.meta.url)),
+  fileURLToPath(new URL('./worker-main.js', import.meta.url)),
+].find((path) => existsSync(path))!;
 /** A worker that dies sooner than this after starting is restarted with a growing delay. */
 const QUICK_DEATH_MS = 2000;
 /**

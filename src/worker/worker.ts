@@ -132,7 +132,9 @@ export class Worker {
     this.every(Math.min(2000, this.settings.leaseTimeoutMs / 3), () => this.heartbeat());
     this.every(RESCUE_INTERVAL_MS, () => this.rescue());
     try {
-      await this.rescue();
+      // The first sweep for lost jobs comes right after the first claim, not before it: a job
+      // waiting for this worker starts a few milliseconds sooner.
+      setImmediate(() => void this.rescue().catch((error: unknown) => this.dutyFailed(error)));
       // A job taken in the same step as the previous one's settle, not yet started.
       let next: ClaimedJob | null = null;
       while (next || !this.stopping) {

@@ -11,7 +11,7 @@ import { Queue } from '../../core/queue.js';
 import { formatDuration } from '../../core/units.js';
 import { displayLocation, openStore, resolveLocation } from '../../store/open-store.js';
 import { prepareLogDirectory } from '../../worker/job-log.js';
-import { pickLauncher } from '../../worker/launcher.js';
+import { checkLauncherSetting } from '../../worker/launcher.js';
 import type { PlainCommand } from '../command-spec.js';
 import { ProgressLine } from '../progress-line.js';
 import { startSupervisor } from '../../worker/supervisor.js';
@@ -76,7 +76,7 @@ export async function workerStart(
   options: WorkerStartOptions,
 ): Promise<void> {
   const location = resolveLocation(db);
-  pickLauncher(process.env.QUEUECTL_LAUNCHER); // a bad setting stops here, not in every worker
+  checkLauncherSetting(process.env.QUEUECTL_LAUNCHER); // a bad one stops here, not in each worker
   // Opened (and migrated) once here, so a database that cannot be used fails once, not per
   // worker. Closed again before the workers run: a connection held here would keep a deleted
   // -wal open after the workers stopped and spoil the integrity check's verdict.
