@@ -1,0 +1,87 @@
+/**
+ * Deletes finished jobs past their retention, with their attempts and output files: for the
+ * maintenance leader's cleaner and for `queuectl clean`. Small batches, each its own short
+ * transaction, with a pause between them so that workers get the write lock; then the freed
+ * space is given back to the file system, a bounded step at a time.
+ */
+import type { FinishedState } from './job.js';
+import type { CleanTarget } from './retention.js';
+import type { ExpiredCursor, JobStore } from '../store/job-store.js';
+
+/** Jobs deleted per transaction: a few milliseconds of write lock. */
+export const CLEAN_BATCH = 500;
+
+export interface CleanReport {
+  jobs: number;
+  byState: Record<FinishedState, number>;
+  /** Bytes of output files removed (or, with dryRun, that would be). */
+  bytes: number;
+  /** Output files that could not be removed, one line each (at most 20). */
+  filesLeft: string[];
+  dryRun: boolean;
+  /** False when stopped early (`keepGoing` said no: the leader lost its lease). */
+  complete: boolean;
+}
+
+export interface CleanOptions {
+  dryRun?: boolean;
+  /** Asked before each batch; false stops the clean (the rest waits for the next one). */
+  keepGoing?: () => boolean;
+  onProgress?: (jobs: number) => void;
+  batchSize?: number;
+}
+
+const FILES_LEFT_SHOWN = 20;
+
+/** Lets other work (a worker's claim, the event loop) in between two batches. */
+const pause = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+export async function cleanFinished(
+  store: JobStore,
+  logDir: string,
+  targets: CleanTarget[],
+  options: CleanOptions = {},
+): Promise<CleanReport> {
+  // Loaded here: output files are not part of the plain enqueue's start-up.
+  const { removeRunOutput } = await import('./output-files.js');
+  const limit = options.batchSize ?? CLEAN_BATCH;
+  const keepGoing = options.keepGoing ?? (() => true);
+  const report: CleanReport = {
+    jobs: 0,
+    byState: { completed: 0, dead: 0, cancelled: 0 },
+    bytes: 0,
+    filesLeft: [],
+    dryRun: options.dryRun === true,
+    complete: true,
+  };
+  const tally = { bytes: 0, measureOnly: report.dryRun };
+  for (const { state, olderThanMs } of targets) {
+    let after: ExpiredCursor | null = null;
+    for (;;) {
+      if (!keepGoing()) {
+        report.complete = false;
+        break;
+      }
+      let jobs;
+      if (report.dryRun) {
+        const page = await store.jobListExpired({ state, olderThanMs, limit, after });
+        jobs = page.jobs;
+        after = page.next;
+      } else {
+        jobs = await store.jobPurgeExpired({ state, olderThanMs, limit });
+      }
+      const left = removeRunOutput(logDir, jobs, tally);
+      report.filesLeft.push(...left.slice(0, FILES_LEFT_SHOWN - report.filesLeft.length));
+      report.jobs += jobs.length;
+      report.byState[state] += jobs.length;
+      options.onProgress?.(report.jobs);
+      if (jobs.length < limit || (report.dryRun && after === null)) break;
+      await pause();
+    }
+  }
+  report.bytes = tally.bytes;
+  if (!report.dryRun && report.jobs > 0) {
+    while (keepGoing() && (await store.storeCompact()) > 0) await pause();
+  }
+  return report;
+}
