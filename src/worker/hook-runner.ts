@@ -22,6 +22,8 @@ const MAX_WAITING = 1000;
 /** A hook's stderr is read up to this much (for its last line), then closed. */
 const STDERR_READ_MAX = 1024 * 1024;
 const TAIL_BYTES = 1024;
+/** After a hook's shell exits, its stderr is read this much longer at most. */
+const STDERR_DRAIN_MS = 500;
 
 export interface HookRunnerOptions {
   /** hook-timeout, read when each hook starts (settings change while workers run). */
@@ -130,9 +132,7 @@ export class HookRunner {
           if (finished) return;
           finished = true;
           timer.clear();
-          // The shell is gone: whatever it left in its session goes too.
-          session?.signal('SIGKILL');
-          const last = tail.trim().split('\n').pop()?.trim();
+          const last = printable(tail.trim().split('\n').pop() ?? '');
           const detail = last ? `: ${last}` : '';
           if (error) this.options.log(`${name}: could not start /bin/sh: ${error.message}`);
           else if (timedOut) {
@@ -145,11 +145,25 @@ export class HookRunner {
           resolve();
         };
         child.once('error', (error) => finish(null, null, error));
-        child.once('exit', (code, signal) => finish(code, signal));
+        child.once('exit', (code, signal) => {
+          // The shell is gone: whatever it left in its session goes too. Then its stderr is
+          // read to the end (for the last line), unless a process that left the session
+          // (setsid) still holds it open.
+          session?.signal('SIGKILL');
+          const done = () => finish(code, signal);
+          child.stderr.once('close', done);
+          setTimeout(done, STDERR_DRAIN_MS).unref();
+        });
       }),
     };
     this.running.add(hook);
   }
+}
+
+/** A line as it may be logged: control characters (a hook may print anything) shown as ?. */
+function printable(line: string): string {
+  // eslint-disable-next-line no-control-regex
+  return line.replace(/[\u0000-\u001f\u007f]/g, '?').trim().slice(0, 300);
 }
 
 function hookName(state: JobState): string {
