@@ -23,7 +23,7 @@ const MAX_WAITING = 1000;
 const STDERR_READ_MAX = 1024 * 1024;
 const TAIL_BYTES = 1024;
 /** After a hook's shell exits, its stderr is read this much longer at most. */
-const STDERR_DRAIN_MS = 500;
+const STDERR_DRAIN_MS = 2000;
 
 export interface HookRunnerOptions {
   /** hook-timeout, read when each hook starts (settings change while workers run). */
@@ -151,6 +151,7 @@ export class HookRunner {
           // (setsid) still holds it open.
           session?.signal('SIGKILL');
           const done = () => finish(code, signal);
+          if (child.stderr.closed) return done();
           child.stderr.once('close', done);
           setTimeout(done, STDERR_DRAIN_MS).unref();
         });
