@@ -33,8 +33,14 @@ export interface CleanOptions {
 
 const FILES_LEFT_SHOWN = 20;
 
-/** Lets other work (a worker's claim, the event loop) in between two batches. */
-const pause = () => new Promise<void>((resolve) => setImmediate(resolve));
+/**
+ * Between two batches the cleaner rests as long as the batch took, and at least this long: a
+ * writer waiting for SQLite's lock retries after sleeps of a few milliseconds and would find it
+ * taken again at once (a clean of a million jobs starved an enqueue for seconds).
+ */
+const MIN_PAUSE_MS = 10;
+const pause = (ms: number) =>
+  new Promise<void>((resolve) => setTimeout(resolve, Math.max(MIN_PAUSE_MS, ms)));
 
 export async function cleanFinished(
   store: JobStore,
@@ -63,6 +69,7 @@ export async function cleanFinished(
         break;
       }
       let jobs;
+      const began = performance.now();
       if (report.dryRun) {
         const page = await store.jobListExpired({ state, olderThanMs, limit, after });
         jobs = page.jobs;
@@ -76,12 +83,17 @@ export async function cleanFinished(
       report.byState[state] += jobs.length;
       options.onProgress?.(report.jobs);
       if (jobs.length < limit || (report.dryRun && after === null)) break;
-      await pause();
+      // A dry run only reads, which takes no lock: no need to rest.
+      if (!report.dryRun) await pause(performance.now() - began);
     }
   }
   report.bytes = tally.bytes;
   if (!report.dryRun && report.jobs > 0) {
-    while (keepGoing() && (await store.storeCompact()) > 0) await pause();
+    for (;;) {
+      const began = performance.now();
+      if (!keepGoing() || (await store.storeCompact()) === 0) break;
+      await pause(performance.now() - began);
+    }
   }
   return report;
 }

@@ -65,8 +65,8 @@ import { computeStats, runTotals } from './stats-queries.js';
 const DIRECT_INSERT_LIMIT = 1000;
 /** Jobs restarted per transaction by jobRestartState. */
 const RESTART_BATCH = 1000;
-/** Pages (4 KiB) given back to the file system per storeCompact step: ~8 MiB. */
-const COMPACT_PAGES = 2048;
+/** Pages (4 KiB) given back to the file system per storeCompact step: 2 MiB. */
+const COMPACT_PAGES = 512;
 
 /** When the run_at of a settled job is reset: a retry's delay, or now for pending. */
 function settleRunAt(next: NextState, now: number): number | null {
