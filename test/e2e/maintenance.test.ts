@@ -167,7 +167,10 @@ describe('retention', () => {
     const worker = s.start(['worker', 'start']);
     const exit = collect(worker);
     const logs = `${s.db}.logs`;
-    await waitFor(async () => (await status(s)).counts.completed + (await status(s)).counts.dead === 6);
+    await waitFor(async () => {
+      const { counts } = await status(s);
+      return counts.dead === 1 && counts.pending === 0 && counts.processing === 0;
+    });
     await waitFor(async () => (await status(s)).counts.completed === 0, {
       what: 'the cleaner to remove the completed jobs',
     });
