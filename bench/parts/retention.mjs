@@ -8,7 +8,13 @@
 import { readdirSync, statSync } from 'node:fs';
 import { fmt, nowMs, ratio, sleep, waitFor } from '../lib/measure.mjs';
 import { runCli } from '../lib/processes.mjs';
-import { buildJobsDatabase, jobs, openBenchStore, startWorkers, tempPlace } from '../lib/fixtures.mjs';
+import {
+  buildJobsDatabase,
+  jobs,
+  openBenchStore,
+  startWorkers,
+  tempPlace,
+} from '../lib/fixtures.mjs';
 
 const BATCH = 5000;
 const KEEP = '2s';
@@ -100,7 +106,14 @@ async function cleanPace(count, log) {
   try {
     await buildJobsDatabase(place.db, { completed: count, pending: 0 });
     log(`retention: clean of ${count} finished jobs`);
-    const result = await runCli(place.dir, ['clean', '--older-than', '0', '--json', '--db', place.db]);
+    const result = await runCli(place.dir, [
+      'clean',
+      '--older-than',
+      '0',
+      '--json',
+      '--db',
+      place.db,
+    ]);
     const report = JSON.parse(result.stdout);
     if (report.jobs !== count) throw new Error(`clean removed ${report.jobs} of ${count} jobs`);
     return result.ms;

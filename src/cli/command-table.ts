@@ -648,8 +648,7 @@ export const COMMANDS: CommandSpec[] = [
       },
       {
         flags: '--catch-up',
-        description:
-          'after slots were missed (no worker ran), run one job for the latest of them',
+        description: 'after slots were missed (no worker ran), run one job for the latest of them',
       },
     ],
     json: true,
@@ -662,7 +661,7 @@ export const COMMANDS: CommandSpec[] = [
   },
   {
     path: ['schedule', 'list'],
-    description: 'Every schedule: when it fires, its next run, its last job and that job\'s state',
+    description: "Every schedule: when it fires, its next run, its last job and that job's state",
     json: true,
     examples: ['queuectl schedule list', 'queuectl schedule list --json'],
     load: async () => (await import('./commands/schedule.js')).scheduleListCommand,

@@ -161,12 +161,13 @@ export const CONFIG_KEYS = {
     ...duration(0, 365 * DAY, 'forever'),
   },
   'keep-cancelled': {
-    description: 'Cancelled jobs are deleted this long after they were cancelled ("forever" keeps them)',
+    description:
+      'Cancelled jobs are deleted this long after they were cancelled ("forever" keeps them)',
     default: '7d',
     ...duration(0, 365 * DAY, 'forever'),
   },
   'hook-timeout': {
-    description: "A completion hook still running after this long is killed (its whole session)",
+    description: 'A completion hook still running after this long is killed (its whole session)',
     default: '10s',
     ...duration(100, HOUR),
   },

@@ -470,7 +470,8 @@ export class Queue {
       {
         maxRetries: 0,
         now: 0,
-        cwd: recorded.cwd === undefined ? undefined : checkCwd(recorded.cwd, 'the working directory'),
+        cwd:
+          recorded.cwd === undefined ? undefined : checkCwd(recorded.cwd, 'the working directory'),
         env: recorded.env === undefined ? undefined : checkRecordedEnvironment(recorded.env),
       },
     );

@@ -32,7 +32,10 @@ export function cleanTargets(
   settings: Settings,
   params: { state?: string; olderThanMs?: number } = {},
 ): CleanTarget[] {
-  if (params.state !== undefined && !(FINISHED_STATES as readonly string[]).includes(params.state)) {
+  if (
+    params.state !== undefined &&
+    !(FINISHED_STATES as readonly string[]).includes(params.state)
+  ) {
     throw new ValidationError(
       `only finished jobs are cleaned: --state must be ${FINISHED_STATES.join(', ')}, not "${params.state}"`,
     );

@@ -134,7 +134,8 @@ export function checkTimezone(zone: string): string {
 export function everyRule(anchorAt: number, everyMs: number): SlotRule {
   return {
     next: (ms) => anchorAt + (Math.floor((ms - anchorAt) / everyMs) + 1) * everyMs,
-    latest: (ms) => (ms < anchorAt ? null : anchorAt + Math.floor((ms - anchorAt) / everyMs) * everyMs),
+    latest: (ms) =>
+      ms < anchorAt ? null : anchorAt + Math.floor((ms - anchorAt) / everyMs) * everyMs,
   };
 }
 

@@ -95,8 +95,7 @@ export function toSchedule(row: Row): StoredSchedule {
     max_retries: row.max_retries as number | null,
     timeout_seconds: row.timeout_seconds as number | null,
     cwd: row.cwd as string | null,
-    env:
-      typeof row.env_vars === 'string' ? decodeEnvironment(row.env_inherit, row.env_vars) : null,
+    env: typeof row.env_vars === 'string' ? decodeEnvironment(row.env_inherit, row.env_vars) : null,
     env_names: decodeNames(row.env_names),
     overlap: row.overlap as StoredSchedule['overlap'],
     catch_up: flag(row.catch_up),

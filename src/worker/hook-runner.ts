@@ -163,8 +163,13 @@ export class HookRunner {
 
 /** A line as it may be logged: control characters (a hook may print anything) shown as ?. */
 function printable(line: string): string {
-  // eslint-disable-next-line no-control-regex
-  return line.replace(/[\u0000-\u001f\u007f]/g, '?').trim().slice(0, 300);
+  return (
+    line
+      // eslint-disable-next-line no-control-regex
+      .replace(/[\u0000-\u001f\u007f]/g, '?')
+      .trim()
+      .slice(0, 300)
+  );
 }
 
 function hookName(state: JobState): string {

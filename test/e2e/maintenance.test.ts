@@ -150,7 +150,15 @@ describe('recurring schedules', () => {
     const taken = await s.run(['schedule', 'add', 'ok', '--every', '1h', '-c', 'true']);
     expect(taken).toMatchObject({ code: 2 });
     expect(taken.stderr).toMatch(/a schedule named "ok" exists/);
-    const badName = await s.run(['schedule', 'add', `x${'y'.repeat(64)}`, '--every', '1h', '-c', 'x']);
+    const badName = await s.run([
+      'schedule',
+      'add',
+      `x${'y'.repeat(64)}`,
+      '--every',
+      '1h',
+      '-c',
+      'x',
+    ]);
     expect(badName.stderr).toMatch(/schedule name .* must be 1-64/);
     expect((await s.run(['schedule', 'rm', 'nope'])).code).toBe(2);
     expect(s.dump()).toBe(before);
@@ -183,7 +191,8 @@ describe('retention', () => {
 
   it('cleans on demand: a dry run changes nothing, then jobs and output files go', async () => {
     const s = sandbox();
-    for (let i = 0; i < 3; i++) await s.run(['enqueue', '-c', `echo ${'x'.repeat(99)}`, '--id', `c${i}`]);
+    for (let i = 0; i < 3; i++)
+      await s.run(['enqueue', '-c', `echo ${'x'.repeat(99)}`, '--id', `c${i}`]);
     expect((await s.run(['worker', 'start', '--drain', '--quiet'])).code).toBe(0);
     await s.run(['enqueue', '-c', 'sleep 60', '--id', 'waiting', '--delay', '1h']);
     const logs = `${s.db}.logs`;
@@ -197,7 +206,9 @@ describe('retention', () => {
     expect(s.dump()).toBe(before);
     expect(readdirSync(logs)).toHaveLength(3);
     // Nothing is old enough for the default retention.
-    expect((await s.run(['clean'])).stdout.trim()).toBe('removed 0 finished jobs and 0B of output files');
+    expect((await s.run(['clean'])).stdout.trim()).toBe(
+      'removed 0 finished jobs and 0B of output files',
+    );
 
     const bad = await s.run(['clean', '--state', 'pending']);
     expect(bad.code).toBe(2);
@@ -215,8 +226,14 @@ describe('hooks', () => {
     const s = sandbox();
     const marker = join(s.home, 'dead.txt');
     expect(
-      (await s.run(['hook', 'set', 'on-dead', `echo "$QUEUECTL_JOB_ID $QUEUECTL_EXIT_CODE" > ${marker}`]))
-        .code,
+      (
+        await s.run([
+          'hook',
+          'set',
+          'on-dead',
+          `echo "$QUEUECTL_JOB_ID $QUEUECTL_EXIT_CODE" > ${marker}`,
+        ])
+      ).code,
     ).toBe(0);
     expect((await s.run(['hook', 'list'])).stdout).toMatch(/^HOOK +COMMAND\non-dead +echo/);
     const before = s.dump();

@@ -81,13 +81,14 @@ export function describeMaintenanceContract(name: string, open: StoreFactory): v
         expect(taken.leader!.since_at).toBe(clock.now());
         // The old holder's renewal is refused and says who holds it now.
         expect(await acquire('a')).toMatchObject({ held: false, leader: { holder: 'b' } });
-        expect(await store.leaderGet({ name: NAME })).toMatchObject({ holder: 'b', expired: false });
+        expect(await store.leaderGet({ name: NAME })).toMatchObject({
+          holder: 'b',
+          expired: false,
+        });
       });
 
       it('grants one of many simultaneous requests', async () => {
-        const results = await Promise.all(
-          Array.from({ length: 12 }, (_, i) => acquire(`w${i}`)),
-        );
+        const results = await Promise.all(Array.from({ length: 12 }, (_, i) => acquire(`w${i}`)));
         const held = results.filter((r) => r.held);
         expect(held).toHaveLength(1);
         const holder = held[0]!.leader!.holder;
@@ -127,7 +128,7 @@ export function describeMaintenanceContract(name: string, open: StoreFactory): v
         let deadAt: number | null = null;
         let takenOverAt: number | null = null;
         let seed = 7;
-        const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+        const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
         for (let step = 0; step < 300; step++) {
           // a dies at step 100 (stops asking); until then both ask every tryEvery, jittered.
           if (step === 100) deadAt = clock.now();
@@ -188,11 +189,21 @@ export function describeMaintenanceContract(name: string, open: StoreFactory): v
         expect(page2).toEqual({ jobs: [{ id: old[2], runs: 1 }], next: null });
         expect((await store.jobCountByState()).completed).toBe(4); // listing changed nothing
 
-        const batch = await store.jobPurgeExpired({ state: 'completed', olderThanMs: 5000, limit: 2 });
+        const batch = await store.jobPurgeExpired({
+          state: 'completed',
+          olderThanMs: 5000,
+          limit: 2,
+        });
         expect(batch.map((j) => j.id)).toEqual([old[0], old[1]]);
-        const rest = await store.jobPurgeExpired({ state: 'completed', olderThanMs: 5000, limit: 2 });
+        const rest = await store.jobPurgeExpired({
+          state: 'completed',
+          olderThanMs: 5000,
+          limit: 2,
+        });
         expect(rest).toEqual([{ id: old[2], runs: 1 }]);
-        expect(await store.jobPurgeExpired({ state: 'completed', olderThanMs: 5000, limit: 2 })).toEqual([]);
+        expect(
+          await store.jobPurgeExpired({ state: 'completed', olderThanMs: 5000, limit: 2 }),
+        ).toEqual([]);
         for (const id of old) {
           expect(await store.jobGet(id)).toBeNull();
           expect(await store.attemptList({ jobId: id })).toEqual([]);
@@ -226,10 +237,15 @@ export function describeMaintenanceContract(name: string, open: StoreFactory): v
       it('stops between batches when told to (a leader that lost its lease)', async () => {
         await finishedJobs('completed', [10_000, 20_000, 30_000]);
         let asked = 0;
-        const report = await cleanFinished(store, tempDir(), [{ state: 'completed', olderThanMs: 0 }], {
-          batchSize: 1,
-          keepGoing: () => asked++ < 2,
-        });
+        const report = await cleanFinished(
+          store,
+          tempDir(),
+          [{ state: 'completed', olderThanMs: 0 }],
+          {
+            batchSize: 1,
+            keepGoing: () => asked++ < 2,
+          },
+        );
         expect(report).toMatchObject({ jobs: 2, complete: false });
         expect((await store.jobCountByState()).completed).toBe(1);
       });
@@ -291,7 +307,9 @@ export function describeMaintenanceContract(name: string, open: StoreFactory): v
         });
         // A paused schedule does not move.
         await store.scheduleSetPaused({ name: 'tick', paused: true });
-        expect(await store.scheduleAdvance({ ...step, from: 2000, to: 3000, fire: null })).toBe(false);
+        expect(await store.scheduleAdvance({ ...step, from: 2000, to: 3000, fire: null })).toBe(
+          false,
+        );
       });
 
       it('moves on when the slot job exists already (the slot has fired), and counts skips and misses', async () => {
@@ -335,7 +353,12 @@ export function describeMaintenanceContract(name: string, open: StoreFactory): v
         await store.jobCancel({ ids: ['c2'] });
         const [taken, ...more] = await store.hookOutboxTake({ limit: 10 });
         expect(more).toEqual([]);
-        expect(taken).toMatchObject({ job_id: 'c2', state: 'cancelled', attempt: 0, exit_code: null });
+        expect(taken).toMatchObject({
+          job_id: 'c2',
+          state: 'cancelled',
+          attempt: 0,
+          exit_code: null,
+        });
         expect(await store.hookOutboxTake({ limit: 10 })).toEqual([]);
         expect(await store.configDelete({ key: 'hook:on-cancelled' })).toBe(true);
         expect(await store.configDelete({ key: 'hook:on-cancelled' })).toBe(false);

@@ -72,7 +72,7 @@ describe('completion hooks', () => {
     await queue.enqueue({ id: 'long', command: 'sleep 30', max_retries: 0 });
     await queue.enqueue({ id: 'later', command: 'true', delay: '1h' });
     await queue.cancel(['later']); // settled by this command: the leader runs its hook
-    const { lines } = await startWorker(db, logDir);
+    await startWorker(db, logDir);
     await waitFor(async () => (await state(queue, 'long')) === 'processing', {
       what: 'long to run',
     });
@@ -131,7 +131,10 @@ describe('completion hooks', () => {
     await queue.enqueue({ id: 'b', command: 'exit 1', max_retries: 0 });
     const { lines } = await startWorker(db, logDir);
     await waitFor(
-      () => lines.some((l) => /hook on-completed for job a: killed after 300ms \(hook-timeout\)/.test(l)),
+      () =>
+        lines.some((l) =>
+          /hook on-completed for job a: killed after 300ms \(hook-timeout\)/.test(l),
+        ),
       { what: 'the timeout' },
     );
     const child = Number(readFileSync(pidFile, 'utf8'));
@@ -161,10 +164,13 @@ describe('completion hooks', () => {
       what: 'the jobs to complete',
     });
     const took = performance.now() - started;
-    await waitFor(() => lines.some((l) => /hook on-completed for job j0: exited with code 141/.test(l)), {
-      timeoutMs: 30_000,
-      what: 'the flooding hook to end (its stderr closed: SIGPIPE)',
-    });
+    await waitFor(
+      () => lines.some((l) => /hook on-completed for job j0: exited with code 141/.test(l)),
+      {
+        timeoutMs: 30_000,
+        what: 'the flooding hook to end (its stderr closed: SIGPIPE)',
+      },
+    );
     await waitFor(() => existsSync(pidFile));
     const child = Number(readFileSync(pidFile, 'utf8'));
     await waitFor(() => !isProcessAlive(child, null), { what: 'the lingering child to be killed' });

@@ -100,7 +100,7 @@ function overlaps(a: [number, number][], b: [number, number][]): number {
 
 function describeStore(kind: string, db: () => string, cutOff: (m: Member) => Promise<void>) {
   describe(`the maintenance leader (${kind})`, () => {
-    it('keeps one leader while the leader\'s connections are killed (they come back)', async () => {
+    it("keeps one leader while the leader's connections are killed (they come back)", async () => {
       if (kind !== 'postgres') return;
       const location = db();
       const a = await member('wa', location);
@@ -129,7 +129,12 @@ function describeStore(kind: string, db: () => string, cutOff: (m: Member) => Pr
 
       const cutAt = performance.now();
       await cutOff(a);
-      await waitFor(() => b.maintenance.leading(), { timeoutMs: 10_000, what: 'b to take over' }).catch((e) => { throw new Error(`${e} a: ${a.lines.join('|')} b: ${b.lines.join('|')}`); });
+      await waitFor(() => b.maintenance.leading(), {
+        timeoutMs: 10_000,
+        what: 'b to take over',
+      }).catch((e) => {
+        throw new Error(`${e} a: ${a.lines.join('|')} b: ${b.lines.join('|')}`);
+      });
       const tookOver = performance.now() - cutAt;
       expect(a.maintenance.leading()).toBe(false);
       // Healed: a's next request is refused, and it stays a follower while b leads.
@@ -137,7 +142,9 @@ function describeStore(kind: string, db: () => string, cutOff: (m: Member) => Pr
       expect(a.maintenance.leading()).toBe(false);
       expect(overlaps(a.rounds, b.rounds)).toBe(0);
       expect(tookOver).toBeLessThan(2000 + 2000); // lease-timeout, plus the cut-off's own time
-      process.stderr.write(`[leader ${kind}] taken over ${Math.round(tookOver)} ms after the cut\n`);
+      process.stderr.write(
+        `[leader ${kind}] taken over ${Math.round(tookOver)} ms after the cut\n`,
+      );
     });
   });
 }

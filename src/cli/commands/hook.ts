@@ -17,7 +17,7 @@ export const hookListCommand: QueueCommand<Hook[]> = {
   run: (queue) => queue.hookList(),
   render: (hooks) =>
     hooks.length === 0
-      ? "no hooks set (queuectl hook set on-dead 'notify-send \"$QUEUECTL_JOB_ID died\"')"
+      ? 'no hooks set (queuectl hook set on-dead \'notify-send "$QUEUECTL_JOB_ID died"\')'
       : table(
           ['HOOK', 'COMMAND'],
           hooks.map((hook) => [hook.event, oneLine(hook.command)]),

@@ -677,8 +677,7 @@ export class SqliteJobStore implements JobStore {
 
   async leaderGet(params: { name: string }): Promise<LeaderInfo | null> {
     const row = this.sql.leaderGet.get({ name: params.name, now: this.clock.now() }) as
-      | Row
-      | undefined;
+      Row | undefined;
     return row ? toLeader(row) : null;
   }
 

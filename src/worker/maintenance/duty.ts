@@ -56,7 +56,9 @@ export function hookOnRescue(context: DutyContext): (held: HeldJob, state: JobSt
         );
       })
       .catch((error: unknown) =>
-        context.log(`hook on-${state} for job ${held.jobId}: not run (${(error as Error).message})`),
+        context.log(
+          `hook on-${state} for job ${held.jobId}: not run (${(error as Error).message})`,
+        ),
       );
   };
 }
