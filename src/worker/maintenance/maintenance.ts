@@ -85,8 +85,9 @@ export class Maintenance {
         });
         const was = this.leading();
         this.leadingUntil = held ? leadsUntil(sentAt, timings) : 0;
+        // Gaining the lease is not logged (every pool has a leader; `status` names it); losing
+        // it while leading is worth a line.
         if (held && !was && !this.stopped) {
-          log('this worker is now the maintenance leader');
           this.wakeAll();
         } else if (!held && was) {
           log('this worker is no longer the maintenance leader');
