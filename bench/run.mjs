@@ -15,6 +15,7 @@ import { measureBulkEnqueue } from './parts/bulk-enqueue.mjs';
 import { measureStartup } from './parts/startup.mjs';
 import { measureScale } from './parts/scale.mjs';
 import { measurePostgres } from './parts/postgres.mjs';
+import { measureRetention } from './parts/retention.mjs';
 
 const PARTS = {
   throughput: measureThroughput,
@@ -23,6 +24,7 @@ const PARTS = {
   startup: measureStartup,
   scale: measureScale,
   postgres: measurePostgres,
+  retention: measureRetention,
 };
 const RESULTS = fileURLToPath(new URL('./results.md', import.meta.url));
 
@@ -31,7 +33,8 @@ function usage() {
   --quick   smaller sizes and fewer samples (about a minute; what CI runs)
   --only    run only these parts (comma-separated)
   parts: throughput (2 workers vs a Node loop and xargs -P2), latency (idle worker: wake-up,
-         idle CPU, RSS), bulk (enqueue --file), startup (enqueue vs node -e), scale (1M jobs)`;
+         idle CPU, RSS), bulk (enqueue --file), startup (enqueue vs node -e), scale (1M jobs),
+         retention (database and log sizes plateau under a short retention; clean's pace)`;
 }
 
 function parseArgs(argv) {

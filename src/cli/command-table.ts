@@ -4,6 +4,8 @@
  * command runs, so `queuectl enqueue` loads nothing it does not use.
  */
 import { CONFIG_KEYS, CONFIG_KEY_NAMES } from '../core/config.js';
+import { HOOK_EVENTS } from '../core/hooks.js';
+import { MAX_EVERY_MS, MIN_EVERY_MS, OVERLAP_POLICIES } from '../core/schedule.js';
 import { JOB_STATES } from '../core/job.js';
 import { LIMITS } from '../core/job-spec.js';
 import type { CommandSpec, OptionSpec } from './command-spec.js';
@@ -11,6 +13,7 @@ import {
   assignment,
   duration,
   durationOrNone,
+  finishedState,
   jobId,
   RESTARTABLE,
   restartState,
@@ -539,6 +542,193 @@ export const COMMANDS: CommandSpec[] = [
     ],
     load: async () => (await import('./commands/service.js')).serviceInstallCommand,
   },
+  // ---- Issue 15: retention, recurring schedules, completion hooks ----
+  {
+    path: ['clean'],
+    description:
+      'Delete finished jobs past their retention (config keep-completed, keep-dead, keep-cancelled) or older than --older-than, with their attempts and output files; says how many jobs and bytes. Workers do this on their own too.',
+    options: [
+      {
+        flags: '-s, --state <state>',
+        description: 'only jobs in this state: completed, dead or cancelled (default: all three)',
+        parse: finishedState,
+        choices: RESTARTABLE,
+      },
+      {
+        flags: '--older-than <duration>',
+        description:
+          'jobs that finished at least this long ago (0 for all), instead of the keep-* settings',
+        parse: duration('--older-than', 0, 10 * YEAR),
+      },
+      { flags: '--dry-run', description: 'only count what would be removed; change nothing' },
+    ],
+    json: true,
+    examples: [
+      'queuectl clean',
+      'queuectl clean --state dead --older-than 7d --dry-run',
+      'queuectl clean --older-than 0',
+    ],
+    load: async () => (await import('./commands/clean.js')).cleanCommand,
+  },
+  {
+    path: ['schedule'],
+    description: 'Recurring jobs: one job per slot of a cron expression or a period',
+    load: async () => {
+      throw new Error('schedule has subcommands');
+    },
+  },
+  {
+    path: ['schedule', 'add'],
+    description:
+      'Add a schedule: each slot (of --cron in --tz, or every --every) enqueues one job running -c CMD, however many workers and hosts run. The directory and environment are recorded as enqueue records them.',
+    arguments: [
+      {
+        name: '<name>',
+        description: `1-64 letters, digits, ".", "_", "-"; its jobs are named NAME:<slot time>`,
+      },
+    ],
+    options: [
+      {
+        flags: '--cron <expression>',
+        description:
+          'a cron expression: minute hour day-of-month month day-of-week ("0 2 * * *"), or six fields with seconds first',
+      },
+      {
+        flags: '--tz <zone>',
+        description: 'the time zone --cron is read in (an IANA name: Europe/Berlin; default UTC)',
+      },
+      {
+        flags: '--every <duration>',
+        description: 'a slot every this long, the first one this long from now (30s, 1h, 7d)',
+        parse: duration('--every', MIN_EVERY_MS, MAX_EVERY_MS),
+      },
+      {
+        flags: '-c, --command <command>',
+        description: 'the shell command each slot runs',
+        parse: text('-c'),
+      },
+      {
+        flags: '--priority <n>',
+        description: 'higher runs first (default 0)',
+        parse: wholeNumber('--priority', -LIMITS.priority, LIMITS.priority),
+      },
+      {
+        flags: '--timeout <duration>',
+        description: 'kill a run after this long',
+        parse: duration(
+          '--timeout',
+          LIMITS.minTimeoutSeconds * SECOND,
+          LIMITS.timeoutSeconds * SECOND,
+        ),
+      },
+      {
+        flags: '--max-retries <n>',
+        description: 'retries after the first run (default: config max-retries when it fires)',
+        parse: wholeNumber('--max-retries', 0, LIMITS.maxRetries),
+      },
+      {
+        flags: '--cwd <dir>',
+        description: "run the jobs in this directory (default: this one), on the worker's host",
+      },
+      {
+        flags: '--env <name=value>',
+        description: "set a variable in the jobs' environment (repeatable)",
+        parse: assignment('--env'),
+        repeatable: true,
+      },
+      {
+        flags: '--clean-env',
+        description: "record no environment: jobs get the worker's (plus any --env)",
+      },
+      {
+        flags: '--overlap <policy>',
+        description:
+          "skip (default): no new job while the schedule's last job still waits or runs; allow: enqueue anyway",
+        choices: OVERLAP_POLICIES,
+      },
+      {
+        flags: '--catch-up',
+        description: 'after slots were missed (no worker ran), run one job for the latest of them',
+      },
+    ],
+    json: true,
+    examples: [
+      `queuectl schedule add nightly --cron "0 2 * * *" --tz Europe/Berlin -c "make backup"`,
+      'queuectl schedule add ping --every 5m -c "curl -fsS https://example.com/health" --timeout 30s',
+      'queuectl schedule add report --cron "0 9 * * 1" --catch-up --overlap allow -c ./weekly.sh',
+    ],
+    load: async () => (await import('./commands/schedule.js')).scheduleAddCommand,
+  },
+  {
+    path: ['schedule', 'list'],
+    description: "Every schedule: when it fires, its next run, its last job and that job's state",
+    json: true,
+    examples: ['queuectl schedule list', 'queuectl schedule list --json'],
+    load: async () => (await import('./commands/schedule.js')).scheduleListCommand,
+  },
+  {
+    path: ['schedule', 'rm'],
+    description: 'Remove a schedule (the jobs it enqueued stay)',
+    arguments: [{ name: '<name>', description: 'schedule name' }],
+    json: true,
+    examples: ['queuectl schedule rm nightly'],
+    load: async () => (await import('./commands/schedule.js')).scheduleRmCommand,
+  },
+  {
+    path: ['schedule', 'pause'],
+    description: 'Stop a schedule from firing until it is resumed',
+    arguments: [{ name: '<name>', description: 'schedule name' }],
+    json: true,
+    examples: ['queuectl schedule pause nightly'],
+    load: async () => (await import('./commands/schedule.js')).schedulePauseCommand,
+  },
+  {
+    path: ['schedule', 'resume'],
+    description: 'Let a paused schedule fire again, from its next slot after now',
+    arguments: [{ name: '<name>', description: 'schedule name' }],
+    json: true,
+    examples: ['queuectl schedule resume nightly'],
+    load: async () => (await import('./commands/schedule.js')).scheduleResumeCommand,
+  },
+  {
+    path: ['hook'],
+    description:
+      'Completion hooks: a shell command run after a job reaches a state, with the job in its environment',
+    load: async () => {
+      throw new Error('hook has subcommands');
+    },
+  },
+  {
+    path: ['hook', 'set'],
+    description:
+      'Set the command run (with /bin/sh -c, under config hook-timeout) after a job is completed, failed (and waits for a retry), dead or cancelled. It gets QUEUECTL_JOB_ID, QUEUECTL_STATE, QUEUECTL_EXIT_CODE, QUEUECTL_ATTEMPT, QUEUECTL_COMMAND, QUEUECTL_STDOUT_FILE and QUEUECTL_STDERR_FILE.',
+    arguments: [
+      { name: '<hook>', description: HOOK_EVENTS.join(', '), choices: HOOK_EVENTS },
+      { name: '<command>', description: 'the shell command' },
+    ],
+    json: true,
+    examples: [
+      `queuectl hook set on-dead 'notify-send "queuectl: $QUEUECTL_JOB_ID died" "$(tail -n 5 "$QUEUECTL_STDERR_FILE")"'`,
+      `queuectl hook set on-completed 'echo "$QUEUECTL_JOB_ID done" >> ~/done.log'`,
+    ],
+    load: async () => (await import('./commands/hook.js')).hookSetCommand,
+  },
+  {
+    path: ['hook', 'list'],
+    description: 'The hooks set',
+    json: true,
+    examples: ['queuectl hook list'],
+    load: async () => (await import('./commands/hook.js')).hookListCommand,
+  },
+  {
+    path: ['hook', 'rm'],
+    description: 'Remove a hook',
+    arguments: [{ name: '<hook>', description: HOOK_EVENTS.join(', '), choices: HOOK_EVENTS }],
+    json: true,
+    examples: ['queuectl hook rm on-dead'],
+    load: async () => (await import('./commands/hook.js')).hookRmCommand,
+  },
+  // ---- end of issue 15 ----
   {
     path: ['completion'],
     description:

@@ -79,3 +79,11 @@ export function text(flag: string) {
     return value;
   };
 }
+
+/** A finished state (clean --state). */
+export function finishedState(value: string): JobState {
+  if ((RESTARTABLE as string[]).includes(value)) return value as JobState;
+  throw new ValidationError(
+    `--state must be ${RESTARTABLE.join(', ')} (only finished jobs are cleaned), not "${value}"`,
+  );
+}

@@ -16,6 +16,11 @@ export interface Settings {
   outputLimitBytes: number;
   pollIntervalMs: number;
   workerCount: number;
+  // Issue 15: retention (null: forever) and completion hooks.
+  keepCompletedMs: number | null;
+  keepDeadMs: number | null;
+  keepCancelledMs: number | null;
+  hookTimeoutMs: number;
 }
 
 interface KeySpec {
@@ -56,21 +61,24 @@ function number(min: number, max: number): Pick<KeySpec, 'range' | 'largest' | '
   };
 }
 
-/** A duration from `minMs` to `maxMs` (and "none" when `allowNone`). */
+/**
+ * A duration from `minMs` to `maxMs`; `word` ("none", "forever") is accepted too when given, for
+ * no limit.
+ */
 function duration(
   minMs: number,
   maxMs: number,
-  allowNone = false,
+  word?: 'none' | 'forever',
 ): Pick<KeySpec, 'range' | 'largest' | 'check'> {
   const range = `from ${formatDuration(minMs)} to ${formatDuration(maxMs)}`;
   return {
-    range: `a duration ${range}${allowNone ? ', or none' : ''}`,
+    range: `a duration ${range}${word ? `, or ${word}` : ''}`,
     largest: formatDuration(maxMs),
     check(value: string): string {
-      if (allowNone && value.trim().toLowerCase() === 'none') return 'none';
+      if (word && value.trim().toLowerCase() === word) return word;
       const ms = parseDuration(value, 'value');
       if (ms < minMs || ms > maxMs) {
-        throw new ValidationError(`must be a duration ${range}${allowNone ? ' (or none)' : ''}`);
+        throw new ValidationError(`must be a duration ${range}${word ? ` (or ${word})` : ''}`);
       }
       return value.trim();
     },
@@ -118,7 +126,7 @@ export const CONFIG_KEYS = {
   'job-timeout': {
     description: 'Default run-time limit for jobs without timeout_seconds ("none" for no limit)',
     default: 'none',
-    ...duration(1, 365 * DAY, true),
+    ...duration(1, 365 * DAY, 'none'),
   },
   'kill-grace': {
     description: 'Time between SIGTERM and SIGKILL when a job times out or is stopped',
@@ -139,6 +147,29 @@ export const CONFIG_KEYS = {
     description: 'Idle workers also look for work this often, in case a wake-up was missed',
     default: '1s',
     ...duration(10, HOUR),
+  },
+  // Issue 15: retention of finished jobs (by their finish time) and completion hooks.
+  'keep-completed': {
+    description:
+      'Completed jobs are deleted (with their attempts and output files) this long after they finished ("forever" keeps them)',
+    default: '7d',
+    ...duration(0, 365 * DAY, 'forever'),
+  },
+  'keep-dead': {
+    description: 'Dead jobs are deleted this long after they died ("forever" keeps them)',
+    default: '30d',
+    ...duration(0, 365 * DAY, 'forever'),
+  },
+  'keep-cancelled': {
+    description:
+      'Cancelled jobs are deleted this long after they were cancelled ("forever" keeps them)',
+    default: '7d',
+    ...duration(0, 365 * DAY, 'forever'),
+  },
+  'hook-timeout': {
+    description: 'A completion hook still running after this long is killed (its whole session)',
+    default: '10s',
+    ...duration(100, HOUR),
   },
 } satisfies Record<string, KeySpec>;
 
@@ -192,6 +223,10 @@ export function resolveSettings(stored: Partial<Record<string, string>>): Settin
     }
   };
   const jobTimeout = value('job-timeout');
+  const keep = (key: ConfigKey): number | null => {
+    const kept = value(key);
+    return kept === 'forever' ? null : parseDuration(kept);
+  };
   return {
     maxRetries: Number(value('max-retries')),
     backoff: {
@@ -204,5 +239,9 @@ export function resolveSettings(stored: Partial<Record<string, string>>): Settin
     outputLimitBytes: parseBytes(value('output-limit')),
     pollIntervalMs: parseDuration(value('poll-interval')),
     workerCount: Number(value('worker-count')),
+    keepCompletedMs: keep('keep-completed'),
+    keepDeadMs: keep('keep-dead'),
+    keepCancelledMs: keep('keep-cancelled'),
+    hookTimeoutMs: parseDuration(value('hook-timeout')),
   };
 }

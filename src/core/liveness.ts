@@ -23,3 +23,17 @@ export function workerIsGone(
 ): boolean {
   return worker.host === host ? !isAlive(worker.pid, worker.pid_start) : worker.stale;
 }
+
+/** Per host (every worker): a job held on this host whose worker process is gone. */
+export function holderDiedHere(held: HeldJob, host: string, isAlive: IsAlive): boolean {
+  return held.host === host && !isAlive(held.pid, held.pidStart);
+}
+
+/** Per host: a worker registered on this host whose process is gone. */
+export function workerDiedHere(
+  worker: WorkerInfo & { stale: boolean },
+  host: string,
+  isAlive: IsAlive,
+): boolean {
+  return worker.host === host && !isAlive(worker.pid, worker.pid_start);
+}

@@ -120,9 +120,14 @@ const STREAMS: readonly StreamName[] = ['stdout', 'stderr'];
 /**
  * Removes the output files of runs 1..runs of each job (deleted jobs). A file that is not there
  * is fine (it wrote nothing, or it was removed already). Returns what could not be removed, one
- * line each; a log directory that is a symlink is not looked into.
+ * line each; a log directory that is a symlink is not looked into. With `tally`, the sizes of
+ * the files are added to it (`measureOnly`: measured, not removed: clean --dry-run).
  */
-export function removeRunOutput(logDir: string, jobs: { id: string; runs: number }[]): string[] {
+export function removeRunOutput(
+  logDir: string,
+  jobs: { id: string; runs: number }[],
+  tally?: { bytes: number; measureOnly?: boolean },
+): string[] {
   let dirFd: number;
   try {
     dirFd = openSync(logDir, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
@@ -142,8 +147,11 @@ export function removeRunOutput(logDir: string, jobs: { id: string; runs: number
       for (let attempt = 1; attempt <= job.runs; attempt++) {
         for (const stream of STREAMS) {
           const name = logName(job.id, attempt, stream);
+          const path = inDirectory(dirFd, logDir, name);
           try {
-            unlinkSync(inDirectory(dirFd, logDir, name));
+            if (tally) tally.bytes += lstatSync(path, { throwIfNoEntry: false })?.size ?? 0;
+            if (tally?.measureOnly) continue;
+            unlinkSync(path);
           } catch (error) {
             const code = codeOf(error);
             if (code !== 'ENOENT')

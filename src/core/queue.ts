@@ -42,7 +42,32 @@ import {
 import type { RunOutput } from './run-output.js';
 import { SpecPlaces } from './spec-places.js';
 import { didYouMean } from './suggest.js';
-import type { CancelledJob, JobStore, RemovedJob, RunTotals, Stats } from '../store/job-store.js';
+import type {
+  CancelledJob,
+  JobStore,
+  LeaderInfo,
+  RemovedJob,
+  RunTotals,
+  Stats,
+} from '../store/job-store.js';
+import type { CleanReport } from './cleaner.js';
+import {
+  checkHookCommand,
+  checkHookEvent,
+  hookConfigKey,
+  hookList,
+  type HookEvent,
+} from './hooks.js';
+import { MAINTENANCE_LEASE } from './leadership.js';
+import {
+  checkEvery,
+  checkScheduleName,
+  checkTimezone,
+  OVERLAP_POLICIES,
+  slotRule,
+  type OverlapPolicy,
+  type Schedule,
+} from './schedule.js';
 
 const BATCH_SIZE = 1000;
 
@@ -75,6 +100,23 @@ export interface QueueStatus {
   location: string;
   counts: StateCounts;
   workers: (WorkerInfo & { stale: boolean })[];
+  /** The worker running the database-wide maintenance duties, if one holds the lease. */
+  leader: LeaderInfo | null;
+}
+
+/** What `schedule add` takes (checked by Queue.scheduleAdd). */
+export interface ScheduleInput {
+  name: string;
+  cron?: string;
+  timezone?: string;
+  everyMs?: number;
+  command: string;
+  priority?: number;
+  maxRetries?: number;
+  timeoutSeconds?: number;
+  overlap?: string;
+  catchUp?: boolean;
+  // Issue 14's named queues: a queue goes here.
 }
 
 export class Queue {
@@ -209,11 +251,17 @@ export class Queue {
 
   async status(): Promise<QueueStatus> {
     const settings = await this.settings();
-    const [counts, workers] = await Promise.all([
+    const [counts, workers, leader] = await Promise.all([
       this.store.jobCountByState(),
       this.store.workerList({ staleAfterMs: settings.leaseTimeoutMs }),
+      this.store.leaderGet({ name: MAINTENANCE_LEASE }),
     ]);
-    return { location: this.store.location, counts, workers };
+    return {
+      location: this.store.location,
+      counts,
+      workers,
+      leader: leader && !leader.expired ? leader : null,
+    };
   }
 
   /** Moves a dead job back to pending with attempts reset; its last error stays visible. */
@@ -366,6 +414,156 @@ export class Queue {
   async requestStop(host?: string): Promise<WorkerInfo[]> {
     return this.store.workerRequestStop({ host });
   }
+
+  // ---- Issue 15: retention, schedules, hooks ----
+
+  /**
+   * Deletes finished jobs (one state, or all finished states) older than `olderThanMs`, or each
+   * state's keep-* setting, with their attempts and this host's output files, in small batches;
+   * `dryRun` only counts. States kept forever are left out unless an age is given.
+   */
+  async clean(
+    params: { state?: string; olderThanMs?: number; dryRun?: boolean } = {},
+    onProgress?: (jobs: number) => void,
+  ): Promise<CleanReport> {
+    const [{ cleanTargets }, { cleanFinished }, { logDirectory }] = await Promise.all([
+      import('./retention.js'),
+      import('./cleaner.js'),
+      import('./output-files.js'),
+    ]);
+    const targets = cleanTargets(await this.settings(), params);
+    return cleanFinished(this.store, logDirectory(this.store.location), targets, {
+      dryRun: params.dryRun,
+      onProgress,
+    });
+  }
+
+  /**
+   * Adds a recurring schedule: a cron expression (in a time zone) or a period, and the job each
+   * slot enqueues, recorded like enqueue's (`recorded`: the directory and environment). Its
+   * first slot is the first after now.
+   */
+  async scheduleAdd(input: ScheduleInput, recorded: RecordedContext = {}): Promise<Schedule> {
+    const name = checkScheduleName(input.name);
+    if ((input.cron === undefined) === (input.everyMs === undefined)) {
+      throw new ValidationError(
+        'give either --cron "EXPR" or --every DURATION (e.g. --cron "0 2 * * *" or --every 1h)',
+      );
+    }
+    if (input.timezone !== undefined && input.cron === undefined) {
+      throw new ValidationError('--tz goes with --cron (an --every period has no time zone)');
+    }
+    const overlap = input.overlap ?? 'skip';
+    if (!(OVERLAP_POLICIES as readonly string[]).includes(overlap)) {
+      throw new ValidationError(
+        `--overlap must be ${OVERLAP_POLICIES.join(' or ')}, not "${overlap}"`,
+      );
+    }
+    // The job's fields, checked as enqueue checks them.
+    const job = parseJobSpec(
+      {
+        command: input.command,
+        ...(input.priority !== undefined && { priority: input.priority }),
+        ...(input.maxRetries !== undefined && { max_retries: input.maxRetries }),
+        ...(input.timeoutSeconds !== undefined && { timeout_seconds: input.timeoutSeconds }),
+      },
+      {
+        maxRetries: 0,
+        now: 0,
+        cwd:
+          recorded.cwd === undefined ? undefined : checkCwd(recorded.cwd, 'the working directory'),
+        env: recorded.env === undefined ? undefined : checkRecordedEnvironment(recorded.env),
+      },
+    );
+    const spec = {
+      cron: input.cron ?? null,
+      timezone: input.timezone === undefined ? null : checkTimezone(input.timezone),
+      every_ms: input.everyMs === undefined ? null : checkEvery(input.everyMs),
+    };
+    const now = await this.store.now();
+    // --every slots fall on whole seconds: job ids without milliseconds.
+    const anchorAt = Math.ceil(now / 1000) * 1000;
+    const nextAt = (await slotRule({ ...spec, anchor_at: anchorAt })).next(now);
+    if (nextAt === null) {
+      throw new ValidationError(
+        `cron expression "${input.cron}" never fires (no such date, e.g. February 30); check its day and month fields`,
+      );
+    }
+    await this.store.scheduleInsert({
+      name,
+      ...spec,
+      command: job.command,
+      priority: job.priority,
+      max_retries: input.maxRetries === undefined ? null : job.max_retries,
+      timeout_seconds: job.timeout_seconds,
+      cwd: job.cwd,
+      env: job.env,
+      overlap: overlap as OverlapPolicy,
+      catch_up: input.catchUp === true,
+      anchor_at: anchorAt,
+      next_at: nextAt,
+    });
+    return this.schedule(name);
+  }
+
+  /** Every schedule (never its environment's values). */
+  async scheduleList(): Promise<Schedule[]> {
+    // The values are dropped here: they may hold secrets, and nothing listed shows them.
+    return (await this.store.scheduleList()).map(({ env: _values, ...schedule }) => schedule);
+  }
+
+  async schedule(name: string): Promise<Schedule> {
+    const checked = checkScheduleName(name);
+    const found = (await this.scheduleList()).find((s) => s.name === checked);
+    if (!found) throw noSchedule(checked);
+    return found;
+  }
+
+  /** Removes a schedule; the jobs it enqueued stay. */
+  async scheduleRemove(name: string): Promise<void> {
+    if (!(await this.store.scheduleDelete({ name: checkScheduleName(name) }))) {
+      throw noSchedule(name);
+    }
+  }
+
+  /**
+   * Pauses a schedule (no slot fires while paused), or resumes it: its next slot is then the
+   * first after now; the slots of the pause are not made up.
+   */
+  async schedulePause(name: string, paused: boolean): Promise<Schedule> {
+    const schedule = await this.schedule(name);
+    let nextAt: number | null | undefined;
+    if (!paused && schedule.paused) {
+      nextAt = (await slotRule(schedule)).next(await this.store.now());
+    }
+    if (!(await this.store.scheduleSetPaused({ name: schedule.name, paused, nextAt }))) {
+      throw noSchedule(name);
+    }
+    return this.schedule(schedule.name);
+  }
+
+  /** Sets the hook run after a job reaches a state (replacing one set before). */
+  async hookSet(event: string, command: string): Promise<{ event: HookEvent; command: string }> {
+    const checked = checkHookEvent(event);
+    await this.store.configSet({ key: hookConfigKey(checked), value: checkHookCommand(command) });
+    return { event: checked, command };
+  }
+
+  async hookList(): Promise<{ event: HookEvent; command: string }[]> {
+    return hookList(await this.store.configGetAll());
+  }
+
+  async hookRemove(event: string): Promise<HookEvent> {
+    const checked = checkHookEvent(event);
+    if (!(await this.store.configDelete({ key: hookConfigKey(checked) }))) {
+      throw new NotFoundError(`no ${checked} hook is set; see queuectl hook list`);
+    }
+    return checked;
+  }
+}
+
+function noSchedule(name: string): NotFoundError {
+  return new NotFoundError(`no schedule named "${name}"; see queuectl schedule list`);
 }
 
 /** Search text: bounded, and without control characters (PostgreSQL refuses a NUL in text). */

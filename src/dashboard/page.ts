@@ -48,6 +48,10 @@ export function pageHtml(csrfToken: string): string {
     <table id="jobs"><thead><tr><th>ID</th><th>State</th><th>Command</th><th>Attempts</th><th>Updated</th><th></th></tr></thead><tbody></tbody></table>
     <div class="pager"><button id="newer" type="button">‹ Newer</button><span id="page-info" class="muted"></span><button id="older" type="button">Older ›</button></div>
   </section>
+  <section class="panel" id="schedules-panel">
+    <h2>Schedules <span id="schedules-count" class="muted"></span></h2>
+    <table id="schedules"><thead><tr><th>Name</th><th>When</th><th>Next run</th><th>Last job</th><th>Fired</th><th>Command</th></tr></thead><tbody></tbody></table>
+  </section>
   <section class="panel" id="dlq-panel">
     <h2>Dead letter queue <span id="dlq-count" class="muted"></span> <button id="retry-all" type="button">Retry all</button></h2>
     <table id="dlq"><thead><tr><th>ID</th><th>Command</th><th>Last error</th><th>Died</th><th></th></tr></thead><tbody></tbody></table>

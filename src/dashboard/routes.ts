@@ -193,6 +193,12 @@ export const ROUTES: Route[] = [
     path: '/api/dlq/retry-all',
     handle: async ({ services }) => json({ retried: await services.queue.retryAllDead() }),
   }),
+  // Issue 15: recurring schedules (never their environment's values).
+  route({
+    method: 'GET',
+    path: '/api/schedules',
+    handle: async ({ services }) => json({ schedules: await services.queue.scheduleList() }),
+  }),
 ];
 
 export interface RequestTarget {

@@ -21,6 +21,8 @@ import type {
   StateCounts,
   WorkerInfo,
 } from '../core/job.js';
+import type { PendingHook } from '../core/hooks.js';
+import type { NewSchedule, ScheduleAdvance, StoredSchedule } from '../core/schedule.js';
 
 /**
  * Identifies one run of one job by one worker; every settle is conditional on it. `run` is the
@@ -98,6 +100,8 @@ export interface SettleAndClaimParams {
 
 export interface SettledAndClaimed {
   settled: boolean;
+  /** The state the settle recorded (`next`, or `ifCancelRequested`); null when refused. */
+  state: JobState | null;
   claimed: ClaimedJob | null;
 }
 
@@ -194,8 +198,12 @@ export interface JobStore {
    * due, or null when none waits: an idle worker sleeps until then instead of a whole poll.
    */
   jobNextDueIn(): Promise<number | null>;
-  /** Records a run's end and the next state; false (and no change) if the lease was lost. */
-  jobSettle(params: SettleParams): Promise<boolean>;
+  /**
+   * Records a run's end and the next state; returns the state recorded (`next`, or
+   * `ifCancelRequested` when the job's cancel was requested by then), or null (and no change)
+   * if the lease was lost.
+   */
+  jobSettle(params: SettleParams): Promise<JobState | null>;
   /**
    * jobSettle, then jobClaim for the same worker, in one step: how a busy worker goes from one
    * job to the next (SQLite: one transaction and one commit instead of two). The claim happens
@@ -279,4 +287,93 @@ export interface JobStore {
   stats(params: StatsParams): Promise<Stats>;
   /** Totals over every finished run still stored; durations counted against ascending bounds. */
   attemptTotals(params: { bucketsMs: number[] }): Promise<RunTotals>;
+
+  // ---- Issue 15: the maintenance leader, retention, schedules, hooks ----
+
+  /**
+   * Takes or renews the lease named `name` for `holder`: granted when nobody holds it, its
+   * holder's lease has run out (store time), or `holder` holds it already; renewed until now +
+   * ttlMs. At any store time at most one holder has an unexpired lease. Returns whether it is
+   * held and the lease as it now stands.
+   */
+  leaderAcquire(params: {
+    name: string;
+    holder: string;
+    host: string;
+    ttlMs: number;
+  }): Promise<{ held: boolean; leader: LeaderInfo | null }>;
+  /** Ends `holder`'s lease now (a graceful stop), so that another may take it at once. */
+  leaderRelease(params: { name: string; holder: string }): Promise<void>;
+  leaderGet(params: { name: string }): Promise<LeaderInfo | null>;
+
+  /**
+   * Finished jobs in `state` that finished at least `olderThanMs` ago, oldest finish first,
+   * after `after` (keyset); for `clean --dry-run`. Changes nothing.
+   */
+  jobListExpired(params: ExpiredParams & { after: ExpiredCursor | null }): Promise<ExpiredPage>;
+  /**
+   * Deletes up to `limit` such jobs (oldest finish first) with their attempts, in one short
+   * transaction; returns them, so that the caller removes their output files.
+   */
+  jobPurgeExpired(params: ExpiredParams): Promise<RemovedJob[]>;
+  /** Gives freed space back to the file system, a bounded step at a time; returns pages freed. */
+  storeCompact(): Promise<number>;
+
+  /** Stores a new schedule; ConflictError when one has that name. */
+  scheduleInsert(schedule: NewSchedule): Promise<void>;
+  /** Every schedule, by name, with its environment (values: secrets) and its last job's state. */
+  scheduleList(): Promise<StoredSchedule[]>;
+  /** Whether a schedule of that name was there to delete. */
+  scheduleDelete(params: { name: string }): Promise<boolean>;
+  /** Pauses or resumes; `nextAt` (when given) becomes its next slot. False: no such schedule. */
+  scheduleSetPaused(params: {
+    name: string;
+    paused: boolean;
+    nextAt?: number | null;
+  }): Promise<boolean>;
+  /**
+   * Moves a schedule from slot `from` to `to` if its next slot is still `from` and it is not
+   * paused (compare and set: of two leaders, one moves it), and in the same transaction inserts
+   * the slot's job unless a job with its id exists (insert or ignore). Returns whether it moved.
+   */
+  scheduleAdvance(params: ScheduleAdvance): Promise<boolean>;
+
+  /** Removes a stored key (hooks are stored as config keys `hook:on-…`). */
+  configDelete(params: { key: string }): Promise<boolean>;
+  /** Takes (and removes) up to `limit` hooks of jobs settled by a command, oldest first. */
+  hookOutboxTake(params: { limit: number }): Promise<PendingHook[]>;
+}
+
+// ---- Issue 15 ----
+
+/** Who leads a duty group, as the store holds it. */
+export interface LeaderInfo {
+  name: string;
+  holder: string;
+  host: string;
+  /** Grows with every change of holder. */
+  term: number;
+  /** When this holder took the lease. */
+  since_at: number;
+  expires_at: number;
+  /** Its lease has run out (store time): anyone may take it. */
+  expired: boolean;
+}
+
+export interface ExpiredParams {
+  state: FinishedState;
+  olderThanMs: number;
+  limit: number;
+}
+
+/** Where a page of expired jobs ended. */
+export interface ExpiredCursor {
+  finishedAt: number;
+  seq: number;
+}
+
+export interface ExpiredPage {
+  jobs: RemovedJob[];
+  /** The cursor for the next page; null when this was the last. */
+  next: ExpiredCursor | null;
 }

@@ -1,7 +1,8 @@
 /** Turns database rows (same column names in every store) into the model's records. */
-import type { Job, JobEnvironment, WorkerInfo } from '../core/job.js';
+import type { Job, JobEnvironment, JobState, WorkerInfo } from '../core/job.js';
+import type { StoredSchedule } from '../core/schedule.js';
 import { decodeEnvironment, decodeNames } from './environments.js';
-import type { ClaimedJob } from './job-store.js';
+import type { ClaimedJob, LeaderInfo } from './job-store.js';
 
 export type Row = Record<string, unknown>;
 
@@ -64,5 +65,50 @@ export function toClaimed(row: Row, workerId: string): ClaimedJob {
     job,
     lease: { jobId: row.id as string, workerId, run: row.runs as number },
     env,
+  };
+}
+
+// ---- Issue 15 ----
+
+/** A `leaders` row with `expired` (its lease ran out by the store's clock). */
+export function toLeader(row: Row): LeaderInfo {
+  return {
+    name: row.name as string,
+    holder: row.holder as string,
+    host: row.host as string,
+    term: row.term as number,
+    since_at: row.since as number,
+    expires_at: row.expires_at as number,
+    expired: flag(row.expired),
+  };
+}
+
+/** A `schedules` row, with `last_job_state` from a join with its last job. */
+export function toSchedule(row: Row): StoredSchedule {
+  return {
+    name: row.name as string,
+    cron: row.cron as string | null,
+    timezone: row.timezone as string | null,
+    every_ms: row.every_ms as number | null,
+    command: row.command as string,
+    priority: row.priority as number,
+    max_retries: row.max_retries as number | null,
+    timeout_seconds: row.timeout_seconds as number | null,
+    cwd: row.cwd as string | null,
+    env: typeof row.env_vars === 'string' ? decodeEnvironment(row.env_inherit, row.env_vars) : null,
+    env_names: decodeNames(row.env_names),
+    overlap: row.overlap as StoredSchedule['overlap'],
+    catch_up: flag(row.catch_up),
+    paused: flag(row.paused),
+    anchor_at: row.anchor_at as number,
+    created_at: row.created_at as number,
+    updated_at: row.updated_at as number,
+    next_at: row.next_at as number | null,
+    last_slot_at: row.last_slot_at as number | null,
+    last_job_id: row.last_job_id as string | null,
+    last_job_state: (row.last_job_state as JobState | null | undefined) ?? null,
+    fired: row.fired as number,
+    skipped: row.skipped as number,
+    missed: row.missed as number,
   };
 }

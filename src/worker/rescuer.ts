@@ -1,34 +1,40 @@
 /**
- * Returns the jobs of dead workers to the queue. A holder is dead when its lease expired (any
- * host: it stopped heartbeating) or, on this host, when its process is gone or its pid now
- * belongs to another process (checked against the recorded start time). The lost run counts as
- * an attempt with outcome `worker_lost`; the job runs again at once, or goes to the dead letter
- * queue when its retries are used up, or is `cancelled` when a user cancelled it meanwhile. A job's session left behind on this host is killed
- * before the job can run again.
+ * Returns the jobs of dead workers to the queue. Which jobs is the duties' choice
+ * (maintenance/duties/dead-local-workers.ts: on every worker, jobs held on this host by a process
+ * that is gone; maintenance/duties/expired-leases.ts: on the maintenance leader, jobs whose lease
+ * ran out, on any host). The lost run counts as an attempt with outcome `worker_lost`; the job
+ * runs again at once, or goes to the dead letter queue when its retries are used up, or is
+ * `cancelled` when a user cancelled it meanwhile. A job's session left behind on this host is
+ * killed before the job can run again. The settle is conditional on the lost lease, so a job
+ * put back by two sweeps at once is put back once.
  */
 import type { BackoffPolicy } from '../core/backoff.js';
-import { holderIsLost, workerIsGone } from '../core/liveness.js';
+import type { JobState } from '../core/job.js';
 import { settleDecision } from '../core/transitions.js';
 import type { HeldJob, JobStore } from '../store/job-store.js';
 import { signalSession } from './job-session.js';
-import { isProcessAlive, killWithGroups, processesWithEnvironment } from './process-info.js';
+import { killWithGroups, processesWithEnvironment } from './process-info.js';
 
 export interface RescueContext {
   store: JobStore;
   host: string;
   backoff: BackoffPolicy;
-  leaseTimeoutMs: number;
   log?: (message: string) => void;
+  /** Told of each job put back, with the state it was settled in (for its hook). */
+  onRescued?: (held: HeldJob, state: JobState) => void;
 }
 
-/** One sweep; returns how many jobs it put back. */
-export async function rescueLostJobs(context: RescueContext): Promise<number> {
+/** Puts back every held job `lost` picks; returns how many. */
+export async function rescueLostJobs(
+  context: RescueContext,
+  lost: (held: HeldJob) => boolean,
+): Promise<number> {
   const { store, host } = context;
   let rescued = 0;
   for (const held of await store.jobListHeld()) {
-    if (!holderIsLost(held, host, isProcessAlive)) continue;
+    if (!lost(held)) continue;
     if (held.host === host) killRun(held);
-    const settled = await store.jobSettle({
+    const state = await store.jobSettle({
       lease: { jobId: held.jobId, workerId: held.workerId, run: held.run },
       run: {
         outcome: 'worker_lost',
@@ -40,12 +46,12 @@ export async function rescueLostJobs(context: RescueContext): Promise<number> {
       },
       ...settleDecision(held, 'worker_lost', context.backoff),
     });
-    if (settled) {
+    if (state !== null) {
       rescued++;
       context.log?.(`${held.jobId}: recovered from lost worker ${held.workerId}`);
+      context.onRescued?.(held, state);
     }
   }
-  await removeDeadWorkers(context);
   return rescued;
 }
 
@@ -64,12 +70,4 @@ function killRun(held: HeldJob): void {
       QUEUECTL_WORKER_PID: String(held.pid),
     }),
   );
-}
-
-async function removeDeadWorkers({ store, host, leaseTimeoutMs }: RescueContext): Promise<void> {
-  for (const worker of await store.workerList({ staleAfterMs: leaseTimeoutMs })) {
-    if (workerIsGone(worker, host, isProcessAlive)) {
-      await store.workerDeregister({ workerId: worker.id });
-    }
-  }
 }

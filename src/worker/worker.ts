@@ -7,7 +7,11 @@
  * - A cancelled running job (a cancel request in the store, from any host) is ended like a
  *   timeout: the worker looks on every wake-up (at most every CANCEL_CHECK_MS) and at every
  *   heartbeat.
- * - Sweeps for jobs of dead workers every second (rescuer.ts).
+ * - Maintenance (maintenance/maintenance.ts): every worker puts back jobs of dead worker
+ *   processes on its host; the one holding the maintenance leader's lease also runs the
+ *   database-wide duties (expired leases, retention, schedules, hooks of command-settled jobs).
+ * - Runs the completion hook set for the state a job was settled in (hook-runner.ts), without
+ *   waiting for it.
  * - requestStop(): finish the running job, record it, deregister. stopNow(): kill the running
  *   job's process group and put the job back in the queue.
  * - A broken database (StoreBrokenError: corrupt, I/O error, read-only, full, files deleted) stops
@@ -17,7 +21,8 @@
 import { randomBytes } from 'node:crypto';
 import { resolveSettings, type Settings } from '../core/config.js';
 import { StoreBrokenError } from '../core/errors.js';
-import type { Job } from '../core/job.js';
+import { hooksFrom } from '../core/hooks.js';
+import type { Job, JobState } from '../core/job.js';
 import { settleDecision } from '../core/transitions.js';
 import { intervalMs, setLongTimeout, sleep } from '../core/timers.js';
 import { formatDuration } from '../core/units.js';
@@ -30,7 +35,8 @@ import type {
   SettleParams,
 } from '../store/job-store.js';
 import { hostId, processStartTime } from './process-info.js';
-import { rescueLostJobs } from './rescuer.js';
+import { HookRunner, runSubject } from './hook-runner.js';
+import { Maintenance } from './maintenance/maintenance.js';
 import { defaultLauncher, type Launcher } from './launcher.js';
 import { runCommand, type RunningCommand, type RunResult } from './run-command.js';
 
@@ -53,7 +59,6 @@ export interface WorkerOptions {
   onOutput?: (jobId: string, stream: 'stdout' | 'stderr', line: string) => void;
 }
 
-const RESCUE_INTERVAL_MS = 1000;
 /** While a job runs, wake-ups make the worker ask whether it was cancelled, at most this often. */
 const CANCEL_CHECK_MS = 100;
 /** The first heartbeat of a run comes early, to record the job's process group. */
@@ -66,6 +71,9 @@ const STORE_RETRY_MS = 500;
  */
 const GIVE_UP_ATTEMPTS = 3;
 const BROKEN_RETRY_MS = 1000;
+
+/** The maintenance leader takes no more command-settled hooks while this many are pending. */
+const HOOKS_BACKLOG = 200;
 
 const NOT_STARTED: RunResult = {
   outcome: 'interrupted',
@@ -108,6 +116,10 @@ export class Worker {
   private readonly launcher: Launcher;
   /** Set by the first StoreBrokenError: the worker stops and run() rejects with it. */
   private broken: StoreBrokenError | null = null;
+  /** The hook commands set, by the state they follow (re-read with the settings). */
+  private hooks: Partial<Record<JobState, string>> = {};
+  private readonly hookRunner: HookRunner;
+  private readonly maintenance: Maintenance;
 
   constructor(private readonly options: WorkerOptions) {
     this.store = options.store;
@@ -116,6 +128,25 @@ export class Worker {
     this.alert =
       options.alert ?? ((message) => process.stderr.write(`queuectl worker: ${message}\n`));
     this.launcher = options.launcher ?? defaultLauncher();
+    this.hookRunner = new HookRunner({
+      timeoutMs: () => this.settings.hookTimeoutMs,
+      log: this.log,
+    });
+    this.maintenance = new Maintenance({
+      context: {
+        store: this.store,
+        host: this.host,
+        workerId: this.id,
+        logDir: options.logDir,
+        settings: () => this.settings,
+        log: this.log,
+        hook: (subject) => this.runHook(subject),
+        hasHook: (state) => this.hooks[state] !== undefined,
+        hooksHaveRoom: () => this.hookRunner.pending < HOOKS_BACKLOG,
+        drain: options.drain === true,
+      },
+      failed: (error) => this.dutyFailed(error),
+    });
   }
 
   /**
@@ -130,11 +161,8 @@ export class Worker {
       this.checkCancelSoon();
     });
     this.every(Math.min(2000, this.settings.leaseTimeoutMs / 3), () => this.heartbeat());
-    this.every(RESCUE_INTERVAL_MS, () => this.rescue());
+    this.maintenance.start();
     try {
-      // The first sweep for lost jobs comes right after the first claim, not before it: a job
-      // waiting for this worker starts a few milliseconds sooner.
-      setImmediate(() => void this.rescue().catch((error: unknown) => this.dutyFailed(error)));
       // A job taken in the same step as the previous one's settle, not yet started.
       let next: ClaimedJob | null = null;
       while (next || !this.stopping) {
@@ -163,6 +191,10 @@ export class Worker {
       unsubscribe();
       for (const timer of this.timers) clearInterval(timer);
       if (this.cancelCheck) clearTimeout(this.cancelCheck);
+      await this.maintenance.stop();
+      // Hooks of the last jobs still run, within their timeout; at once: killed.
+      if (this.stoppedNow) this.hookRunner.killAll();
+      else await this.hookRunner.drain(this.settings.hookTimeoutMs);
       // If this fails the row goes stale and a rescuer removes it.
       await this.store.workerDeregister({ workerId: this.id }).catch(() => {});
     }
@@ -180,6 +212,7 @@ export class Worker {
     this.stopping = true;
     this.stoppedNow = true;
     this.current?.run.interrupt();
+    this.hookRunner.killAll();
     this.wake();
   }
 
@@ -198,6 +231,7 @@ export class Worker {
    */
   /** Stored settings, with this worker's own overrides (`worker start -s`). */
   private resolve(stored: Record<string, string>): Settings {
+    this.hooks = hooksFrom(stored);
     const settings = resolveSettings(stored);
     if (this.options.pollIntervalMs !== undefined) {
       settings.pollIntervalMs = this.options.pollIntervalMs;
@@ -236,6 +270,17 @@ export class Worker {
       ? { settled: await this.settle(settle), claimed: null }
       : await this.settleAndClaim(settle);
     this.report(job, result, next, settled);
+    if (settled) {
+      this.runHook(
+        runSubject(this.options.logDir, {
+          jobId: job.id,
+          state: settled,
+          exitCode: result.exitCode,
+          attempt: lease.run,
+          command: job.command,
+        }),
+      );
+    }
     return claimed;
   }
 
@@ -269,7 +314,13 @@ export class Worker {
     }
   }
 
-  private report(job: Job, result: RunResult, next: NextState, settled: boolean | null): void {
+  /** `settled`: the state recorded; false: refused (lease lost); null: could not be recorded. */
+  private report(
+    job: Job,
+    result: RunResult,
+    next: NextState,
+    settled: JobState | false | null,
+  ): void {
     const took = formatDuration(result.durationMs);
     if (settled === null) {
       (this.broken ? this.alert : this.log)(
@@ -279,6 +330,8 @@ export class Worker {
       this.log(
         `${job.id}: result refused (${result.outcome}); the job was taken over after this worker lost its lease`,
       );
+    } else if (settled === 'cancelled' || next.state === 'cancelled') {
+      this.log(`${job.id}: cancelled after ${took}`);
     } else if (next.state === 'completed') {
       this.log(`${job.id}: completed in ${took}`);
     } else if (next.state === 'failed') {
@@ -289,8 +342,6 @@ export class Worker {
       this.log(
         `${job.id}: ${result.error}; dead after ${job.attempts} attempt${job.attempts === 1 ? '' : 's'}`,
       );
-    } else if (next.state === 'cancelled') {
-      this.log(`${job.id}: cancelled after ${took}`);
     } else {
       this.log(`${job.id}: interrupted; back in the queue`);
     }
@@ -299,9 +350,13 @@ export class Worker {
   /** Records a run and claims the next job; if that step fails, records it alone, retrying. */
   private async settleAndClaim(
     settle: SettleParams,
-  ): Promise<{ settled: boolean | null; claimed: ClaimedJob | null }> {
+  ): Promise<{ settled: JobState | false | null; claimed: ClaimedJob | null }> {
     try {
-      return await this.store.jobSettleAndClaim({ settle, claim: this.claimParams() });
+      const { state, claimed } = await this.store.jobSettleAndClaim({
+        settle,
+        claim: this.claimParams(),
+      });
+      return { settled: state ?? false, claimed };
     } catch (error) {
       this.storeBroke(error);
       return { settled: await this.settle(settle), claimed: null };
@@ -319,10 +374,10 @@ export class Worker {
    * GIVE_UP_ATTEMPTS and returns null: the job is rescued later, at once by a worker on this host
    * once this process is gone, from elsewhere when its lease runs out.
    */
-  private async settle(params: SettleParams): Promise<boolean | null> {
+  private async settle(params: SettleParams): Promise<JobState | false | null> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.store.jobSettle(params);
+        return (await this.store.jobSettle(params)) ?? false;
       } catch (error) {
         this.storeBroke(error);
         const givingUp = (this.broken !== null || this.stoppedNow) && attempt >= GIVE_UP_ATTEMPTS;
@@ -413,14 +468,10 @@ export class Worker {
     current.run.cancel();
   }
 
-  private async rescue(): Promise<void> {
-    await rescueLostJobs({
-      store: this.store,
-      host: this.host,
-      backoff: this.settings.backoff,
-      leaseTimeoutMs: this.settings.leaseTimeoutMs,
-      log: this.log,
-    });
+  /** Runs the hook set for the subject's state, if any; never waits for it. */
+  private runHook(subject: Parameters<HookRunner['run']>[1]): void {
+    const command = this.hooks[subject.state];
+    if (command !== undefined) this.hookRunner.run(command, subject);
   }
 
   /**

@@ -88,6 +88,28 @@ describe('dashboard API', () => {
     expect(overview.durations.at(-1)!.count).toBe(4);
   });
 
+  it('lists the schedules, never their environment values', async () => {
+    expect(await json('/api/schedules')).toEqual({ schedules: [] });
+    await queue.scheduleAdd(
+      { name: 'nightly', cron: '0 2 * * *', timezone: 'Europe/Berlin', command: 'make backup' },
+      { env: { inherit: true, vars: { SECRET_TOKEN: 'hunter2' } } },
+    );
+    try {
+      const body = await json<{ schedules: Record<string, unknown>[] }>('/api/schedules');
+      expect(body.schedules).toHaveLength(1);
+      expect(body.schedules[0]).toMatchObject({
+        name: 'nightly',
+        cron: '0 2 * * *',
+        timezone: 'Europe/Berlin',
+        env_names: ['SECRET_TOKEN'],
+        fired: 0,
+      });
+      expect(JSON.stringify(body)).not.toContain('hunter2');
+    } finally {
+      await queue.scheduleRemove('nightly');
+    }
+  });
+
   it('lists jobs newest first with state filter, search and keyset paging', async () => {
     const first = await json<{ jobs: Job[]; next: string }>('/api/jobs?limit=4');
     expect(first.jobs.map((j) => j.id)).toEqual(['hostile', 'wait-5', 'wait-4', 'wait-3']);

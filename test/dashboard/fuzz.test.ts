@@ -37,6 +37,7 @@ const ENDPOINTS: Endpoint[] = [
   { method: 'POST', path: '/api/jobs/:id/delete', query: [] },
   { method: 'POST', path: '/api/jobs/:id/cancel', query: [] },
   { method: 'POST', path: '/api/dlq/retry-all', query: [] },
+  { method: 'GET', path: '/api/schedules', query: [] },
 ];
 
 /** Values as they appear on the wire: some are malformed percent-encoding or raw bytes. */

@@ -129,7 +129,7 @@ describe('queuectl doctor', () => {
     const result = await doctor(s);
     expect(result.code).toBe(1);
     expect(problems(result.report)).toEqual([
-      'schema: schema version 99 was written by a newer queuectl (this one knows 2)',
+      'schema: schema version 99 was written by a newer queuectl (this one knows 4)',
     ]);
     const start = await s.run(['worker', 'start', '--count', '2']);
     expect(start.code).toBe(1);

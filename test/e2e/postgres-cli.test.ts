@@ -31,8 +31,8 @@ describePg('CLI on PostgreSQL', () => {
 
   it('migrates once, then reports the schema up to date', async () => {
     const first = await cliJson<{ kind: string; from: number; to: number }>(ctx, ['migrate']);
-    expect(first).toMatchObject({ kind: 'postgres', from: 0, to: 2 });
-    expect(await cliJson(ctx, ['migrate'])).toMatchObject({ from: 2, to: 2 });
+    expect(first).toMatchObject({ kind: 'postgres', from: 0, to: 4 });
+    expect(await cliJson(ctx, ['migrate'])).toMatchObject({ from: 4, to: 4 });
   });
 
   it('runs jobs to completion, retries failures into the dead letter queue, and retries them from there', async () => {

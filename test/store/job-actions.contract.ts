@@ -111,7 +111,7 @@ export function describeJobActionsContract(name: string, open: StoreFactory): vo
         expect((await store.jobListHeld())[0]!.cancelRequested).toBe(true);
         expect(
           await store.jobSettle({ lease, run: cancelledRun, next: { state: 'cancelled' } }),
-        ).toBe(true);
+        ).toBe('cancelled');
         expect(await store.jobGet('r')).toMatchObject({
           state: 'cancelled',
           cancel_requested: false,

@@ -218,7 +218,7 @@ export function describeJobStoreContract(name: string, open: StoreFactory): void
         const { lease } = await claimOne();
         clock.advance(250);
         expect(await store.jobSettle({ lease, run: okRun, next: { state: 'completed' } })).toBe(
-          true,
+          'completed',
         );
         const job = (await store.jobGet('s'))!;
         expect(job).toMatchObject({
@@ -258,11 +258,11 @@ export function describeJobStoreContract(name: string, open: StoreFactory): void
         const stale: Lease = { ...lease, run: lease.run + 1 };
         expect(
           await store.jobSettle({ lease: stale, run: okRun, next: { state: 'completed' } }),
-        ).toBe(false);
+        ).toBeNull();
         const other: Lease = { ...lease, workerId: 'w-impostor' };
         expect(
           await store.jobSettle({ lease: other, run: okRun, next: { state: 'completed' } }),
-        ).toBe(false);
+        ).toBeNull();
         expect((await store.jobGet('s'))!.state).toBe('processing');
         expect((await store.attemptList({ jobId: 's' }))[0]!.outcome).toBeNull();
       });
@@ -309,7 +309,7 @@ export function describeJobStoreContract(name: string, open: StoreFactory): void
             settle: { lease, run: failedRun, next: { state: 'failed', delayMs: 5000 } },
             claim: claimParams,
           }),
-        ).toEqual({ settled: true, claimed: null });
+        ).toEqual({ settled: true, state: 'failed', claimed: null });
         expect((await store.jobGet('only'))!.state).toBe('failed');
       });
 
@@ -536,7 +536,7 @@ export function describeJobStoreContract(name: string, open: StoreFactory): void
           run: { outcome: 'worker_lost', exitCode: null, signal: null, error: 'lost' },
           next: { state: 'failed', delayMs: 0 },
         });
-        expect(rescued).toBe(true);
+        expect(rescued).toBe('failed');
         const beat = await store.workerHeartbeat({
           workerId: WORKER.id,
           lease,
@@ -544,9 +544,9 @@ export function describeJobStoreContract(name: string, open: StoreFactory): void
           jobPid: null,
         });
         expect(beat.leaseHeld).toBe(false);
-        expect(await store.jobSettle({ lease, run: okRun, next: { state: 'completed' } })).toBe(
-          false,
-        );
+        expect(
+          await store.jobSettle({ lease, run: okRun, next: { state: 'completed' } }),
+        ).toBeNull();
         expect((await store.jobGet('e'))!.state).toBe('failed');
       });
 

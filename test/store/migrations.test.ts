@@ -15,6 +15,7 @@ import { MIGRATIONS as PG_MIGRATIONS } from '../../src/store/postgres/migrations
 import { openPostgresStore } from '../../src/store/postgres/open-postgres-store.js';
 import { MIGRATIONS as SQLITE_MIGRATIONS } from '../../src/store/sqlite/migrations.js';
 import { SqliteJobStore } from '../../src/store/sqlite/sqlite-job-store.js';
+import { SCHEMA_VERSION as SQLITE_SCHEMA_VERSION } from '../../src/store/sqlite/open-database.js';
 import { describePg, freshSchema, TEST_PG } from '../helpers/postgres.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
@@ -150,7 +151,7 @@ const ATTEMPTS = [
   ['gave-up', 2, 'failed'],
 ] as const;
 
-describe('SQLite schema 1 -> 2', () => {
+describe('SQLite schema 1 -> latest', () => {
   const stores: JobStore[] = [];
   afterEach(async () => {
     for (const store of stores.splice(0)) await store.close();
@@ -174,7 +175,7 @@ describe('SQLite schema 1 -> 2', () => {
     const store = new SqliteJobStore(path, new ManualClock(T + 1000), { durable: true });
     stores.push(store);
     const check = new BetterSqlite3(path, { readonly: true });
-    expect(check.pragma('user_version', { simple: true })).toBe(2);
+    expect(check.pragma('user_version', { simple: true })).toBe(SQLITE_SCHEMA_VERSION);
     expect(check.prepare('SELECT seq, id FROM jobs ORDER BY seq').all()).toEqual(
       OLD_JOBS.map(([seq, id]) => ({ seq, id })),
     );
@@ -186,7 +187,7 @@ describe('SQLite schema 1 -> 2', () => {
   });
 });
 
-describePg('PostgreSQL schema 1 -> 2', () => {
+describePg('PostgreSQL schema 1 -> latest', () => {
   it('keeps every job and its history, and the new columns work', async () => {
     const schema = freshSchema();
     const client = new pg.Client({ connectionString: TEST_PG });

@@ -41,7 +41,17 @@ describe('config', () => {
       outputLimitBytes: 1024 * 1024,
       pollIntervalMs: 1000,
       workerCount: 1,
+      keepCompletedMs: 7 * 86_400_000,
+      keepDeadMs: 30 * 86_400_000,
+      keepCancelledMs: 7 * 86_400_000,
+      hookTimeoutMs: 10_000,
     });
+    expect(resolveSettings({ 'keep-dead': 'forever', 'keep-completed': '0' })).toMatchObject({
+      keepDeadMs: null,
+      keepCompletedMs: 0,
+    });
+    expect(checkConfigValue('keep-cancelled', 'FOREVER')).toBe('forever');
+    expect(() => checkConfigValue('keep-dead', 'never')).toThrow(/not a duration/);
     expect(
       resolveSettings({ 'backoff-max': '10m', 'job-timeout': '30s', 'output-limit': '2MiB' }),
     ).toMatchObject({

@@ -42,5 +42,9 @@ export function renderStatus(status: QueueStatus, now = Date.now()): string {
         ]),
       )
     : 'no active workers (start some with: queuectl worker start --count 3)';
-  return `database: ${status.location}\n\n${counts}\n${dlq}\n\n${workers}`;
+  // Issue 15: who runs the database-wide duties (lease rescues, retention, schedules).
+  const leader = status.leader
+    ? `\nmaintenance leader: ${status.leader.holder} on ${status.leader.host} (since ${ago(status.leader.since_at, now)})`
+    : '';
+  return `database: ${status.location}\n\n${counts}\n${dlq}\n\n${workers}${leader}`;
 }

@@ -6,6 +6,7 @@
  */
 import type { Attempt, Job } from '../../core/job.js';
 import type { RunOutput } from '../../core/run-output.js';
+import type { Schedule } from '../../core/schedule.js';
 import type { Overview } from '../overview.js';
 import { getJson, jobPath, postJson } from './api.js';
 import { drawDurations, drawThroughput } from './charts.js';
@@ -187,6 +188,44 @@ async function loadDlq(): Promise<void> {
   );
 }
 
+/** "cron 0 2 * * * (Europe/Berlin)" or "every 1h". */
+function scheduleWhen(s: Schedule): string {
+  if (s.cron !== null) return `cron ${s.cron} (${s.timezone ?? 'UTC'})`;
+  return `every ${duration(s.every_ms!)}`;
+}
+
+async function loadSchedules(): Promise<void> {
+  const { schedules } = await getJson<{ schedules: Schedule[] }>('/api/schedules');
+  byId('schedules-count').textContent = `(${schedules.length})`;
+  replaceRows(
+    byId('schedules').querySelector('tbody')!,
+    schedules.map((s) =>
+      el(
+        'tr',
+        { 'data-schedule': s.name },
+        el('td', {}, s.name),
+        el('td', {}, scheduleWhen(s)),
+        el('td', {}, s.paused ? 'paused' : s.next_at === null ? 'never' : time(s.next_at)),
+        el(
+          'td',
+          {},
+          s.last_job_id ?? '-',
+          ' ',
+          s.last_job_id === null ? '' : stateBadge(s.last_job_state ?? 'removed'),
+        ),
+        el(
+          'td',
+          {},
+          `${s.fired}${s.skipped ? ` (${s.skipped} skipped)` : ''}${s.missed ? ` (${s.missed} missed)` : ''}`,
+        ),
+        el('td', { class: 'command', title: s.command }, s.command),
+      ),
+    ),
+    6,
+    'no schedules (queuectl schedule add NAME --cron "0 2 * * *" -c CMD)',
+  );
+}
+
 async function loadJob(): Promise<void> {
   const id = view.job;
   if (id === null) return;
@@ -283,7 +322,7 @@ function setFilter(state: string): void {
 }
 
 async function refresh(): Promise<void> {
-  await Promise.all([loadJobs(), loadDlq(), loadJob()]);
+  await Promise.all([loadJobs(), loadDlq(), loadJob(), loadSchedules()]);
 }
 
 function connect(): void {

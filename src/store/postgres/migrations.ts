@@ -102,6 +102,63 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       CREATE INDEX jobs_env ON jobs (env_id) WHERE env_id IS NOT NULL;
     `,
   },
+  {
+    version: 4,
+    name: 'maintenance leader, recurring schedules, hooks of command-settled jobs, retention index',
+    // Version 3 is issue 14's (named queues …); the two apply in order whichever lands first.
+    // The tables are described in the SQLite store's migration 4.
+    sql: `
+      CREATE TABLE leaders (
+        name       text    PRIMARY KEY,
+        holder     text    NOT NULL,
+        host       text    NOT NULL,
+        term       bigint  NOT NULL,
+        since      bigint  NOT NULL,
+        expires_at bigint  NOT NULL
+      );
+
+      -- Issue 14's named queues: a queue column goes here.
+      CREATE TABLE schedules (
+        name            text    PRIMARY KEY,
+        cron            text,
+        timezone        text,
+        every_ms        bigint,
+        command         text    NOT NULL,
+        priority        integer NOT NULL DEFAULT 0,
+        max_retries     integer,
+        timeout_seconds double precision,
+        cwd             text,
+        env_inherit     boolean,
+        env_vars        text,
+        env_names       text,
+        overlap         text    NOT NULL CHECK (overlap IN ('skip', 'allow')),
+        catch_up        boolean NOT NULL DEFAULT false,
+        paused          boolean NOT NULL DEFAULT false,
+        anchor_at       bigint  NOT NULL,
+        created_at      bigint  NOT NULL,
+        updated_at      bigint  NOT NULL,
+        next_at         bigint,
+        last_slot_at    bigint,
+        last_job_id     text,
+        fired           bigint  NOT NULL DEFAULT 0,
+        skipped         bigint  NOT NULL DEFAULT 0,
+        missed          bigint  NOT NULL DEFAULT 0
+      );
+
+      CREATE TABLE pending_hooks (
+        seq        bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        job_id     text    NOT NULL,
+        state      text    NOT NULL,
+        attempt    integer NOT NULL,
+        exit_code  integer,
+        command    text    NOT NULL,
+        created_at bigint  NOT NULL
+      );
+
+      CREATE INDEX jobs_finished ON jobs (state, finished_at, seq)
+        WHERE state IN ('completed', 'dead', 'cancelled');
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -6,7 +6,7 @@
  */
 import type pg from 'pg';
 import type { Clock } from '../../core/clock.js';
-import { DuplicateJobError, NotFoundError } from '../../core/errors.js';
+import { ConflictError, DuplicateJobError, NotFoundError } from '../../core/errors.js';
 import {
   emptyCounts,
   type Attempt,
@@ -19,9 +19,15 @@ import {
   type StateCounts,
   type WorkerInfo,
 } from '../../core/job.js';
+import type { PendingHook } from '../../core/hooks.js';
+import type { NewSchedule, ScheduleAdvance, StoredSchedule } from '../../core/schedule.js';
 import type {
   CancelledJob,
   ClaimedJob,
+  ExpiredCursor,
+  ExpiredPage,
+  ExpiredParams,
+  LeaderInfo,
   ClaimParams,
   Heartbeat,
   HeldJob,
@@ -54,7 +60,7 @@ import {
   environmentKey,
   type EncodedEnvironment,
 } from '../environments.js';
-import { toClaimed, toJob, toWorker, type Row } from '../rows.js';
+import { toClaimed, toJob, toLeader, toSchedule, toWorker, type Row } from '../rows.js';
 import { computeStats, runTotals } from './stats-queries.js';
 
 /** Jobs restarted per transaction by jobRestartState. */
@@ -248,8 +254,9 @@ export class PostgresJobStore implements JobStore {
     return row ? toClaimed(row, params.workerId) : null;
   }
 
-  async jobSettle(params: SettleParams): Promise<boolean> {
-    return (await this.rows(SQL.settleJob, this.settleParams(params))).length > 0;
+  async jobSettle(params: SettleParams): Promise<JobState | null> {
+    const [row] = await this.rows(SQL.settleJob, this.settleParams(params));
+    return row ? (row.state as JobState) : null;
   }
 
   /** $1–$13 of settleJob and settleAndClaim. */
@@ -279,9 +286,10 @@ export class PostgresJobStore implements JobStore {
       claim.workerId,
       claim.leaseMs,
     ]);
-    const { settled, ...claimed } = row!;
+    const { settled, settled_state, ...claimed } = row!;
     return {
       settled: settled === 1,
+      state: (settled_state as JobState | null) ?? null,
       claimed: claimed.id === null ? null : toClaimed(claimed, claim.workerId),
     };
   }
@@ -371,7 +379,11 @@ export class PostgresJobStore implements JobStore {
       async (client, now) => {
         const stop = ids.filter((id) => actions.get(id) === 'stop');
         const at = ids.filter((id) => actions.get(id) === 'now');
-        if (at.length) await client.query(SQL.cancelNow, [at, now]);
+        if (at.length) {
+          await client.query(SQL.cancelNow, [at, now]);
+          // Settled here, by a command: the maintenance leader runs their on-cancelled hook.
+          await client.query(SQL.queueCancelHooks, [at, now]);
+        }
         if (stop.length) await client.query(SQL.requestCancel, [stop, now]);
         const jobs = await this.readJobs(client, ids);
         return jobs.map((job) => ({ job, stopping: actions.get(job.id) === 'stop' }));
@@ -506,5 +518,167 @@ export class PostgresJobStore implements JobStore {
 
   async attemptTotals(params: { bucketsMs: number[] }): Promise<RunTotals> {
     return runTotals(this.pool, params.bucketsMs);
+  }
+
+  // ---- Issue 15: the maintenance leader, retention, schedules, hooks ----
+
+  async leaderAcquire(params: {
+    name: string;
+    holder: string;
+    host: string;
+    ttlMs: number;
+  }): Promise<{ held: boolean; leader: LeaderInfo | null }> {
+    const [granted] = await this.rows(SQL.leaderAcquire, [
+      params.name,
+      params.holder,
+      params.host,
+      params.ttlMs,
+      this.given(),
+    ]);
+    if (granted) return { held: true, leader: toLeader(granted) };
+    return { held: false, leader: await this.leaderGet({ name: params.name }) };
+  }
+
+  async leaderRelease(params: { name: string; holder: string }): Promise<void> {
+    await this.rows(SQL.leaderRelease, [params.name, params.holder, this.given()]);
+  }
+
+  async leaderGet(params: { name: string }): Promise<LeaderInfo | null> {
+    const [row] = await this.rows(SQL.leaderGet, [params.name, this.given()]);
+    return row ? toLeader(row) : null;
+  }
+
+  async jobListExpired(
+    params: ExpiredParams & { after: ExpiredCursor | null },
+  ): Promise<ExpiredPage> {
+    const rows = await this.rows(SQL.listExpired, [
+      params.state,
+      params.olderThanMs,
+      this.given(),
+      params.after?.finishedAt ?? -Number.MAX_SAFE_INTEGER,
+      params.after?.seq ?? 0,
+      params.limit,
+    ]);
+    const last = rows[rows.length - 1];
+    return {
+      jobs: rows.map((row) => ({ id: row.id as string, runs: row.runs as number })),
+      next:
+        rows.length < params.limit || !last
+          ? null
+          : { finishedAt: last.finished_at as number, seq: last.seq as number },
+    };
+  }
+
+  async jobPurgeExpired(params: ExpiredParams): Promise<RemovedJob[]> {
+    const rows = await this.rows(SQL.purgeExpired, [
+      params.state,
+      params.olderThanMs,
+      this.given(),
+      params.limit,
+    ]);
+    const envIds = [...new Set(rows.flatMap((row) => (row.env_id === null ? [] : [row.env_id])))];
+    // Only tidying, as in jobDelete: an enqueue taking one into use makes this fail harmlessly.
+    if (envIds.length > 0) await this.rows(SQL.dropUnusedEnvironments, [envIds]).catch(() => {});
+    return rows.map((row) => ({ id: row.id as string, runs: row.runs as number }));
+  }
+
+  /** PostgreSQL's autovacuum gives space back to the table for reuse: nothing to do here. */
+  async storeCompact(): Promise<number> {
+    return 0;
+  }
+
+  async scheduleInsert(schedule: NewSchedule): Promise<void> {
+    const env = schedule.env ? encodeEnvironment(schedule.env) : null;
+    const inserted = await this.rows(SQL.insertSchedule, [
+      schedule.name,
+      schedule.cron,
+      schedule.timezone,
+      schedule.every_ms,
+      schedule.command,
+      schedule.priority,
+      schedule.max_retries,
+      schedule.timeout_seconds,
+      schedule.cwd,
+      env?.inherit ?? null,
+      env?.vars ?? null,
+      env?.names ?? null,
+      schedule.overlap,
+      schedule.catch_up,
+      schedule.anchor_at,
+      schedule.next_at,
+      false,
+      this.given(),
+    ]);
+    if (inserted.length === 0) {
+      throw new ConflictError(
+        `a schedule named "${schedule.name}" exists; remove it first (queuectl schedule rm ${schedule.name}) or choose another name`,
+      );
+    }
+    await this.rows(SQL.notify, [this.channel]);
+  }
+
+  async scheduleList(): Promise<StoredSchedule[]> {
+    return (await this.rows(SQL.listSchedules)).map(toSchedule);
+  }
+
+  async scheduleDelete(params: { name: string }): Promise<boolean> {
+    return (await this.rows(SQL.deleteSchedule, [params.name])).length > 0;
+  }
+
+  async scheduleSetPaused(params: {
+    name: string;
+    paused: boolean;
+    nextAt?: number | null;
+  }): Promise<boolean> {
+    const rows = await this.rows(SQL.pauseSchedule, [
+      params.name,
+      params.paused,
+      params.nextAt !== undefined,
+      params.nextAt ?? null,
+      this.given(),
+      this.channel,
+    ]);
+    return rows.length > 0;
+  }
+
+  async scheduleAdvance(params: ScheduleAdvance): Promise<boolean> {
+    const now = this.given();
+    return this.transaction(async (client) => {
+      const moved = await client.query(SQL.advanceSchedule, [
+        params.name,
+        params.from,
+        params.to,
+        params.fire?.slotAt ?? null,
+        params.fire?.job.id ?? null,
+        params.fire ? 1 : 0,
+        params.skipped,
+        params.missed,
+        now,
+      ]);
+      if (moved.rowCount === 0 || !params.fire) return (moved.rowCount ?? 0) > 0;
+      const { job } = params.fire;
+      const envId = job.env ? await this.environmentId(client, encodeEnvironment(job.env)) : null;
+      await client.query(SQL.insertSlotJob, [
+        job.id,
+        job.command,
+        job.priority,
+        job.max_retries,
+        job.timeout_seconds,
+        job.cwd,
+        envId,
+        now,
+      ]);
+      await client.query(SQL.notify, [this.channel]);
+      return true;
+    });
+  }
+
+  async configDelete(params: { key: string }): Promise<boolean> {
+    return (await this.rows(SQL.configDelete, [params.key, this.channel])).length > 0;
+  }
+
+  async hookOutboxTake(params: { limit: number }): Promise<PendingHook[]> {
+    const rows = (await this.rows(SQL.takeHooks, [params.limit])) as unknown as PendingHook[];
+    return rows.sort((a, b) => a.created_at - b.created_at);
   }
 }

@@ -23,7 +23,7 @@ const SETTLE_STEPS = `settled AS (
           finished_at = now_ms($10), last_error = COALESCE($6, last_error), last_exit_code = $7,
           worker_id = NULL, lease_expires_at = NULL, cancel_requested = false, updated_at = now_ms($10)
         WHERE ${HELD}
-        RETURNING id),
+        RETURNING id, state),
       closed AS (
         UPDATE attempts SET finished_at = now_ms($10), exit_code = $7, signal = $8, outcome = $9, error = $6
         WHERE job_id IN (SELECT id FROM settled) AND attempt = $3)`;
@@ -103,7 +103,7 @@ export const SQL = {
    * the attempt and wakes listeners in the same statement.
    */
   settleJob: `WITH ${SETTLE_STEPS}
-      SELECT id, pg_notify($11, '') FROM settled`,
+      SELECT id, state, pg_notify($11, '') FROM settled`,
   /**
    * settleJob's $1–$13, then claimJob for worker $14 with lease $15 ms: one statement, one
    * commit. Every part reads the snapshot from before the statement, so the job being settled
@@ -112,7 +112,7 @@ export const SQL = {
    */
   settleAndClaim: `WITH ${SETTLE_STEPS}, ${claimSteps('$14', '$15', '$10')}
       SELECT (SELECT count(*) FROM (SELECT pg_notify($11, '') FROM settled) AS woken)::int AS settled,
-        claimed.*, e.inherit AS env_inherit, e.vars AS env_vars
+        (SELECT state FROM settled) AS settled_state, claimed.*, e.inherit AS env_inherit, e.vars AS env_vars
       FROM (SELECT 1) AS one LEFT JOIN claimed ON true
         LEFT JOIN environments e ON e.id = claimed.env_id`,
   /**
@@ -213,5 +213,89 @@ export const SQL = {
       SELECT pg_notify($3, '') FROM stored`,
   /** $1 channel. */
   notify: `SELECT pg_notify($1, '')`,
+
+  // ---- Issue 15: the maintenance leader, retention, schedules, hooks ----
+  /**
+   * $1 name, $2 holder, $3 host, $4 ttl ms, $5 now. Granted when free, run out, or already this
+   * holder's (term grows on a change of holder); one row: whether granted, and the lease now.
+   * The row lock makes concurrent requests wait for each other and see each other's result.
+   */
+  leaderAcquire: `WITH granted AS (
+        INSERT INTO leaders AS l (name, holder, host, term, since, expires_at)
+        VALUES ($1, $2, $3, 1, now_ms($5), now_ms($5) + $4)
+        ON CONFLICT (name) DO UPDATE SET
+          term = CASE WHEN l.holder = $2 THEN l.term ELSE l.term + 1 END,
+          since = CASE WHEN l.holder = $2 THEN l.since ELSE now_ms($5) END,
+          holder = $2, host = $3, expires_at = now_ms($5) + $4
+        WHERE l.holder = $2 OR l.expires_at <= now_ms($5)
+        RETURNING name, holder, host, term, since, expires_at)
+      SELECT true AS held, *, false AS expired FROM granted`,
+  /** $1 name, $2 now. */
+  leaderGet: `SELECT name, holder, host, term, since, expires_at, (expires_at <= now_ms($2)) AS expired
+      FROM leaders WHERE name = $1`,
+  /** $1 name, $2 holder, $3 now. */
+  leaderRelease: `UPDATE leaders SET expires_at = now_ms($3)
+      WHERE name = $1 AND holder = $2 AND expires_at > now_ms($3)`,
+  /**
+   * $1 state, $2 age ms, $3 now, $4 after finished_at, $5 after seq, $6 limit. The IN list
+   * repeats jobs_finished's condition so that the planner may use that partial index.
+   */
+  listExpired: `SELECT seq, id, runs, finished_at FROM jobs
+      WHERE state IN ('completed', 'dead', 'cancelled') AND state = $1
+        AND finished_at <= now_ms($3) - $2 AND (finished_at, seq) > ($4::bigint, $5::bigint)
+      ORDER BY finished_at, seq LIMIT $6`,
+  /** $1 state, $2 age ms, $3 now, $4 limit: deletes a batch with its attempts. */
+  purgeExpired: `WITH doomed AS (
+        SELECT seq FROM jobs
+        WHERE state IN ('completed', 'dead', 'cancelled') AND state = $1
+          AND finished_at <= now_ms($3) - $2
+        ORDER BY finished_at, seq LIMIT $4
+        FOR UPDATE SKIP LOCKED),
+      gone AS (
+        DELETE FROM jobs WHERE seq IN (SELECT seq FROM doomed)
+          AND state = $1 AND finished_at <= now_ms($3) - $2
+        RETURNING id, runs, env_id),
+      history AS (DELETE FROM attempts WHERE job_id IN (SELECT id FROM gone))
+      SELECT id, runs, env_id FROM gone`,
+  /** $1..$17 the schedule's fields (see insertSchedule's column list), $18 now. */
+  insertSchedule: `INSERT INTO schedules (name, cron, timezone, every_ms, command, priority,
+        max_retries, timeout_seconds, cwd, env_inherit, env_vars, env_names, overlap, catch_up,
+        anchor_at, next_at, paused, created_at, updated_at)
+      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
+        now_ms($18), now_ms($18))
+      ON CONFLICT (name) DO NOTHING RETURNING name`,
+  listSchedules: `SELECT s.*, j.state AS last_job_state FROM schedules s
+      LEFT JOIN jobs j ON j.id = s.last_job_id ORDER BY s.name`,
+  deleteSchedule: 'DELETE FROM schedules WHERE name = $1 RETURNING name',
+  /** $1 name, $2 paused, $3 whether to set next_at, $4 next_at, $5 now, $6 channel. */
+  pauseSchedule: `WITH changed AS (
+        UPDATE schedules SET paused = $2,
+          next_at = CASE WHEN $3 THEN $4::bigint ELSE next_at END, updated_at = now_ms($5)
+        WHERE name = $1 RETURNING name)
+      SELECT name, pg_notify($6, '') FROM changed`,
+  /**
+   * $1 name, $2 from, $3 to, $4 slot, $5 job id, $6 fired, $7 skipped, $8 missed, $9 now.
+   * Compare and set: only from the slot that was read, and only while not paused.
+   */
+  advanceSchedule: `UPDATE schedules SET next_at = $3,
+        last_slot_at = COALESCE($4, last_slot_at), last_job_id = COALESCE($5, last_job_id),
+        fired = fired + $6, skipped = skipped + $7, missed = missed + $8, updated_at = now_ms($9)
+      WHERE name = $1 AND next_at = $2 AND NOT paused
+      RETURNING name`,
+  /** $1 id, $2 command, $3 priority, $4 max_retries, $5 timeout, $6 cwd, $7 env id, $8 now. */
+  insertSlotJob: `INSERT INTO jobs (id, command, state, priority, max_retries, timeout_seconds, run_at, created_at, updated_at, cwd, env_id)
+      VALUES ($1, $2, 'pending', $3, $4, $5, now_ms($8), now_ms($8), now_ms($8), $6, $7)
+      ON CONFLICT (id) DO NOTHING`,
+  /** $1 key, $2 channel. */
+  configDelete: `WITH gone AS (DELETE FROM config WHERE key = $1 RETURNING key)
+      SELECT key, pg_notify($2, '') FROM gone`,
+  /** $1 ids (just cancelled while waiting), $2 now; only when an on-cancelled hook is set. */
+  queueCancelHooks: `INSERT INTO pending_hooks (job_id, state, attempt, exit_code, command, created_at)
+      SELECT id, 'cancelled', runs, last_exit_code, command, now_ms($2) FROM jobs
+      WHERE id = ANY($1) AND EXISTS (SELECT 1 FROM config WHERE key = 'hook:on-cancelled')`,
+  /** $1 limit. */
+  takeHooks: `DELETE FROM pending_hooks WHERE seq IN (
+        SELECT seq FROM pending_hooks ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED)
+      RETURNING job_id, state, attempt, exit_code, command, created_at`,
   now: 'SELECT now_ms(NULL) AS now',
 } as const;

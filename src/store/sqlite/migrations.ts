@@ -156,4 +156,70 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       END;
     `,
   },
+  {
+    version: 4,
+    name: 'maintenance leader, recurring schedules, hooks of command-settled jobs, retention index',
+    // Version 3 is issue 14's (named queues …); the two apply in order whichever lands first.
+    sql: `
+      -- The maintenance leader: the worker that holds this row's lease runs the database-wide
+      -- duties (core/leadership.ts). term grows with every change of holder.
+      CREATE TABLE leaders (
+        name       TEXT    PRIMARY KEY,
+        holder     TEXT    NOT NULL,
+        host       TEXT    NOT NULL,
+        term       INTEGER NOT NULL,
+        since      INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL
+      ) WITHOUT ROWID;
+
+      -- Recurring schedules (core/schedule.ts). Either cron (with timezone) or every_ms. The
+      -- job's fields as enqueue takes them; max_retries null: config max-retries when it fires.
+      -- next_at: the next slot (null: never again); a slot fires by moving next_at on from the
+      -- value read (compare and set), and its job's id is "<name>:<slot>", inserted or ignored.
+      -- Issue 14's named queues: a queue column goes here.
+      CREATE TABLE schedules (
+        name            TEXT    PRIMARY KEY,
+        cron            TEXT,
+        timezone        TEXT,
+        every_ms        INTEGER,
+        command         TEXT    NOT NULL,
+        priority        INTEGER NOT NULL DEFAULT 0,
+        max_retries     INTEGER,
+        timeout_seconds REAL,
+        cwd             TEXT,
+        env_inherit     INTEGER,
+        env_vars        TEXT,
+        env_names       TEXT,
+        overlap         TEXT    NOT NULL CHECK (overlap IN ('skip', 'allow')),
+        catch_up        INTEGER NOT NULL DEFAULT 0,
+        paused          INTEGER NOT NULL DEFAULT 0,
+        anchor_at       INTEGER NOT NULL,
+        created_at      INTEGER NOT NULL,
+        updated_at      INTEGER NOT NULL,
+        next_at         INTEGER,
+        last_slot_at    INTEGER,
+        last_job_id     TEXT,
+        fired           INTEGER NOT NULL DEFAULT 0,
+        skipped         INTEGER NOT NULL DEFAULT 0,
+        missed          INTEGER NOT NULL DEFAULT 0
+      ) WITHOUT ROWID;
+
+      -- Jobs settled by a command rather than a worker (cancelled while waiting), whose
+      -- on-cancelled hook the maintenance leader runs.
+      CREATE TABLE pending_hooks (
+        seq        INTEGER PRIMARY KEY,
+        job_id     TEXT    NOT NULL,
+        state      TEXT    NOT NULL,
+        attempt    INTEGER NOT NULL,
+        exit_code  INTEGER,
+        command    TEXT    NOT NULL,
+        created_at INTEGER NOT NULL
+      );
+
+      -- Retention: finished jobs by finish time. Partial, so a claim (pending -> processing)
+      -- does not touch it; queries repeat the IN list verbatim so that SQLite may use it.
+      CREATE INDEX jobs_finished ON jobs (state, finished_at, seq)
+        WHERE state IN ('completed', 'dead', 'cancelled');
+    `,
+  },
 ];

@@ -70,6 +70,11 @@ export function openDatabase(path: string, options: OpenOptions): Database.Datab
   }
   const db = new BetterSqlite3(path, { nativeBinding });
   db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+  // A new database gives deleted jobs' pages back to the file system (the cleaner runs
+  // incremental_vacuum after deleting); this can only be chosen before the first table exists.
+  if (db.pragma('user_version', { simple: true }) === 0) {
+    db.pragma('auto_vacuum = INCREMENTAL');
+  }
   if (db.pragma('journal_mode', { simple: true }) !== 'wal') db.pragma('journal_mode = WAL');
   db.pragma(`synchronous = ${options.durable ? 'FULL' : 'NORMAL'}`);
   // better-sqlite3 defaults to a 16 MiB page cache per database (main, and temp for staging);

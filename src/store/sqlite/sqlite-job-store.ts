@@ -1,7 +1,7 @@
 /** The SQLite store: one file, WAL mode, every write in a BEGIN IMMEDIATE transaction. */
 import type Database from 'better-sqlite3';
 import type { Clock } from '../../core/clock.js';
-import { DuplicateJobError, NotFoundError } from '../../core/errors.js';
+import { ConflictError, DuplicateJobError, NotFoundError } from '../../core/errors.js';
 import {
   emptyCounts,
   type Attempt,
@@ -14,9 +14,15 @@ import {
   type StateCounts,
   type WorkerInfo,
 } from '../../core/job.js';
+import type { PendingHook } from '../../core/hooks.js';
+import type { NewSchedule, ScheduleAdvance, StoredSchedule } from '../../core/schedule.js';
 import type {
   CancelledJob,
   ClaimedJob,
+  ExpiredCursor,
+  ExpiredPage,
+  ExpiredParams,
+  LeaderInfo,
   ClaimParams,
   Heartbeat,
   HeldJob,
@@ -46,7 +52,7 @@ import {
   environmentKey,
   type EncodedEnvironment,
 } from '../environments.js';
-import { toClaimed, toJob, toWorker, type Row } from '../rows.js';
+import { toClaimed, toJob, toLeader, toSchedule, toWorker, type Row } from '../rows.js';
 import { withBrokenErrors } from '../broken-store.js';
 import { FileGuard } from './file-guard.js';
 import { openDatabase, openForInspection } from './open-database.js';
@@ -59,6 +65,8 @@ import { computeStats, runTotals } from './stats-queries.js';
 const DIRECT_INSERT_LIMIT = 1000;
 /** Jobs restarted per transaction by jobRestartState. */
 const RESTART_BATCH = 1000;
+/** Pages (4 KiB) given back to the file system per storeCompact step: 2 MiB. */
+const COMPACT_PAGES = 512;
 
 /** When the run_at of a settled job is reset: a retry's delay, or now for pending. */
 function settleRunAt(next: NextState, now: number): number | null {
@@ -131,7 +139,7 @@ export class SqliteJobStore implements JobStore {
     (params: ClaimParams, now: number) => ClaimedJob | null
   >;
   private readonly settleTransaction: Database.Transaction<
-    (params: SettleParams, now: number) => boolean
+    (params: SettleParams, now: number) => JobState | null
   >;
   private readonly settleAndClaimTransaction: Database.Transaction<
     (params: SettleAndClaimParams, now: number) => SettledAndClaimed
@@ -340,7 +348,7 @@ export class SqliteJobStore implements JobStore {
     return this.claimTransaction.immediate(params, this.clock.now());
   }
 
-  async jobSettle(params: SettleParams): Promise<boolean> {
+  async jobSettle(params: SettleParams): Promise<JobState | null> {
     this.files?.check();
     return this.settleTransaction.immediate(params, this.clock.now());
   }
@@ -351,14 +359,14 @@ export class SqliteJobStore implements JobStore {
   }
 
   private settleAndClaimRows(params: SettleAndClaimParams, now: number): SettledAndClaimed {
-    const settled = this.settleRows(params.settle, now);
+    const state = this.settleRows(params.settle, now);
     let claimed: ClaimedJob | null = null;
     try {
       claimed = this.claimTransaction(params.claim, now); // nested: a savepoint
     } catch {
       // The settle stands; the worker's own claim meets this error again and reports it.
     }
-    return { settled, claimed };
+    return { settled: state !== null, state, claimed };
   }
 
   private claimRows(params: ClaimParams, now: number): ClaimedJob | null {
@@ -382,9 +390,12 @@ export class SqliteJobStore implements JobStore {
     return claimed;
   }
 
-  private settleRows({ lease, run, next, ifCancelRequested }: SettleParams, now: number): boolean {
+  private settleRows(
+    { lease, run, next, ifCancelRequested }: SettleParams,
+    now: number,
+  ): JobState | null {
     const cancelNext = ifCancelRequested ?? next;
-    const changed = this.sql.settleJob.run({
+    const settled = this.sql.settleJob.get({
       job: lease.jobId,
       worker: lease.workerId,
       run: lease.run,
@@ -395,8 +406,8 @@ export class SqliteJobStore implements JobStore {
       error: run.error,
       exit_code: run.exitCode,
       now,
-    }).changes;
-    if (changed === 0) return false;
+    }) as { state: JobState } | undefined;
+    if (!settled) return null;
     this.sql.closeAttempt.run({
       job: lease.jobId,
       run: lease.run,
@@ -406,7 +417,7 @@ export class SqliteJobStore implements JobStore {
       outcome: run.outcome,
       error: run.error,
     });
-    return true;
+    return settled.state;
   }
 
   async jobListHeld(): Promise<HeldJob[]> {
@@ -486,6 +497,8 @@ export class SqliteJobStore implements JobStore {
       (id, now) => {
         const stopping = actions.get(id) === 'stop';
         (stopping ? this.sql.requestCancel : this.sql.cancelNow).run({ id, now });
+        // Settled here, by a command: the maintenance leader runs its on-cancelled hook.
+        if (!stopping) this.sql.queueCancelHook.run({ id, now });
         return { job: this.readJob(id), stopping };
       },
     );
@@ -631,5 +644,187 @@ export class SqliteJobStore implements JobStore {
 
   async attemptTotals(params: { bucketsMs: number[] }): Promise<RunTotals> {
     return runTotals(this.db, params.bucketsMs);
+  }
+
+  // ---- Issue 15: the maintenance leader, retention, schedules, hooks ----
+
+  async leaderAcquire(params: {
+    name: string;
+    holder: string;
+    host: string;
+    ttlMs: number;
+  }): Promise<{ held: boolean; leader: LeaderInfo | null }> {
+    this.files?.check();
+    const now = this.clock.now();
+    return this.db
+      .transaction(() => {
+        const granted = this.sql.leaderAcquire.run({
+          name: params.name,
+          holder: params.holder,
+          host: params.host,
+          ttl: params.ttlMs,
+          now,
+        }).changes;
+        const row = this.sql.leaderGet.get({ name: params.name, now }) as Row | undefined;
+        return { held: granted > 0, leader: row ? toLeader(row) : null };
+      })
+      .immediate();
+  }
+
+  async leaderRelease(params: { name: string; holder: string }): Promise<void> {
+    this.sql.leaderRelease.run({ ...params, now: this.clock.now() });
+  }
+
+  async leaderGet(params: { name: string }): Promise<LeaderInfo | null> {
+    const row = this.sql.leaderGet.get({ name: params.name, now: this.clock.now() }) as
+      Row | undefined;
+    return row ? toLeader(row) : null;
+  }
+
+  async jobListExpired(
+    params: ExpiredParams & { after: ExpiredCursor | null },
+  ): Promise<ExpiredPage> {
+    const rows = this.sql.listExpired.all({
+      state: params.state,
+      cutoff: this.clock.now() - params.olderThanMs,
+      after_at: params.after?.finishedAt ?? -Number.MAX_SAFE_INTEGER,
+      after_seq: params.after?.seq ?? 0,
+      limit: params.limit,
+    }) as Row[];
+    const last = rows[rows.length - 1];
+    return {
+      jobs: rows.map((row) => ({ id: row.id as string, runs: row.runs as number })),
+      next:
+        rows.length < params.limit || !last
+          ? null
+          : { finishedAt: last.finished_at as number, seq: last.seq as number },
+    };
+  }
+
+  async jobPurgeExpired(params: ExpiredParams): Promise<RemovedJob[]> {
+    this.files?.check();
+    const cutoff = this.clock.now() - params.olderThanMs;
+    return this.db
+      .transaction(() => {
+        const rows = this.sql.purgeExpired.all({
+          state: params.state,
+          cutoff,
+          limit: params.limit,
+        }) as { id: string; runs: number; env_id: number | null }[];
+        const envIds = new Set<number>();
+        for (const row of rows) {
+          this.sql.deleteAttempts.run(row.id);
+          if (row.env_id !== null) envIds.add(row.env_id);
+        }
+        for (const id of envIds) this.sql.dropUnusedEnvironment.run({ id });
+        return rows.map((row) => ({ id: row.id, runs: row.runs }));
+      })
+      .immediate();
+  }
+
+  async storeCompact(): Promise<number> {
+    if (this.db.pragma('auto_vacuum', { simple: true }) !== 2) return 0;
+    const free = () => this.db.pragma('freelist_count', { simple: true }) as number;
+    const before = free();
+    if (before === 0) return 0;
+    this.files?.check();
+    this.db.pragma(`incremental_vacuum(${COMPACT_PAGES})`);
+    return before - free();
+  }
+
+  async scheduleInsert(schedule: NewSchedule): Promise<void> {
+    const env = schedule.env ? encodeEnvironment(schedule.env) : null;
+    const inserted = this.sql.insertSchedule.run({
+      name: schedule.name,
+      cron: schedule.cron,
+      timezone: schedule.timezone,
+      every_ms: schedule.every_ms,
+      command: schedule.command,
+      priority: schedule.priority,
+      max_retries: schedule.max_retries,
+      timeout_seconds: schedule.timeout_seconds,
+      cwd: schedule.cwd,
+      env_inherit: env ? (env.inherit ? 1 : 0) : null,
+      env_vars: env?.vars ?? null,
+      env_names: env?.names ?? null,
+      overlap: schedule.overlap,
+      catch_up: schedule.catch_up ? 1 : 0,
+      anchor_at: schedule.anchor_at,
+      next_at: schedule.next_at,
+      now: this.clock.now(),
+    }).changes;
+    if (inserted === 0) {
+      throw new ConflictError(
+        `a schedule named "${schedule.name}" exists; remove it first (queuectl schedule rm ${schedule.name}) or choose another name`,
+      );
+    }
+  }
+
+  async scheduleList(): Promise<StoredSchedule[]> {
+    return (this.sql.listSchedules.all() as Row[]).map(toSchedule);
+  }
+
+  async scheduleDelete(params: { name: string }): Promise<boolean> {
+    return this.sql.deleteSchedule.run(params.name).changes > 0;
+  }
+
+  async scheduleSetPaused(params: {
+    name: string;
+    paused: boolean;
+    nextAt?: number | null;
+  }): Promise<boolean> {
+    return (
+      this.sql.pauseSchedule.run({
+        name: params.name,
+        paused: params.paused ? 1 : 0,
+        set_next: params.nextAt === undefined ? 0 : 1,
+        next_at: params.nextAt ?? null,
+        now: this.clock.now(),
+      }).changes > 0
+    );
+  }
+
+  async scheduleAdvance(params: ScheduleAdvance): Promise<boolean> {
+    this.files?.check();
+    const now = this.clock.now();
+    return this.db
+      .transaction(() => {
+        const moved = this.sql.advanceSchedule.run({
+          name: params.name,
+          from: params.from,
+          to: params.to,
+          slot: params.fire?.slotAt ?? null,
+          job: params.fire?.job.id ?? null,
+          fired: params.fire ? 1 : 0,
+          skipped: params.skipped,
+          missed: params.missed,
+          now,
+        }).changes;
+        if (moved === 0 || !params.fire) return moved > 0;
+        const { job } = params.fire;
+        this.sql.insertSlotJob.run({
+          id: job.id,
+          command: job.command,
+          priority: job.priority,
+          max_retries: job.max_retries,
+          timeout_seconds: job.timeout_seconds,
+          cwd: job.cwd,
+          env_id: job.env ? this.environmentId(encodeEnvironment(job.env)) : null,
+          now,
+        });
+        return true;
+      })
+      .immediate();
+  }
+
+  async configDelete(params: { key: string }): Promise<boolean> {
+    return this.sql.configDelete.run(params.key).changes > 0;
+  }
+
+  async hookOutboxTake(params: { limit: number }): Promise<PendingHook[]> {
+    const rows = this.sql.takeHooks.all({ limit: params.limit }) as (PendingHook & {
+      created_at: number;
+    })[];
+    return rows.sort((a, b) => a.created_at - b.created_at);
   }
 }

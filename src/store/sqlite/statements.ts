@@ -50,7 +50,8 @@ export const SQL = {
         run_at = COALESCE(CASE WHEN cancel_requested THEN :cancel_run_at ELSE :run_at END, run_at),
         finished_at = :now, last_error = COALESCE(:error, last_error), last_exit_code = :exit_code,
         worker_id = NULL, lease_expires_at = NULL, cancel_requested = 0, updated_at = :now
-      WHERE ${HELD}`,
+      WHERE ${HELD}
+      RETURNING state`,
   closeAttempt: `UPDATE attempts SET finished_at = :now, exit_code = :exit_code, signal = :signal,
         outcome = :outcome, error = :error
       WHERE job_id = :job AND attempt = :run`,
@@ -104,6 +105,60 @@ export const SQL = {
   configAll: 'SELECT key, value FROM config ORDER BY key',
   configSet:
     'INSERT INTO config (key, value) VALUES (:key, :value) ON CONFLICT (key) DO UPDATE SET value = :value',
+
+  // ---- Issue 15: the maintenance leader, retention, schedules, hooks ----
+  /** Granted when free, run out, or already this holder's; term grows on a change of holder. */
+  leaderAcquire: `INSERT INTO leaders (name, holder, host, term, since, expires_at)
+      VALUES (:name, :holder, :host, 1, :now, :now + :ttl)
+      ON CONFLICT (name) DO UPDATE SET
+        term = CASE WHEN leaders.holder = :holder THEN leaders.term ELSE leaders.term + 1 END,
+        since = CASE WHEN leaders.holder = :holder THEN leaders.since ELSE :now END,
+        holder = :holder, host = :host, expires_at = :now + :ttl
+      WHERE leaders.holder = :holder OR leaders.expires_at <= :now`,
+  leaderGet: `SELECT name, holder, host, term, since, expires_at, (expires_at <= :now) AS expired
+      FROM leaders WHERE name = :name`,
+  leaderRelease: `UPDATE leaders SET expires_at = :now
+      WHERE name = :name AND holder = :holder AND expires_at > :now`,
+  // The IN list repeats jobs_finished's condition so that SQLite may use that partial index.
+  listExpired: `SELECT seq, id, runs, finished_at FROM jobs
+      WHERE state IN ('completed', 'dead', 'cancelled') AND state = :state
+        AND finished_at <= :cutoff AND (finished_at, seq) > (:after_at, :after_seq)
+      ORDER BY finished_at, seq LIMIT :limit`,
+  purgeExpired: `DELETE FROM jobs WHERE seq IN (SELECT seq FROM jobs
+        WHERE state IN ('completed', 'dead', 'cancelled') AND state = :state
+          AND finished_at <= :cutoff
+        ORDER BY finished_at, seq LIMIT :limit)
+      RETURNING id, runs, env_id`,
+  insertSchedule: `INSERT INTO schedules (name, cron, timezone, every_ms, command, priority,
+        max_retries, timeout_seconds, cwd, env_inherit, env_vars, env_names, overlap, catch_up,
+        anchor_at, created_at, updated_at, next_at)
+      VALUES (:name, :cron, :timezone, :every_ms, :command, :priority, :max_retries,
+        :timeout_seconds, :cwd, :env_inherit, :env_vars, :env_names, :overlap, :catch_up,
+        :anchor_at, :now, :now, :next_at)
+      ON CONFLICT (name) DO NOTHING`,
+  listSchedules: `SELECT s.*, j.state AS last_job_state FROM schedules s
+      LEFT JOIN jobs j ON j.id = s.last_job_id ORDER BY s.name`,
+  deleteSchedule: 'DELETE FROM schedules WHERE name = ?',
+  pauseSchedule: `UPDATE schedules SET paused = :paused, next_at = CASE WHEN :set_next THEN :next_at ELSE next_at END,
+        updated_at = :now
+      WHERE name = :name`,
+  /** Compare and set: only from the slot that was read, and only while not paused. */
+  advanceSchedule: `UPDATE schedules SET next_at = :to,
+        last_slot_at = COALESCE(:slot, last_slot_at), last_job_id = COALESCE(:job, last_job_id),
+        fired = fired + :fired, skipped = skipped + :skipped, missed = missed + :missed,
+        updated_at = :now
+      WHERE name = :name AND next_at = :from AND paused = 0`,
+  /** A slot's job: inserted, or nothing when its id exists (the slot fired already). */
+  insertSlotJob: `INSERT INTO jobs (id, command, state, priority, max_retries, timeout_seconds, run_at, created_at, updated_at, cwd, env_id)
+      VALUES (:id, :command, 'pending', :priority, :max_retries, :timeout_seconds, :now, :now, :now, :cwd, :env_id)
+      ON CONFLICT (id) DO NOTHING`,
+  configDelete: 'DELETE FROM config WHERE key = ?',
+  /** Only when an on-cancelled hook is set: otherwise nobody would take the row. */
+  queueCancelHook: `INSERT INTO pending_hooks (job_id, state, attempt, exit_code, command, created_at)
+      SELECT id, 'cancelled', runs, last_exit_code, command, :now FROM jobs
+      WHERE id = :id AND EXISTS (SELECT 1 FROM config WHERE key = 'hook:on-cancelled')`,
+  takeHooks: `DELETE FROM pending_hooks WHERE seq IN (SELECT seq FROM pending_hooks ORDER BY seq LIMIT :limit)
+      RETURNING job_id, state, attempt, exit_code, command, created_at`,
 } as const;
 
 export type Statements = Record<keyof typeof SQL, Database.Statement>;

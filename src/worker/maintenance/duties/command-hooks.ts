@@ -1,0 +1,35 @@
+/**
+ * Leader duty: hooks of jobs settled by a command rather than a worker. A job cancelled while
+ * it waited (`queuectl cancel`, the dashboard) is settled by that command, which has no time to
+ * wait for a hook; the store records it in `pending_hooks` (only while an on-cancelled hook is
+ * set) and the leader runs the hook, within about a second. On the leader's host: the job's
+ * output files named in its environment are that host's.
+ */
+import { runSubject } from '../../hook-runner.js';
+import type { Duty } from '../duty.js';
+
+/** How often the leader looks. */
+export const COMMAND_HOOKS_EVERY_MS = 1000;
+/** Hooks taken per round. */
+const TAKE = 50;
+
+export const commandHooks: Duty = {
+  name: 'hooks of command-settled jobs',
+  scope: 'leader',
+  async run(context) {
+    if (!context.hooksHaveRoom()) return COMMAND_HOOKS_EVERY_MS;
+    const taken = await context.store.hookOutboxTake({ limit: TAKE });
+    for (const pending of taken) {
+      context.hook(
+        runSubject(context.logDir, {
+          jobId: pending.job_id,
+          state: pending.state,
+          exitCode: pending.exit_code,
+          attempt: pending.attempt,
+          command: pending.command,
+        }),
+      );
+    }
+    return taken.length === TAKE ? 0 : COMMAND_HOOKS_EVERY_MS;
+  },
+};
