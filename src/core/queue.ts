@@ -359,6 +359,11 @@ export class Queue {
 
   /** Totals over every stored finished run; durations against ascending bounds (milliseconds). */
   async runTotals(bucketsMs: number[]): Promise<RunTotals> {
+    return sumTotals(await this.runTotalsByQueue(bucketsMs), bucketsMs);
+  }
+
+  /** runTotals for each queue that has finished runs, by name. */
+  async runTotalsByQueue(bucketsMs: number[]): Promise<(RunTotals & { queue: string })[]> {
     return this.store.attemptTotals({ bucketsMs });
   }
 
@@ -366,6 +371,25 @@ export class Queue {
   async requestStop(host?: string): Promise<WorkerInfo[]> {
     return this.store.workerRequestStop({ host });
   }
+}
+
+/** The totals of several queues as one. */
+function sumTotals(parts: RunTotals[], bucketsMs: number[]): RunTotals {
+  const total: RunTotals = {
+    count: 0,
+    sumMs: 0,
+    completed: 0,
+    failed: 0,
+    buckets: bucketsMs.map((leMs) => ({ leMs, count: 0 })),
+  };
+  for (const part of parts) {
+    total.count += part.count;
+    total.sumMs += part.sumMs;
+    total.completed += part.completed;
+    total.failed += part.failed;
+    part.buckets.forEach((bucket, i) => (total.buckets[i]!.count += bucket.count));
+  }
+  return total;
 }
 
 /** Search text: bounded, and without control characters (PostgreSQL refuses a NUL in text). */
