@@ -2,8 +2,10 @@ import { openPostgresStore } from '../../src/store/postgres/open-postgres-store.
 import { describePg, freshPgUrl } from '../helpers/postgres.js';
 import { describeJobActionsContract } from './job-actions.contract.js';
 import { describeJobStoreContract } from './job-store.contract.js';
+import { describeQueuesContract } from './queues.contract.js';
 
 describePg('PostgreSQL store', () => {
   describeJobStoreContract('postgres', (clock) => openPostgresStore(freshPgUrl(), { clock }));
   describeJobActionsContract('postgres', (clock) => openPostgresStore(freshPgUrl(), { clock }));
+  describeQueuesContract('postgres', (clock) => openPostgresStore(freshPgUrl(), { clock }));
 });
