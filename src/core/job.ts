@@ -176,10 +176,13 @@ export interface QueueInfo {
   /** No worker claims its jobs until it is resumed; running ones finish. */
   paused: boolean;
   counts: StateCounts;
-  /** Jobs a worker could claim now (see "runnable" in the stores). */
-  runnable: number;
-  /** Pending or failed jobs whose dependencies have not all completed. */
-  blocked: number;
+  /**
+   * Jobs a worker could claim now (see "runnable" in the stores), and pending or failed jobs
+   * whose dependencies have not all completed; null when not counted (counting them is a pass
+   * over the queue's waiting jobs, so `status` and the live overview leave them out).
+   */
+  runnable: number | null;
+  blocked: number | null;
   /** Age of its oldest job that is due and whose dependencies are met, unless paused; null: none. */
   lag_ms: number | null;
 }

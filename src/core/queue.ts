@@ -278,9 +278,9 @@ export class Queue {
     return { location: this.store.location, counts, workers, queues };
   }
 
-  /** Every named queue with its counts, limit and pause. */
+  /** Every named queue with its counts, limit and pause, and its runnable and blocked jobs. */
   async queues(): Promise<QueueInfo[]> {
-    return this.store.queueList();
+    return this.store.queueList({ counted: true });
   }
 
   /**

@@ -131,7 +131,7 @@ export async function waitForQueuesIdle(
   options: WaitOptions = {},
 ): Promise<{ queues: QueueInfo[]; timedOut: boolean }> {
   options.signal?.throwIfAborted();
-  const read = async () => (await queue.queues()).filter((q) => names.includes(q.name));
+  const read = async () => (await queue.store.queueList()).filter((q) => names.includes(q.name));
   return new Promise((resolve, reject) => {
     let settled = false;
     let checking = false;

@@ -24,7 +24,7 @@ export interface Overview {
   location: string;
   now: number;
   counts: StateCounts;
-  /** Every named queue: counts, limit, pause. */
+  /** Every named queue: counts, limit, pause (not its runnable and blocked jobs: /api/queues). */
   queues: QueueInfo[];
   workers: WorkerView[];
   /** The last hour: totals, per-minute throughput, duration quantiles, queue lag. */

@@ -332,8 +332,11 @@ export interface JobStore {
   /** Asks workers (all, or one host's) to stop; returns the ones asked. */
   workerRequestStop(params: { host?: string }): Promise<WorkerInfo[]>;
 
-  /** Every queue (created by enqueue, `queue set` or `pause`), by name. */
-  queueList(): Promise<QueueInfo[]>;
+  /**
+   * Every queue (created by enqueue, `queue set` or `pause`), by name, with its counts per state
+   * and lag; `counted`: also its runnable and blocked jobs (a pass over its waiting jobs).
+   */
+  queueList(params?: { counted?: boolean }): Promise<QueueInfo[]>;
   /**
    * Sets (or, with null, removes) a queue's concurrency limit, creating the queue if needed;
    * it holds from the next claim on. Wakes workers.

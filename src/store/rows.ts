@@ -76,8 +76,8 @@ export function toQueue(row: Row): QueueInfo {
       dead: count('dead'),
       cancelled: count('cancelled'),
     },
-    runnable: count('runnable'),
-    blocked: count('blocked'),
+    runnable: row.runnable === null || row.runnable === undefined ? null : count('runnable'),
+    blocked: row.blocked === null || row.blocked === undefined ? null : count('blocked'),
     lag_ms:
       row.lag_ms === null || row.lag_ms === undefined ? null : Math.max(0, Number(row.lag_ms)),
   };

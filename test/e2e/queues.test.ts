@@ -80,7 +80,7 @@ describe('named queues end to end', () => {
       'pending',
     ]);
     const status = await s.run(['status']);
-    expect(status.stdout).toMatch(/reports\s+paused\s+-\s+0\s+2\s+0/);
+    expect(status.stdout).toMatch(/reports\s+paused\s+-\s+0\s+2\n/);
     expect(status.stdout).toMatch(/1 paused queue: their jobs wait/);
 
     expect((await s.run(['resume', 'reports'])).stdout).toBe(

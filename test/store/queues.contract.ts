@@ -61,7 +61,7 @@ export function describeQueuesContract(name: string, open: StoreFactory): void {
       return ids;
     }
     const queueInfo = async (queue: string) =>
-      (await store.queueList()).find((q) => q.name === queue);
+      (await store.queueList({ counted: true })).find((q) => q.name === queue);
 
     describe('named queues', () => {
       it('puts each job in its queue, default unless named, and counts per queue', async () => {
@@ -76,8 +76,15 @@ export function describeQueuesContract(name: string, open: StoreFactory): void {
         expect((await store.jobList({ limit: 10, queue: 'email', state: 'pending' })).length).toBe(
           2,
         );
-        const queues = await store.queueList();
+        const queues = await store.queueList({ counted: true });
         expect(queues.map((q) => q.name)).toEqual(['default', 'email']);
+        // Without `counted`, runnable and blocked jobs are not counted (status: flat at any size).
+        expect((await store.queueList())[1]).toMatchObject({
+          counts: queues[1]!.counts,
+          runnable: null,
+          blocked: null,
+          lag_ms: 0,
+        });
         expect(queues[1]).toMatchObject({
           name: 'email',
           concurrency: null,

@@ -63,11 +63,10 @@ function renderQueueSummary(queues: QueueInfo[]): string {
     q.concurrency === null ? '-' : String(q.concurrency),
     String(q.counts.processing),
     String(q.counts.pending + q.counts.failed),
-    String(q.blocked),
   ]);
   const paused = queues.filter((q) => q.paused).length;
   const note = paused
     ? `\n${paused} paused queue${paused === 1 ? '' : 's'}: their jobs wait (queuectl resume NAME)`
     : '';
-  return `${table(['QUEUE', 'STATUS', 'LIMIT', 'RUNNING', 'WAITING', 'BLOCKED'], rows)}${note}\n\n`;
+  return `${table(['QUEUE', 'STATUS', 'LIMIT', 'RUNNING', 'WAITING'], rows)}${note}\n\n`;
 }

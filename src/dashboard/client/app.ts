@@ -107,9 +107,9 @@ function renderQueues(queues: QueueInfo[]): void {
         ),
         el('td', {}, q.concurrency === null ? '-' : String(q.concurrency)),
         el('td', {}, q.counts.processing),
-        el('td', {}, q.runnable),
+        el('td', {}, q.runnable ?? '-'),
         el('td', {}, q.counts.pending + q.counts.failed),
-        el('td', {}, q.blocked),
+        el('td', {}, q.blocked ?? '-'),
         el('td', {}, q.counts.completed),
         el('td', {}, q.counts.dead),
         el('td', { class: 'actions' }, button),
@@ -132,9 +132,13 @@ function renderQueues(queues: QueueInfo[]): void {
   }
 }
 
+async function loadQueues(): Promise<void> {
+  const { queues } = await getJson<{ queues: QueueInfo[] }>('/api/queues');
+  renderQueues(queues);
+}
+
 function renderOverview(o: Overview): void {
   byId('location').textContent = o.location;
-  renderQueues(o.queues);
   byId('counts').replaceChildren(
     ...STATES.map((state) => {
       const card = el(
@@ -355,7 +359,7 @@ function setFilter(state: string): void {
 }
 
 async function refresh(): Promise<void> {
-  await Promise.all([loadJobs(), loadDlq(), loadJob()]);
+  await Promise.all([loadJobs(), loadDlq(), loadJob(), loadQueues()]);
 }
 
 function connect(): void {

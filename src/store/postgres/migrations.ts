@@ -146,7 +146,7 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
         met        boolean NOT NULL DEFAULT false,
         PRIMARY KEY (job_id, depends_on)
       );
-      CREATE INDEX job_deps_dependents ON job_deps (depends_on, met);
+      CREATE INDEX job_deps_dependents ON job_deps (depends_on, job_id);
 
       -- Cancels the jobs waiting for roots (jobs that ended in root_states: dead or cancelled),
       -- then the jobs waiting for those, and so on; p_message is transitions.ts's template.

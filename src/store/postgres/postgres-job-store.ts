@@ -720,12 +720,13 @@ export class PostgresJobStore implements JobStore {
     return (await this.rows(SQL.requestStop, [params.host ?? null, this.channel])).map(toWorker);
   }
 
-  async queueList(): Promise<QueueInfo[]> {
-    return (await this.rows(SQL.listQueues, [this.given(), null])).map(toQueue);
+  async queueList(params: { counted?: boolean } = {}): Promise<QueueInfo[]> {
+    const rows = await this.rows(SQL.listQueues, [this.given(), null, params.counted ?? false]);
+    return rows.map(toQueue);
   }
 
   private async readQueue(name: string): Promise<QueueInfo> {
-    return toQueue((await this.rows(SQL.listQueues, [this.given(), name]))[0]!);
+    return toQueue((await this.rows(SQL.listQueues, [this.given(), name, true]))[0]!);
   }
 
   async queueSetConcurrency(params: {
@@ -745,7 +746,8 @@ export class PostgresJobStore implements JobStore {
         const known = new Set(found.map((row) => row.name as string));
         const missing = names.find((name) => !known.has(name));
         if (missing !== undefined) {
-          const all = (await client.query(SQL.listQueues, [this.given(), null])).rows as Row[];
+          const all = (await client.query(SQL.listQueues, [this.given(), null, false]))
+            .rows as Row[];
           throw unknownQueue(
             missing,
             all.map((row) => row.name as string),
@@ -758,7 +760,7 @@ export class PostgresJobStore implements JobStore {
         .rows as Row[];
       return rows.map((row) => row.name as string);
     });
-    const all = await this.queueList();
+    const all = await this.queueList({ counted: true });
     const order = names ?? changed;
     return order.map((name) => all.find((queue) => queue.name === name)!);
   }

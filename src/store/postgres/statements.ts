@@ -99,12 +99,12 @@ export const SQL = {
   countJobs: 'SELECT state, count(*) AS n FROM jobs GROUP BY state',
   /** $1 queue. */
   countJobsInQueue: 'SELECT state, count(*) AS n FROM jobs WHERE queue = $1 GROUP BY state',
-  /** $1 id. */
+  /** $1 id; by id, as the SQLite store. */
   dependenciesOf: `SELECT d.depends_on AS id, j.state, d.met FROM job_deps d
-      LEFT JOIN jobs j ON j.id = d.depends_on WHERE d.job_id = $1 ORDER BY j.seq`,
+      LEFT JOIN jobs j ON j.id = d.depends_on WHERE d.job_id = $1 ORDER BY d.depends_on`,
   /** $1 id, $2 limit. */
   dependentsOf: `SELECT d.job_id AS id, j.state FROM job_deps d JOIN jobs j ON j.id = d.job_id
-      WHERE d.depends_on = $1 ORDER BY j.seq LIMIT $2`,
+      WHERE d.depends_on = $1 ORDER BY d.job_id LIMIT $2`,
   countDependents: 'SELECT count(*) AS n FROM job_deps WHERE depends_on = $1',
   /**
    * $1 worker, $2 lease ms, $3 now, $4 queues served (null: all). The best runnable job, taken
@@ -236,13 +236,14 @@ export const SQL = {
         signal, outcome, error
       FROM attempts WHERE job_id = $1 ORDER BY attempt`,
   /**
-   * $1 now, $2 a queue name or null (all): each queue with its counts per state, runnable and
-   * blocked jobs, and its lag.
+   * $1 now, $2 a queue name or null (all), $3 counted: each queue with its counts per state and
+   * its lag; with $3, its runnable and blocked jobs too.
    */
   listQueues: `SELECT o.name, o.concurrency, o.paused, c.*,
-        CASE WHEN ${open('o')} THEN (SELECT count(*) FROM jobs j
+        CASE WHEN NOT $3 THEN NULL WHEN ${open('o')} THEN (SELECT count(*) FROM jobs j
           WHERE j.queue = o.name AND ${ready('j')} AND ${due('j', 'now_ms($1)')}) ELSE 0 END AS runnable,
-        (SELECT count(*) FROM jobs j WHERE j.queue = o.name AND ${blocked('j')}) AS blocked,
+        CASE WHEN $3 THEN (SELECT count(*) FROM jobs j WHERE j.queue = o.name AND ${blocked('j')})
+          END AS blocked,
         CASE WHEN NOT o.paused THEN now_ms($1) - (SELECT min(j.run_at) FROM jobs j
           WHERE j.queue = o.name AND ${ready('j')} AND ${due('j', 'now_ms($1)')}) END AS lag_ms
       FROM queues o CROSS JOIN LATERAL (SELECT

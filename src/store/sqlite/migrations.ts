@@ -242,7 +242,7 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
         met        INTEGER NOT NULL DEFAULT 0 CHECK (met IN (0, 1)),
         PRIMARY KEY (job_id, depends_on)
       ) WITHOUT ROWID;
-      CREATE INDEX job_deps_dependents ON job_deps (depends_on, met);
+      CREATE INDEX job_deps_dependents ON job_deps (depends_on, job_id);
     `,
   },
 ];

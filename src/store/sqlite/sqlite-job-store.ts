@@ -217,7 +217,7 @@ export class SqliteJobStore implements JobStore {
     const tally = new InsertTally();
     this.db
       .transaction(() => {
-        for (const queue of new Set(jobs.map((job) => job.queue))) this.sql.ensureQueue.run(queue);
+        this.sql.ensureQueues.run(JSON.stringify([...new Set(jobs.map((job) => job.queue))]));
         const ids = new Map<number, number>();
         const doomed: Doomed[] = [];
         for (let position = 0; position < jobs.length; position++) {
@@ -300,8 +300,10 @@ export class SqliteJobStore implements JobStore {
     let position = 0;
     let keyed = 0;
     let linked = 0;
+    const queues = new Set<string>();
     const stageBatch = this.db.transaction((jobs: NewJob[]) => {
       for (const job of jobs) {
+        queues.add(job.queue);
         for (const dep of job.after) stageDep.run(position, dep);
         if (job.after.length) linked++;
         if (job.unique_key !== null) keyed++;
@@ -344,7 +346,7 @@ export class SqliteJobStore implements JobStore {
           .transaction(() => {
             const now = this.clock.now();
             const { last: before } = this.sql.lastSeq.get() as { last: number };
-            this.sql.ensureQueues.run();
+            this.sql.ensureQueues.run(JSON.stringify([...queues]));
             envs.list.forEach((env, key) => mapEnv.run(key, this.environmentId(env)));
             tally.stored = move.run({ now }).changes;
             if (keyed > 0) this.stagedSkips(before, tally);
@@ -856,12 +858,13 @@ export class SqliteJobStore implements JobStore {
     return (this.sql.requestStop.all({ host: params.host ?? null }) as Row[]).map(toWorker);
   }
 
-  async queueList(): Promise<QueueInfo[]> {
-    return this.readQueues(null);
+  async queueList(params: { counted?: boolean } = {}): Promise<QueueInfo[]> {
+    return this.readQueues(null, params.counted ?? false);
   }
 
-  private readQueues(name: string | null): QueueInfo[] {
-    return (this.sql.listQueues.all({ now: this.clock.now(), name }) as Row[]).map(toQueue);
+  private readQueues(name: string | null, counted = true): QueueInfo[] {
+    const args = { now: this.clock.now(), name, counted: counted ? 1 : 0 };
+    return (this.sql.listQueues.all(args) as Row[]).map(toQueue);
   }
 
   async queueSetConcurrency(params: {
@@ -887,10 +890,10 @@ export class SqliteJobStore implements JobStore {
           if (!params.paused) {
             throw unknownQueue(
               name,
-              this.readQueues(null).map((queue) => queue.name),
+              this.readQueues(null, false).map((queue) => queue.name),
             );
           }
-          this.sql.ensureQueue.run(name);
+          this.sql.ensureQueues.run(JSON.stringify([name]));
         }
         for (const name of params.names) this.sql.setPaused.run({ name, paused });
         return params.names.map((name) => this.readQueues(name)[0]!);

@@ -73,7 +73,6 @@ type SqliteOnly =
   | 'restartBatchEnd'
   | 'restartRange'
   | 'deleteJob'
-  | 'ensureQueue'
   | 'setPausedAll'
   | 'getQueue';
 
@@ -81,10 +80,8 @@ export const SQL = {
   insertJob: `INSERT INTO jobs (id, command, state, priority, max_retries, timeout_seconds, run_at, created_at, updated_at, cwd, env_id, queue, unique_key)
       VALUES (:id, :command, 'pending', :priority, :max_retries, :timeout_seconds, :run_at, :now, :now, :cwd, :env_id, :queue, :unique_key)
       ON CONFLICT (unique_key) WHERE unique_key IS NOT NULL AND ${LIVE} DO NOTHING`,
-  /** Before jobs are stored: every queue they name has its row (and its counts). */
-  ensureQueue: 'INSERT INTO queues (name) VALUES (?) ON CONFLICT DO NOTHING',
-  /** The same for a staged batch. */
-  ensureQueues: `INSERT INTO main.queues (name) SELECT DISTINCT queue FROM temp.staging WHERE true
+  /** Before jobs are stored: every queue they name (a JSON array) has its row and its counts. */
+  ensureQueues: `INSERT INTO queues (name) SELECT DISTINCT value FROM json_each(?) WHERE true
       ON CONFLICT DO NOTHING`,
   findEnvironment: 'SELECT id FROM environments WHERE inherit = :inherit AND vars = :vars',
   insertEnvironment: `INSERT INTO environments (inherit, vars, names) VALUES (:inherit, :vars, :names)
@@ -119,10 +116,11 @@ export const SQL = {
     .map((state) => `COALESCE(sum(${state}), 0) AS ${state}`)
     .join(', ')} FROM queues`,
   countJobsInQueue: `SELECT ${COUNTS} FROM queues WHERE name = ?`,
+  /** By id: the links' own order (no sort, however many there are). */
   dependenciesOf: `SELECT d.depends_on AS id, j.state, d.met FROM job_deps d
-      LEFT JOIN jobs j ON j.id = d.depends_on WHERE d.job_id = ? ORDER BY j.seq`,
+      LEFT JOIN jobs j ON j.id = d.depends_on WHERE d.job_id = ? ORDER BY d.depends_on`,
   dependentsOf: `SELECT d.job_id AS id, j.state FROM job_deps d JOIN jobs j ON j.id = d.job_id
-      WHERE d.depends_on = :id ORDER BY j.seq LIMIT :limit`,
+      WHERE d.depends_on = :id ORDER BY d.job_id LIMIT :limit`,
   countDependents: 'SELECT count(*) AS n FROM job_deps WHERE depends_on = ?',
   /** The best runnable job (see BEST_RUNNABLE), taken: one statement, one index probe a queue. */
   claimJob: `UPDATE jobs SET state = 'processing', attempts = attempts + 1, runs = runs + 1,
@@ -226,11 +224,15 @@ export const SQL = {
   listAttempts: `SELECT job_id, attempt, worker_id, host, pid, started_at, finished_at, exit_code,
         signal, outcome, error
       FROM attempts WHERE job_id = ? ORDER BY attempt`,
-  /** Every queue with its counts, its runnable and blocked jobs, and its lag. */
+  /**
+   * Every queue (or :name) with its counts and its lag; with :counted, its runnable and blocked
+   * jobs too (a count over its ready jobs: left out otherwise, CASE does not evaluate them).
+   */
   listQueues: `SELECT q.*,
-        CASE WHEN ${OPEN} THEN (SELECT count(*) FROM jobs INDEXED BY jobs_due
+        CASE WHEN NOT :counted THEN NULL WHEN ${OPEN} THEN (SELECT count(*) FROM jobs INDEXED BY jobs_due
           WHERE queue = q.name AND ${READY} AND ${DUE}) ELSE 0 END AS runnable,
-        (SELECT count(*) FROM jobs INDEXED BY jobs_blocked WHERE queue = q.name AND ${BLOCKED}) AS blocked,
+        CASE WHEN :counted THEN (SELECT count(*) FROM jobs INDEXED BY jobs_blocked
+          WHERE queue = q.name AND ${BLOCKED}) END AS blocked,
         CASE WHEN q.paused = 0 THEN :now - ${earliestReady(DUE)} END AS lag_ms
       FROM queues q WHERE :name IS NULL OR q.name = :name ORDER BY q.name`,
   getQueue: 'SELECT name FROM queues WHERE name = ?',
