@@ -87,15 +87,18 @@ export function queueName(flag: string) {
 
 /** Queue names separated by commas (`--queue a,b`), each checked; repeats count once. */
 export function queueNames(flag: string) {
-  return (value: string): string[] => [
-    ...new Set(
-      value
-        .split(',')
-        .map((name) => name.trim())
-        .filter((name) => name !== '')
-        .map((name) => checkQueueName(name, flag)),
-    ),
-  ];
+  return (value: string): string[] => {
+    const names = value
+      .split(',')
+      .map((name) => name.trim())
+      .filter((name) => name !== '');
+    if (names.length === 0) {
+      throw new ValidationError(
+        `${flag} takes queue names separated by commas, e.g. emails,reports`,
+      );
+    }
+    return [...new Set(names.map((name) => checkQueueName(name, flag)))];
+  };
 }
 
 /** Job ids separated by commas (`--after a,b`), each checked; at most LIMITS.afterIds. */
@@ -115,11 +118,14 @@ export function jobIds(flag: string) {
   };
 }
 
-/** A concurrency limit: a whole number from 1, or `none` (null) to remove it. */
+/**
+ * A concurrency limit: a whole number from 1, or `none` to remove it (returned as 'none':
+ * commander turns a parser's null into '').
+ */
 export function concurrency(flag: string) {
   const parse = wholeNumber(flag, 1, LIMITS.concurrency);
-  return (value: string): number | null => {
-    if (value.trim().toLowerCase() === 'none') return null;
+  return (value: string): number | 'none' => {
+    if (value.trim().toLowerCase() === 'none') return 'none';
     try {
       return parse(value);
     } catch {

@@ -143,6 +143,38 @@ describe('named queues end to end', () => {
     expect((await s.json<Shown>(['show', 'y'])).job.state).toBe('cancelled');
   }, 60_000);
 
+  it('serves only the queues a worker is started for, tells jobs their queue, and drains past a paused queue', async () => {
+    const s = sandbox();
+    const out = join(s.home, 'queues.txt');
+    const job = (id: string) => ({
+      id,
+      command: `echo "$QUEUECTL_JOB_ID $QUEUECTL_QUEUE" >> '${out}'`,
+    });
+    const file = ndjson([job('m1'), job('m2')]);
+    expect((await s.run(['enqueue', '--file', '-', '--queue', 'mail'], file)).code).toBe(0);
+    expect(
+      (await s.run(['enqueue', JSON.stringify([job('d1'), { ...job('r1'), queue: 'reports' }])]))
+        .code,
+    ).toBe(0);
+    expect((await s.run(['pause', 'reports'])).code).toBe(0);
+    const mailOnly = await s.run(['worker', 'start', '--queue', 'mail', '--drain']);
+    expect(mailOnly.code, mailOnly.stderr).toBe(0);
+    expect(mailOnly.stderr).toMatch(/serving mail;/);
+    const { readFileSync } = await import('node:fs');
+    expect(readFileSync(out, 'utf8').split('\n').filter(Boolean).sort()).toEqual([
+      'm1 mail',
+      'm2 mail',
+    ]);
+    const all = await s.run(['worker', 'start', '--drain']);
+    expect(all.code, all.stderr).toBe(0);
+    // The paused queue's job does not keep a draining worker; the summary says it is left.
+    expect(all.stderr).toMatch(/left waiting: 1 job in paused queue reports/);
+    expect(readFileSync(out, 'utf8')).toMatch(/^d1 default$/m);
+    expect((await s.json<Shown>(['show', 'r1'])).job.state).toBe('pending');
+    const stats = await s.json<{ completed: number }>(['stats', '--queue', 'mail']);
+    expect(stats.completed).toBe(2);
+  }, 60_000);
+
   it('stores exactly one job when 20 processes enqueue one unique key at once', async () => {
     const s = sandbox();
     const results = await Promise.all(
@@ -195,6 +227,7 @@ describe('named queues end to end', () => {
       [['pause', 'a', '--all'], /not both/],
       [['resume', 'nope'], /no queue named "nope"/],
       [['list', '--queue', 'a/b'], /--queue "a\/b" may only hold/],
+      [['worker', 'start', '--queue', ',', '--drain'], /--queue takes queue names/],
     ];
     for (const [args, message] of cases) {
       const result = await s.run(args);
@@ -203,6 +236,10 @@ describe('named queues end to end', () => {
       expect(result.stdout).toBe('');
     }
     expect(s.dump()).toBe(before);
+    expect((await s.run(['queue', 'set', 'x', '--concurrency', '4'])).code).toBe(0);
+    expect((await s.run(['queue', 'set', 'x', '--concurrency', 'none'])).stdout).toBe(
+      'x: no concurrency limit (0 running)\n',
+    );
     const rm = await s.run(['enqueue', '{"id":"child","command":"true","after":["base"]}']);
     expect(rm.code).toBe(0);
     const refused = await s.run(['rm', 'base']);

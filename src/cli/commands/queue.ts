@@ -55,7 +55,7 @@ export function renderQueues(queues: QueueInfo[]): string {
   );
 }
 
-export const queueSetCommand: QueueCommand<QueueInfo, { concurrency?: number | null }> = {
+export const queueSetCommand: QueueCommand<QueueInfo, { concurrency?: number | 'none' }> = {
   kind: 'queue',
   run(queue, { args, opts }) {
     if (opts.concurrency === undefined) {
@@ -63,7 +63,7 @@ export const queueSetCommand: QueueCommand<QueueInfo, { concurrency?: number | n
         'say what to set: --concurrency N (or none), e.g. queuectl queue set emails --concurrency 2',
       );
     }
-    return queue.setConcurrency(args[0]!, opts.concurrency);
+    return queue.setConcurrency(args[0]!, opts.concurrency === 'none' ? null : opts.concurrency);
   },
   render: (q) =>
     q.concurrency === null

@@ -150,8 +150,10 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
 
       -- Cancels the jobs waiting for roots (jobs that ended in root_states: dead or cancelled),
       -- then the jobs waiting for those, and so on; p_message is transitions.ts's template.
+      -- Nested loops only: the planner otherwise hashed all of job_deps again at every level of
+      -- the recursion (a chain of 5,000 jobs took 2.3 s instead of 20 ms).
       CREATE FUNCTION cancel_dependents(roots text[], root_states text[], given bigint, p_message text)
-      RETURNS void LANGUAGE sql AS $$
+      RETURNS void LANGUAGE sql SET enable_hashjoin = off SET enable_mergejoin = off AS $$
         WITH RECURSIVE chain (id, parent, parent_state) AS (
           SELECT d.job_id, r.id, r.state FROM unnest(roots, root_states) AS r (id, state)
             JOIN job_deps d ON d.depends_on = r.id AND NOT d.met
@@ -170,7 +172,7 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       -- (dead, cancelled) are cancelled, with their chain. The dependencies are locked first,
       -- so that none of them can end meanwhile without seeing these jobs.
       CREATE FUNCTION cancel_doomed(ids text[], given bigint, p_cancel text[], p_message text)
-      RETURNS void LANGUAGE plpgsql AS $$
+      RETURNS void LANGUAGE plpgsql SET enable_hashjoin = off SET enable_mergejoin = off AS $$
       DECLARE done text[];
       BEGIN
         PERFORM 1 FROM job_deps d JOIN jobs p ON p.id = d.depends_on
@@ -193,10 +195,12 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       END $$;
 
       -- What a job's end does to its dependents (transitions.ts dependentsAfter, given as the
-      -- states that release them and the states that cancel them).
+      -- states that release them and the states that cancel them). Nested loops only, as in
+      -- cancel_dependents: every settle runs it, mostly for a job nothing depends on, and a hash
+      -- join would read every job to find none.
       CREATE FUNCTION job_ended(p_id text, p_state text, given bigint, p_release text[],
           p_cancel text[], p_message text)
-      RETURNS void LANGUAGE plpgsql AS $$
+      RETURNS void LANGUAGE plpgsql SET enable_hashjoin = off SET enable_mergejoin = off AS $$
       BEGIN
         IF p_state = ANY(p_release) THEN
           UPDATE jobs SET waiting_on = waiting_on - 1,
