@@ -22,6 +22,7 @@ export class SqliteDependencies {
   /** Job `id` has just reached `state`: its dependents are released or cancelled, or wait on. */
   ended(id: string, state: JobState, now: number): void {
     const effect = dependentsAfter(state);
+    if (effect === 'wait' || this.sql.anyWaiting.get(id) === undefined) return;
     if (effect === 'release') {
       this.sql.releaseDependents.run({ id, now });
       this.sql.markMet.run({ id });

@@ -68,6 +68,7 @@ type SqliteOnly =
   | 'setJobPid'
   | 'releaseDependents'
   | 'markMet'
+  | 'anyWaiting'
   | 'unmetDependencies'
   | 'restartJob'
   | 'restartBatchEnd'
@@ -174,6 +175,8 @@ export const SQL = {
         run_at = CASE WHEN waiting_on = 1 AND run_at < :now THEN :now ELSE run_at END
       WHERE id IN (SELECT job_id FROM job_deps WHERE depends_on = :id AND met = 0)`,
   markMet: 'UPDATE job_deps SET met = 1 WHERE depends_on = :id AND met = 0',
+  /** Whether any job still waits for :id (most settled jobs have none: one probe, no writes). */
+  anyWaiting: 'SELECT 1 AS yes FROM job_deps WHERE depends_on = ? AND met = 0 LIMIT 1',
   /** Cancels one job waiting for a dependency that ended dead or cancelled. */
   cancelDependents: `UPDATE jobs SET state = 'cancelled', finished_at = :now, updated_at = :now,
         last_error = :error
