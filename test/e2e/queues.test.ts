@@ -59,7 +59,8 @@ describe('named queues end to end', () => {
   it('pauses and resumes a queue from another process while workers run', async () => {
     const s = sandbox();
     const marker = join(s.home, 'ran.txt');
-    const worker = s.start(['worker', 'start', '--count', '1', '--quiet']);
+    // Polling only hourly: jobs run promptly only if commits (an enqueue, a resume) wake it.
+    const worker = s.start(['worker', 'start', '--count', '1', '--quiet', '--poll-interval', '1h']);
     const exited = collect(worker);
     await waitFor(
       async () => (await s.json<{ workers: unknown[] }>(['status'])).workers.length === 1,

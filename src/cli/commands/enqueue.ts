@@ -201,8 +201,12 @@ export function renderEnqueue(result: EnqueueResult, now = Date.now()): string {
 /** What --json prints: one job (with `skipped: true` when it was), or the batch's tally. */
 export function jsonOfEnqueue(result: EnqueueResult): unknown {
   if (result.job) return result.job;
-  const { job: _job, ...tally } = result;
-  return tally;
+  return {
+    count: result.count,
+    ids: result.ids,
+    skipped: result.skipped,
+    skippedJobs: result.skippedJobs,
+  };
 }
 
 /** The words after `--` that follows `enqueue`, or null when there is no `--`. */
