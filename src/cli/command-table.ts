@@ -582,13 +582,15 @@ export const COMMANDS: CommandSpec[] = [
   // --- Named queues: limits, pause and resume (issue 14) ---
   {
     path: ['queue'],
-    description: 'Named queues: their counts, concurrency limits and pauses',
+    description:
+      'Named queues: their counts, concurrency limits and pauses (`queuectl queue` alone = `queue list`)',
     load: async () => {
       throw new Error('queue has subcommands');
     },
   },
   {
     path: ['queue', 'list'],
+    isDefault: true,
     description:
       'Every queue: jobs per state, how many run now and may start now, its limit, whether it is paused',
     json: true,
