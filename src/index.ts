@@ -3,11 +3,13 @@ export {
   Queue,
   checkState,
   type ConfigEntry,
+  type EnqueueResult,
   type QueueStatus,
   type RecordedContext,
   type RemovedJobs,
+  type ShownJob,
 } from './core/queue.js';
-export { waitForJobs, type WaitOptions, type WaitResult } from './core/wait.js';
+export { waitForJobs, waitForQueuesIdle, type WaitOptions, type WaitResult } from './core/wait.js';
 export {
   openStore,
   resolveLocation,
@@ -26,6 +28,7 @@ export {
 } from './core/backoff.js';
 export { CONFIG_KEYS, resolveSettings, type Settings, type ConfigKey } from './core/config.js';
 export { parseJobSpec, generateJobId } from './core/job-spec.js';
+export { dependentsAfter, dependencyError } from './core/transitions.js';
 export { specsFromStream, specsFromArgument, type SpecSource } from './core/job-input.js';
 export { Worker, type WorkerOptions } from './worker/worker.js';
 export { startSupervisor, type Supervisor, type SupervisorOptions } from './worker/supervisor.js';

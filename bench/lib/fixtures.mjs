@@ -32,15 +32,24 @@ export function jobs(count, command = 'true', prefix = 'job') {
     max_retries: 0,
     timeout_seconds: null,
     run_at: null,
+    cwd: null,
+    env: null,
+    queue: 'default',
+    unique_key: null,
+    after: [],
   }));
 }
 
 /**
  * Builds a database with `completed` finished jobs (each with its attempt record) and `pending`
  * jobs, fast: the schema comes from the real store's migrations, the rows from one transaction
- * of set-based inserts.
+ * of set-based inserts. With `queues` (a number), job n goes to queue `q<n % queues>`; the first
+ * `paused` queues are paused and the next `limited` ones have a concurrency limit of 2.
  */
-export async function buildJobsDatabase(db, { completed, pending }) {
+export async function buildJobsDatabase(
+  db,
+  { completed, pending, queues = 0, paused = 0, limited = 0 },
+) {
   const store = await openBenchStore(db, false);
   await store.close();
   const raw = new Database(db);
@@ -48,27 +57,35 @@ export async function buildJobsDatabase(db, { completed, pending }) {
   raw.pragma('synchronous = OFF');
   const base = Date.now() - 86_400_000;
   const series = 'WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < :count)';
+  const queueOf = queues ? `printf('q%02d', n % ${queues})` : `'default'`;
   raw.transaction(() => {
+    for (let q = 0; q < queues; q++) {
+      const name = `q${String(q).padStart(2, '0')}`;
+      raw
+        .prepare('INSERT INTO queues (name, paused, concurrency) VALUES (?, ?, ?)')
+        .run(name, q < paused ? 1 : 0, q >= paused && q < paused + limited ? 2 : null);
+    }
     raw
       .prepare(
         `${series} INSERT INTO jobs (id, command, state, attempts, runs, max_retries, run_at,
-           created_at, updated_at, started_at, finished_at, last_exit_code)
+           created_at, updated_at, started_at, finished_at, last_exit_code, queue)
          SELECT 'done-' || n, 'echo ' || n, 'completed', 1, 1, 3, :base + n, :base + n,
-           :base + n + 5, :base + n + 1, :base + n + 5, 0 FROM s`,
+           :base + n + 5, :base + n + 1, :base + n + 5, 0, ${queueOf} FROM s`,
       )
       .run({ count: completed, base });
     raw
       .prepare(
         `${series} INSERT INTO attempts (job_id, attempt, worker_id, host, pid, started_at,
-           finished_at, exit_code, outcome)
-         SELECT 'done-' || n, 1, 'w-gone', 'bench', 1, :base + n + 1, :base + n + 5, 0, 'completed'
+           finished_at, exit_code, outcome, queue)
+         SELECT 'done-' || n, 1, 'w-gone', 'bench', 1, :base + n + 1, :base + n + 5, 0, 'completed',
+           ${queueOf}
          FROM s`,
       )
       .run({ count: completed, base });
     raw
       .prepare(
-        `${series} INSERT INTO jobs (id, command, state, max_retries, run_at, created_at, updated_at)
-         SELECT 'todo-' || n, 'true', 'pending', 3, :base, :base, :base FROM s`,
+        `${series} INSERT INTO jobs (id, command, state, max_retries, run_at, created_at, updated_at, queue)
+         SELECT 'todo-' || n, 'true', 'pending', 3, :base, :base, :base, ${queueOf} FROM s`,
       )
       .run({ count: pending, base });
   })();

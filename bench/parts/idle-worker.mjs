@@ -32,6 +32,11 @@ export async function wakeLatencies(store, dir, samples) {
       max_retries: 0,
       timeout_seconds: null,
       run_at: null,
+      cwd: null,
+      env: null,
+      queue: 'default',
+      unique_key: null,
+      after: [],
     };
     await store.jobInsertMany([[job]]);
     const committed = Date.now();

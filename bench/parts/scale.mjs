@@ -1,7 +1,8 @@
 /**
  * Scale: with 1,000,000 jobs (90% completed, 10% pending) against 1,000 jobs, the cost of claiming and
  * settling a job (in-process, as a worker does it), `status` and `list --limit 50` (in-process and
- * through the CLI), and the query plans of the hot statements.
+ * through the CLI), and the query plans of the hot statements. Then the same claim with the jobs
+ * spread over 100 queues, 10 of them paused (their pending jobs never claimable) and 10 limited.
  */
 import { Queue } from '../../dist/core/queue.js';
 import { fmt, median, nowMs, ratio } from '../lib/measure.mjs';
@@ -10,6 +11,9 @@ import { buildJobsDatabase, openBenchStore, tempPlace } from '../lib/fixtures.mj
 import { queryPlans } from './query-plans.mjs';
 
 const ROUNDS = 3;
+const QUEUES = 100;
+const PAUSED = 10;
+const LIMITED = 10;
 
 /** Claims and settles `count` jobs as one worker; returns the time of each claim+settle (ms). */
 async function claimSettle(db, count) {
@@ -108,6 +112,28 @@ export async function measureScale({ quick, log }) {
       cliTimes,
     );
 
+    log('scale: 100 queues, some paused, some limited');
+    const spread = { queues: QUEUES, paused: PAUSED, limited: LIMITED };
+    const big100 = `${place.dir}/big-100.db`;
+    const small100 = `${place.dir}/small-100.db`;
+    await buildJobsDatabase(big100, { completed: bigCount - backlog, pending: backlog, ...spread });
+    // Enough pending jobs outside the paused queues for every claim.
+    const smallPending = Math.ceil(claims / ((QUEUES - PAUSED) / QUEUES)) + QUEUES;
+    await buildJobsDatabase(small100, {
+      completed: 1000 - smallPending,
+      pending: smallPending,
+      ...spread,
+    });
+    const per100 = { [small100]: [], [big100]: [] };
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const db of [small100, big100]) {
+        per100[db].push(...(await claimSettle(db, claims / ROUNDS)));
+      }
+    }
+    const claim100Small = median(per100[small100]);
+    const claim100Big = median(per100[big100]);
+    const claim100Ratio = ratio(claim100Big, claim100Small);
+
     const plans = queryPlans(big);
     const scans = plans.filter((plan) => plan.fullScans.length > 0);
     const n = bigCount.toLocaleString('en-US');
@@ -120,6 +146,14 @@ export async function measureScale({ quick, log }) {
         ratio: claimRatio,
         target: '≤ 1.2×',
         met: claimRatio <= 1.2,
+      },
+      {
+        figure: `Claim + settle one job at ${n} jobs in ${QUEUES} queues (${PAUSED} paused, ${LIMITED} limited to 2), ${backlog.toLocaleString('en-US')} pending (median)`,
+        result: fmt(claim100Big * 1000, 'µs'),
+        baseline: `${fmt(claim100Small * 1000, 'µs')} (1,000 jobs, same queues)`,
+        ratio: claim100Ratio,
+        target: '≤ 1.2×',
+        met: claim100Ratio <= 1.2,
       },
       ...[
         ['`status`', statusBig, statusSmall],

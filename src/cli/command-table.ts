@@ -11,10 +11,14 @@ import { LIMITS } from '../core/job-spec.js';
 import type { CommandSpec, OptionSpec } from './command-spec.js';
 import {
   assignment,
+  concurrency,
   duration,
   durationOrNone,
   finishedState,
   jobId,
+  jobIds,
+  queueName,
+  queueNames,
   RESTARTABLE,
   restartState,
   state,
@@ -44,12 +48,17 @@ const stateOption: OptionSpec = {
   parse: state,
   choices: JOB_STATES,
 };
+const queueOption = (what: string): OptionSpec => ({
+  flags: '--queue <name>',
+  description: `only ${what} of this queue`,
+  parse: queueName('--queue'),
+});
 
 export const COMMANDS: CommandSpec[] = [
   {
     path: ['enqueue'],
     description:
-      'Add jobs. A job is JSON: {"command": "...", "id"?, "max_retries"?, "priority"?, "timeout_seconds"?, "run_at"?, "delay"?}.\n' +
+      'Add jobs. A job is JSON: {"command": "...", "id"?, "max_retries"?, "priority"?, "timeout_seconds"?, "run_at"?, "delay"?, "queue"?, "after"?, "unique_key"?}.\n' +
       'max_retries is the number of retries after the first run: max_retries 3 means at most 4 runs.\n' +
       'Everything after -- is taken as the command: queuectl enqueue -- make test.',
     arguments: [{ name: '[json...]', description: 'one job object, or an array of them' }],
@@ -109,6 +118,22 @@ export const COMMANDS: CommandSpec[] = [
         description:
           "record no environment: jobs get the worker's environment (plus any --env) instead of this shell's",
       },
+      {
+        flags: '--queue <name>',
+        description: 'put the jobs that name no queue in this one (default: default)',
+        parse: queueName('--queue'),
+      },
+      {
+        flags: '--after <ids>',
+        description:
+          'with -c: run only once these jobs (ID[,ID...]) have completed; cancelled if one ends dead or cancelled',
+        parse: jobIds('--after'),
+      },
+      {
+        flags: '--unique-key <key>',
+        description:
+          'with -c: store nothing (and print the existing job) while a job with this key is pending, failed or running',
+      },
     ],
     json: true,
     examples: [
@@ -117,6 +142,8 @@ export const COMMANDS: CommandSpec[] = [
       'queuectl enqueue -c "make test" --id build-1 --priority 5 --delay 10m --timeout 30s --max-retries 2',
       'queuectl enqueue -- make test',
       'queuectl enqueue --cwd ~/proj --env CI=1 -c "make test"',
+      'queuectl enqueue --queue emails -c "send-digest" --unique-key digest-2026-05-01',
+      'queuectl enqueue -c "make deploy" --after build-1,test-1',
       'queuectl enqueue --file jobs.ndjson',
       `echo '{"command":"date"}' | queuectl enqueue --file -`,
     ],
@@ -167,9 +194,15 @@ export const COMMANDS: CommandSpec[] = [
           'run in the background, apart from this terminal (closing it does not stop them); prints the pid and the log file',
       },
       { flags: '--stop', description: 'stop running workers instead (as `queuectl worker stop`)' },
+      {
+        flags: '--queue <names>',
+        description: 'serve only these queues (NAME[,NAME...]; default: every queue)',
+        parse: queueNames('--queue'),
+      },
     ],
     examples: [
       'queuectl worker start --count 3',
+      'queuectl worker start --count 2 --queue emails,reports',
       'queuectl worker --count 2 --drain',
       'queuectl worker -v -c 2 -s 1',
       'queuectl worker start --count 4 --detach',
@@ -196,7 +229,7 @@ export const COMMANDS: CommandSpec[] = [
   },
   {
     path: ['status'],
-    description: 'Job counts per state, active workers, and the database in use',
+    description: 'Job counts per state and per queue, active workers, and the database in use',
     json: true,
     examples: ['queuectl status', 'queuectl status --json'],
     load: async () => (await import('./commands/status.js')).statusCommand,
@@ -209,10 +242,12 @@ export const COMMANDS: CommandSpec[] = [
       limit('jobs'),
       before,
       { flags: '--search <text>', description: 'only jobs whose id or command contains this text' },
+      queueOption('jobs'),
     ],
     json: true,
     examples: [
       'queuectl list --state failed',
+      'queuectl list --queue emails --state pending',
       'queuectl list -s pending',
       'queuectl list --limit 10 --json',
     ],
@@ -429,9 +464,14 @@ export const COMMANDS: CommandSpec[] = [
         parse: duration('--since', SECOND, 10 * YEAR),
         default: HOUR,
       },
+      queueOption('runs and jobs'),
     ],
     json: true,
-    examples: ['queuectl stats', 'queuectl stats --since 24h --json'],
+    examples: [
+      'queuectl stats',
+      'queuectl stats --since 24h --json',
+      'queuectl stats --queue emails',
+    ],
     load: async () => (await import('./commands/stats.js')).statsCommand,
   },
   {
@@ -542,6 +582,73 @@ export const COMMANDS: CommandSpec[] = [
     ],
     load: async () => (await import('./commands/service.js')).serviceInstallCommand,
   },
+  // --- Named queues: limits, pause and resume (issue 14) ---
+  {
+    path: ['queue'],
+    description:
+      'Named queues: their counts, concurrency limits and pauses (`queuectl queue` alone = `queue list`)',
+    load: async () => {
+      throw new Error('queue has subcommands');
+    },
+  },
+  {
+    path: ['queue', 'list'],
+    isDefault: true,
+    description:
+      'Every queue: jobs per state, how many run now and may start now, its limit, whether it is paused',
+    json: true,
+    examples: ['queuectl queue list', 'queuectl queue list --json'],
+    load: async () => (await import('./commands/queue.js')).queueListCommand,
+  },
+  {
+    path: ['queue', 'set'],
+    description:
+      "Set a queue's concurrency limit: never more of its jobs running at once, across every worker and host (creates the queue if needed)",
+    arguments: [{ name: '<name>', description: 'queue name' }],
+    options: [
+      {
+        flags: '--concurrency <n>',
+        description: 'at most this many of its jobs at once; none removes the limit',
+        parse: concurrency('--concurrency'),
+      },
+    ],
+    json: true,
+    examples: [
+      'queuectl queue set emails --concurrency 2',
+      'queuectl queue set emails --concurrency none',
+    ],
+    load: async () => (await import('./commands/queue.js')).queueSetCommand,
+  },
+  {
+    path: ['pause'],
+    description:
+      'Pause queues: no worker on any host starts their jobs until they are resumed; running jobs finish; jobs can still be enqueued',
+    arguments: [
+      { name: '[queue...]', description: 'queue names (a new name makes a paused queue)' },
+    ],
+    options: [
+      { flags: '--all', description: 'every queue there is now' },
+      { flags: '--wait', description: 'return once the paused queues have no job running' },
+      {
+        flags: '--timeout <duration>',
+        description: 'with --wait: give up after this long (exit 124)',
+        parse: duration('--timeout', 0, 10 * YEAR),
+      },
+    ],
+    json: true,
+    examples: ['queuectl pause emails', 'queuectl pause --all --wait', 'queuectl pause a b'],
+    load: async () => (await import('./commands/queue.js')).pauseCommand,
+  },
+  {
+    path: ['resume'],
+    description: 'Resume paused queues: workers everywhere take their jobs again at once',
+    arguments: [{ name: '[queue...]', description: 'queue names' }],
+    options: [{ flags: '--all', description: 'every queue' }],
+    json: true,
+    examples: ['queuectl resume emails', 'queuectl resume --all'],
+    load: async () => (await import('./commands/queue.js')).resumeCommand,
+  },
+  // --- end of named queues ---
   // ---- Issue 15: retention, recurring schedules, completion hooks ----
   {
     path: ['clean'],
@@ -559,6 +666,11 @@ export const COMMANDS: CommandSpec[] = [
         description:
           'jobs that finished at least this long ago (0 for all), instead of the keep-* settings',
         parse: duration('--older-than', 0, 10 * YEAR),
+      },
+      {
+        flags: '--queue <name>',
+        description: 'only jobs of this queue',
+        parse: queueName('--queue'),
       },
       { flags: '--dry-run', description: 'only count what would be removed; change nothing' },
     ],
@@ -639,6 +751,11 @@ export const COMMANDS: CommandSpec[] = [
       {
         flags: '--clean-env',
         description: "record no environment: jobs get the worker's (plus any --env)",
+      },
+      {
+        flags: '--queue <name>',
+        description: 'the queue its jobs go to (default: default)',
+        parse: queueName('--queue'),
       },
       {
         flags: '--overlap <policy>',

@@ -46,16 +46,18 @@ export function exitQuietlyOnClosedPipe(): void {
 
 /** Runs the fast path; resolves with the exit code. */
 export async function runFastEnqueue(args: FastEnqueueArgs): Promise<number> {
-  const [{ enqueue, renderEnqueue }, { withQueue }, { toJson }, errors] = await Promise.all([
-    import('./commands/enqueue.js'),
-    import('./context.js'),
-    import('./output.js'),
-    import('./errors.js'),
-  ]);
+  const [{ enqueue, jsonOfEnqueue, renderEnqueue }, { withQueue }, { toJson }, errors] =
+    await Promise.all([
+      import('./commands/enqueue.js'),
+      import('./context.js'),
+      import('./output.js'),
+      import('./errors.js'),
+    ]);
   try {
     const result = await withQueue({ db: args.db }, (queue) => enqueue(queue, args.json, {}));
-    const data = result.job ?? result;
-    process.stdout.write(`${args.printJson ? toJson(data) : renderEnqueue(result)}\n`);
+    process.stdout.write(
+      `${args.printJson ? toJson(jsonOfEnqueue(result)) : renderEnqueue(result)}\n`,
+    );
     return errors.EXIT.ok;
   } catch (error) {
     process.stderr.write(`queuectl: ${errors.describeError(error)}\n`);

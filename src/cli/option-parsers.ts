@@ -4,7 +4,7 @@
  */
 import { ValidationError } from '../core/errors.js';
 import type { JobState } from '../core/job.js';
-import { checkJobId } from '../core/job-spec.js';
+import { checkJobId, checkQueueName, LIMITS } from '../core/job-spec.js';
 import { checkState } from '../core/queue.js';
 import { formatDuration, parseDuration } from '../core/units.js';
 
@@ -86,4 +86,60 @@ export function finishedState(value: string): JobState {
   throw new ValidationError(
     `--state must be ${RESTARTABLE.join(', ')} (only finished jobs are cleaned), not "${value}"`,
   );
+}
+
+/** A queue name (the rules of a job id). */
+export function queueName(flag: string) {
+  return (value: string): string => checkQueueName(value, flag);
+}
+
+/** Queue names separated by commas (`--queue a,b`), each checked; repeats count once. */
+export function queueNames(flag: string) {
+  return (value: string): string[] => {
+    const names = value
+      .split(',')
+      .map((name) => name.trim())
+      .filter((name) => name !== '');
+    if (names.length === 0) {
+      throw new ValidationError(
+        `${flag} takes queue names separated by commas, e.g. emails,reports`,
+      );
+    }
+    return [...new Set(names.map((name) => checkQueueName(name, flag)))];
+  };
+}
+
+/** Job ids separated by commas (`--after a,b`), each checked; at most LIMITS.afterIds. */
+export function jobIds(flag: string) {
+  return (value: string): string[] => {
+    const ids = value
+      .split(',')
+      .map((id) => id.trim())
+      .filter((id) => id !== '');
+    if (ids.length === 0) throw new ValidationError(`${flag} takes job ids separated by commas`);
+    if (ids.length > LIMITS.afterIds) {
+      throw new ValidationError(
+        `${flag} names ${ids.length} jobs; the limit is ${LIMITS.afterIds}`,
+      );
+    }
+    return ids.map((id) => checkJobId(id, flag));
+  };
+}
+
+/**
+ * A concurrency limit: a whole number from 1, or `none` to remove it (returned as 'none':
+ * commander turns a parser's null into '').
+ */
+export function concurrency(flag: string) {
+  const parse = wholeNumber(flag, 1, LIMITS.concurrency);
+  return (value: string): number | 'none' => {
+    if (value.trim().toLowerCase() === 'none') return 'none';
+    try {
+      return parse(value);
+    } catch {
+      throw new ValidationError(
+        `${flag} must be a whole number from 1 to ${LIMITS.concurrency}, or none to remove the limit, not "${value}"`,
+      );
+    }
+  };
 }

@@ -29,6 +29,8 @@ export interface CleanOptions {
   keepGoing?: () => boolean;
   onProgress?: (jobs: number) => void;
   batchSize?: number;
+  /** Only this queue's jobs. */
+  queue?: string;
 }
 
 const FILES_LEFT_SHOWN = 20;
@@ -71,11 +73,17 @@ export async function cleanFinished(
       let jobs;
       const began = performance.now();
       if (report.dryRun) {
-        const page = await store.jobListExpired({ state, olderThanMs, limit, after });
+        const page = await store.jobListExpired({
+          state,
+          olderThanMs,
+          limit,
+          after,
+          queue: options.queue,
+        });
         jobs = page.jobs;
         after = page.next;
       } else {
-        jobs = await store.jobPurgeExpired({ state, olderThanMs, limit });
+        jobs = await store.jobPurgeExpired({ state, olderThanMs, limit, queue: options.queue });
       }
       const left = removeRunOutput(logDir, jobs, tally);
       report.filesLeft.push(...left.slice(0, FILES_LEFT_SHOWN - report.filesLeft.length));

@@ -35,6 +35,26 @@ export class DuplicateJobError extends ConflictError {
 }
 
 /**
+ * A job of a batch names in `after` a job that does not exist (`unknown`) or that comes later in
+ * the same batch (`later`: a job may only depend on jobs stored before it). `position` is its
+ * 0-based place in the batch being stored.
+ */
+export class DependencyError extends ValidationError {
+  constructor(
+    readonly jobId: string,
+    readonly dependency: string,
+    readonly reason: 'unknown' | 'later',
+    readonly position: number,
+  ) {
+    super(
+      reason === 'unknown'
+        ? `after: no job with id "${dependency}"`
+        : `after: job "${dependency}" comes later in the batch; a job can only be enqueued after jobs stored before it or earlier in the same batch`,
+    );
+  }
+}
+
+/**
  * The database cannot be used as it is: corrupt, not a database, unreadable or unwritable, full,
  * or its files were deleted while in use. Retrying does not help; someone must look
  * (`queuectl doctor`). Stores raise it in place of such driver errors; transient ones (a lock

@@ -73,6 +73,7 @@ export interface HookSubject {
   /** The run number (as in the job's QUEUECTL_ATTEMPT and its output files' names); 0: never ran. */
   attempt: number;
   command: string;
+  queue: string;
   /** The run's output files (on this host), or null when the job never ran. */
   stdoutPath: string | null;
   stderrPath: string | null;
@@ -85,6 +86,7 @@ export interface PendingHook {
   attempt: number;
   exit_code: number | null;
   command: string;
+  queue: string;
   created_at: number;
 }
 
@@ -98,6 +100,6 @@ export function hookEnvironment(subject: HookSubject): Record<string, string> {
     QUEUECTL_COMMAND: subject.command,
     QUEUECTL_STDOUT_FILE: subject.stdoutPath ?? '',
     QUEUECTL_STDERR_FILE: subject.stderrPath ?? '',
-    // Issue 14's named queues: QUEUECTL_QUEUE goes here.
+    QUEUECTL_QUEUE: subject.queue,
   };
 }

@@ -3,7 +3,7 @@
  * based: the checks are few, the messages must name the field and the fix, and `queuectl enqueue`
  * must start fast (a schema library costs ~80 ms to import).
  */
-import type { JobChanges, JobEnvironment, NewJob } from './job.js';
+import { DEFAULT_QUEUE, type JobChanges, type JobEnvironment, type NewJob } from './job.js';
 import { ValidationError } from './errors.js';
 import { randomBytes } from './random-bytes.js';
 import { didYouMean } from './suggest.js';
@@ -19,6 +19,9 @@ export const SPEC_FIELDS = [
   'delay',
   'cwd',
   'env',
+  'queue',
+  'after',
+  'unique_key',
 ] as const;
 
 export const LIMITS = {
@@ -38,6 +41,12 @@ export const LIMITS = {
   envVarBytes: 128 * 1024,
   /** The latest run_at `update` takes: 9999-12-31T23:59:59.999Z. */
   maxRunAt: 253_402_300_799_999,
+  /** Jobs one job may be enqueued after. */
+  afterIds: 1000,
+  /** A unique key's bytes (UTF-8): it is indexed, and an index entry must stay small. */
+  uniqueKeyBytes: 1024,
+  /** A queue's concurrency limit. */
+  concurrency: 100_000,
 } as const;
 
 const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]*$/;
@@ -50,6 +59,8 @@ const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]*$/;
 export interface SpecDefaults {
   maxRetries: number;
   now: number;
+  /** The queue of specs that name none (default: `default`). */
+  queue?: string;
   cwd?: string;
   /** Checked once by the caller (checkRecordedEnvironment), not per job. */
   env?: JobEnvironment;
@@ -83,6 +94,58 @@ export function checkJobId(id: unknown, field = 'id'): string {
     );
   }
   return id;
+}
+
+/** A queue name: the same rules as a job id. */
+export function checkQueueName(name: unknown, field = 'queue'): string {
+  return checkJobId(name, field);
+}
+
+/**
+ * The jobs a job is enqueued after: an array of job ids (repeats count once), at most
+ * LIMITS.afterIds, never the job's own id.
+ */
+export function checkAfter(after: unknown, ownId: string, field = 'after'): string[] {
+  if (!Array.isArray(after)) {
+    throw new ValidationError(
+      `${field} must be an array of job ids like ["build-1"], not ${describe(after)}`,
+    );
+  }
+  if (after.length > LIMITS.afterIds) {
+    throw new ValidationError(
+      `${field} names ${after.length} jobs; a job can wait for at most ${LIMITS.afterIds}`,
+    );
+  }
+  const ids = [...new Set(after.map((id) => checkJobId(id, field)))];
+  if (ids.includes(ownId)) {
+    throw new ValidationError(`${field}: job "${ownId}" cannot be enqueued after itself`);
+  }
+  return ids;
+}
+
+/** A unique key: text of 1 to LIMITS.uniqueKeyBytes bytes without control characters. */
+export function checkUniqueKey(key: unknown, field = 'unique_key'): string {
+  if (typeof key !== 'string') {
+    throw new ValidationError(`${field} must be a string, not ${describe(key)}`);
+  }
+  if (key === '') throw new ValidationError(`${field} must not be empty`);
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(key)) {
+    throw new ValidationError(`${field} must not contain control characters`);
+  }
+  const bytes = Buffer.byteLength(key);
+  if (bytes > LIMITS.uniqueKeyBytes) {
+    throw new ValidationError(
+      `${field} is ${bytes} bytes; the limit is ${LIMITS.uniqueKeyBytes} (use a digest of a longer key)`,
+    );
+  }
+  return key;
+}
+
+/** A queue's concurrency limit: a whole number from 1, or null for none. */
+export function checkConcurrency(value: unknown, field = 'concurrency'): number | null {
+  if (value === null) return null;
+  return wholeNumber(value, field, 1, LIMITS.concurrency);
 }
 
 function printable(text: string): string {
@@ -346,5 +409,9 @@ export function parseJobSpec(value: unknown, defaults: SpecDefaults): NewJob {
     run_at: runAt,
     cwd: spec.cwd === undefined ? (defaults.cwd ?? null) : checkCwd(spec.cwd),
     env: jobEnvironment(spec.env, defaults),
+    queue:
+      spec.queue === undefined ? (defaults.queue ?? DEFAULT_QUEUE) : checkQueueName(spec.queue),
+    unique_key: spec.unique_key === undefined ? null : checkUniqueKey(spec.unique_key),
+    after: spec.after === undefined ? [] : checkAfter(spec.after, id),
   };
 }

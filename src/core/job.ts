@@ -34,10 +34,16 @@ export function isFinished(state: JobState): state is FinishedState {
   return (FINISHED_STATES as readonly string[]).includes(state);
 }
 
+/** The states in which a job still waits to run or runs: a unique key is held only in these. */
+export const LIVE_STATES = ['pending', 'failed', 'processing'] as const;
+
+/** The queue of a job that names none. */
+export const DEFAULT_QUEUE = 'default';
+
 /**
  * The environment a job runs with. `inherit: false`: exactly `vars` (the CLI records the
  * enqueuer's whole environment this way); `inherit: true`: the worker's environment with `vars`
- * set over it. Either way the worker sets QUEUECTL_JOB_ID, QUEUECTL_ATTEMPT and
+ * set over it. Either way the worker sets QUEUECTL_JOB_ID, QUEUECTL_ATTEMPT, QUEUECTL_QUEUE and
  * QUEUECTL_WORKER_PID over it. Values are secrets: they are never printed or logged.
  */
 export interface JobEnvironment {
@@ -48,6 +54,8 @@ export interface JobEnvironment {
 export interface Job {
   id: string;
   command: string;
+  /** The named queue the job belongs to (`default` unless it named one). */
+  queue: string;
   state: JobState;
   /** Higher runs first; equal priorities run in enqueue order. */
   priority: number;
@@ -75,6 +83,13 @@ export interface Job {
   cwd: string | null;
   /** The names of the variables recorded for the job, sorted (never their values); null: none. */
   env_names: string[] | null;
+  /**
+   * While a job with this key is pending, failed or processing, enqueueing another with the same
+   * key stores nothing. Null: none.
+   */
+  unique_key: string | null;
+  /** The jobs it was enqueued `after` that have not completed yet (ids); empty when none. */
+  waiting_for: string[];
 }
 
 /** What happened to one run. */
@@ -118,6 +133,12 @@ export interface NewJob {
   cwd: string | null;
   /** The environment to run with, or null for the worker's own. */
   env: JobEnvironment | null;
+  /** Its named queue. */
+  queue: string;
+  /** See Job.unique_key. */
+  unique_key: string | null;
+  /** Jobs that must complete before this one runs (ids, no repeats). */
+  after: string[];
 }
 
 /**
@@ -146,6 +167,40 @@ export interface WorkerInfo {
 }
 
 export type StateCounts = Record<JobState, number>;
+
+/** A named queue: its settings and what it holds. */
+export interface QueueInfo {
+  name: string;
+  /** At most this many of its jobs are processing at once (all workers, all hosts); null: no limit. */
+  concurrency: number | null;
+  /** No worker claims its jobs until it is resumed; running ones finish. */
+  paused: boolean;
+  counts: StateCounts;
+  /**
+   * Jobs a worker could claim now (see "runnable" in the stores), and pending or failed jobs
+   * whose dependencies have not all completed; null when not counted (counting them is a pass
+   * over the queue's waiting jobs, so `status` and the live overview leave them out).
+   */
+  runnable: number | null;
+  blocked: number | null;
+  /** Age of its oldest job that is due and whose dependencies are met, unless paused; null: none. */
+  lag_ms: number | null;
+}
+
+/** Another job named from one job: a dependency or a dependent, with its state. */
+export interface JobLink {
+  id: string;
+  state: JobState;
+}
+
+/** What a job waits for and what waits for it (`show`). */
+export interface JobDependencies {
+  /** The jobs it was enqueued after; `met` once that one has completed. */
+  dependencies: (JobLink & { met: boolean })[];
+  /** The jobs enqueued after it (the first DEPENDENTS_SHOWN), and how many there are. */
+  dependents: JobLink[];
+  dependentsTotal: number;
+}
 
 export function emptyCounts(): StateCounts {
   return { pending: 0, processing: 0, completed: 0, failed: 0, dead: 0, cancelled: 0 };

@@ -14,6 +14,7 @@ import {
 } from './config.js';
 import {
   ConflictError,
+  DependencyError,
   DuplicateJobError,
   NotFoundError,
   QueuectlError,
@@ -24,18 +25,22 @@ import type {
   FinishedState,
   Job,
   JobChanges,
+  JobDependencies,
   JobEnvironment,
   JobState,
   NewJob,
+  QueueInfo,
   StateCounts,
   WorkerInfo,
 } from './job.js';
-import { FINISHED_STATES, isJobState, JOB_STATES } from './job.js';
+import { DEFAULT_QUEUE, FINISHED_STATES, isJobState, JOB_STATES } from './job.js';
 import type { SpecSource } from './job-input.js';
 import {
+  checkConcurrency,
   checkCwd,
   checkJobChanges,
   checkJobId,
+  checkQueueName,
   checkRecordedEnvironment,
   parseJobSpec,
 } from './job-spec.js';
@@ -48,6 +53,7 @@ import type {
   LeaderInfo,
   RemovedJob,
   RunTotals,
+  SkippedJob,
   Stats,
 } from '../store/job-store.js';
 import type { CleanReport } from './cleaner.js';
@@ -88,6 +94,18 @@ export interface ConfigEntry {
 export interface RecordedContext {
   cwd?: string;
   env?: JobEnvironment;
+  /** The queue of specs that name none (`enqueue --queue`). */
+  queue?: string;
+}
+
+/** What an enqueue stored, and what it skipped because a live job holds the unique key. */
+export interface EnqueueResult {
+  count: number;
+  /** The ids stored, in order (the first `keepIds`). */
+  ids: string[];
+  /** How many were skipped, and the first of them with where each came from. */
+  skipped: number;
+  skippedJobs: (SkippedJob & { where?: string })[];
 }
 
 export interface RemovedJobs {
@@ -102,6 +120,8 @@ export interface QueueStatus {
   workers: (WorkerInfo & { stale: boolean })[];
   /** The worker running the database-wide maintenance duties, if one holds the lease. */
   leader: LeaderInfo | null;
+  /** Every named queue with its counts, limit and pause. */
+  queues: QueueInfo[];
 }
 
 /** What `schedule add` takes (checked by Queue.scheduleAdd). */
@@ -116,7 +136,13 @@ export interface ScheduleInput {
   timeoutSeconds?: number;
   overlap?: string;
   catchUp?: boolean;
-  // Issue 14's named queues: a queue goes here.
+  queue?: string;
+}
+
+/** A job with what it waits for and what waits for it (`show`). */
+export interface ShownJob extends JobDependencies {
+  job: Job;
+  attempts: Attempt[];
 }
 
 export class Queue {
@@ -133,9 +159,15 @@ export class Queue {
     return resolveSettings(await this.store.configGetAll());
   }
 
-  /** Enqueues one spec (a parsed JSON value); returns the stored job. */
-  async enqueue(spec: unknown, recorded: RecordedContext = {}): Promise<Job> {
-    const { ids } = await this.enqueueMany([{ value: spec, where: 'job' }], recorded);
+  /**
+   * Enqueues one spec (a parsed JSON value); returns the stored job, or (its unique key held by
+   * a pending, failed or processing job) that job, with `skipped`.
+   */
+  async enqueue(spec: unknown, recorded: RecordedContext = {}): Promise<Job & { skipped?: true }> {
+    const { ids, skippedJobs } = await this.enqueueMany([{ value: spec, where: 'job' }], recorded);
+    if (skippedJobs.length) {
+      return { ...(await this.get(skippedJobs[0]!.existingId)), skipped: true };
+    }
     return (await this.store.jobGet(ids[0]!))!;
   }
 
@@ -147,12 +179,13 @@ export class Queue {
   async enqueueMany(
     specs: Iterable<SpecSource> | AsyncIterable<SpecSource>,
     options: RecordedContext & { keepIds?: number; onProgress?: (count: number) => void } = {},
-  ): Promise<{ count: number; ids: string[] }> {
+  ): Promise<EnqueueResult> {
     const keepIds = options.keepIds ?? Infinity;
     // The recorded directory and environment are checked once, not per job.
     const cwd =
       options.cwd === undefined ? undefined : checkCwd(options.cwd, 'the working directory');
     const env = options.env === undefined ? undefined : checkRecordedEnvironment(options.env);
+    const queue = options.queue === undefined ? undefined : checkQueueName(options.queue);
     const maxRetries = (await this.settings()).maxRetries;
     const now = await this.store.now();
     const ids: string[] = [];
@@ -163,7 +196,7 @@ export class Queue {
       for await (const source of specs) {
         let job: NewJob;
         try {
-          job = parseJobSpec(source.value, { maxRetries, now, cwd, env });
+          job = parseJobSpec(source.value, { maxRetries, now, cwd, env, queue });
         } catch (error) {
           if (error instanceof ValidationError && source.where !== 'job') {
             throw new ValidationError(`${source.where}: ${error.message}`);
@@ -185,8 +218,9 @@ export class Queue {
         count += batch.length;
       }
     };
+    let inserted;
     try {
-      await this.store.jobInsertMany(batches());
+      inserted = await this.store.jobInsertMany(batches());
     } catch (error) {
       if (error instanceof DuplicateJobError) {
         const where = places.at(error.position);
@@ -194,9 +228,19 @@ export class Queue {
           `${where ? `${where}: ` : ''}a job with id "${error.jobId}" already exists; choose another id or leave id out to get a generated one`,
         );
       }
+      if (error instanceof DependencyError) {
+        const where = places.at(error.position);
+        throw error.withMessage(`${where ? `${where}: ` : ''}${error.message}`);
+      }
       throw error;
     }
-    return { count, ids };
+    const skippedAt = new Set(inserted.skippedJobs.map((job) => job.position));
+    return {
+      count: inserted.stored,
+      ids: ids.filter((_, position) => !skippedAt.has(position)),
+      skipped: inserted.skipped,
+      skippedJobs: inserted.skippedJobs.map((job) => ({ ...job, where: places.at(job.position) })),
+    };
   }
 
   async get(id: string): Promise<Job> {
@@ -205,9 +249,13 @@ export class Queue {
     return job;
   }
 
-  async show(id: string): Promise<{ job: Job; attempts: Attempt[] }> {
+  async show(id: string): Promise<ShownJob> {
     const job = await this.get(id);
-    return { job, attempts: await this.store.attemptList({ jobId: job.id }) };
+    const [attempts, links] = await Promise.all([
+      this.store.attemptList({ jobId: job.id }),
+      this.store.jobDependencies({ id: job.id }),
+    ]);
+    return { job, attempts, ...links };
   }
 
   /** One stream of one run's captured output (the latest run unless `attempt` names one). */
@@ -233,7 +281,13 @@ export class Queue {
   }
 
   async list(
-    params: { state?: string; limit?: number; before?: string; search?: string } = {},
+    params: {
+      state?: string;
+      limit?: number;
+      before?: string;
+      search?: string;
+      queue?: string;
+    } = {},
   ): Promise<Job[]> {
     const limit = params.limit ?? 50;
     if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) {
@@ -246,22 +300,67 @@ export class Queue {
       limit,
       before: params.before === undefined ? undefined : checkJobId(params.before, 'before'),
       search: params.search ? checkSearch(params.search) : undefined,
+      queue: params.queue === undefined ? undefined : checkQueueName(params.queue),
     });
   }
 
   async status(): Promise<QueueStatus> {
     const settings = await this.settings();
-    const [counts, workers, leader] = await Promise.all([
+    const [counts, workers, leader, queues] = await Promise.all([
       this.store.jobCountByState(),
       this.store.workerList({ staleAfterMs: settings.leaseTimeoutMs }),
       this.store.leaderGet({ name: MAINTENANCE_LEASE }),
+      this.store.queueList(),
     ]);
     return {
       location: this.store.location,
       counts,
       workers,
       leader: leader && !leader.expired ? leader : null,
+      queues,
     };
+  }
+
+  /** Every named queue with its counts, limit and pause, and its runnable and blocked jobs. */
+  async queues(): Promise<QueueInfo[]> {
+    return this.store.queueList({ counted: true });
+  }
+
+  /**
+   * Sets a queue's concurrency limit (a whole number from 1, or null for none), creating the
+   * queue if needed; it holds across every worker on every host from the next claim.
+   */
+  async setConcurrency(name: string, concurrency: number | null): Promise<QueueInfo> {
+    return this.store.queueSetConcurrency({
+      name: checkQueueName(name, 'queue name'),
+      concurrency: checkConcurrency(concurrency, '--concurrency'),
+    });
+  }
+
+  /**
+   * Pauses queues (all of them with `'all'`; a name not used yet makes a paused queue): no
+   * worker claims their jobs until they are resumed; running jobs finish.
+   */
+  async pause(names: string[] | 'all'): Promise<QueueInfo[]> {
+    return this.setPaused(names, true, 'pause');
+  }
+
+  /** Resumes paused queues (all with `'all'`), all or nothing; workers wake at once. */
+  async resume(names: string[] | 'all'): Promise<QueueInfo[]> {
+    return this.setPaused(names, false, 'resume');
+  }
+
+  private async setPaused(
+    names: string[] | 'all',
+    paused: boolean,
+    verb: string,
+  ): Promise<QueueInfo[]> {
+    if (names === 'all') return this.store.queuePause({ paused });
+    const unique = [...new Set(names.map((name) => checkQueueName(name, 'queue name')))];
+    if (unique.length === 0) {
+      throw new ValidationError(`name the queues to ${verb}, or --all for every queue`);
+    }
+    return this.store.queuePause({ names: unique, paused });
   }
 
   /** Moves a dead job back to pending with attempts reset; its last error stays visible. */
@@ -401,12 +500,20 @@ export class Queue {
     return this.configGet(name);
   }
 
-  async stats(sinceMs: number): Promise<Stats> {
-    return this.store.stats({ sinceMs });
+  async stats(sinceMs: number, queue?: string): Promise<Stats> {
+    return this.store.stats({
+      sinceMs,
+      queue: queue === undefined ? undefined : checkQueueName(queue),
+    });
   }
 
   /** Totals over every stored finished run; durations against ascending bounds (milliseconds). */
   async runTotals(bucketsMs: number[]): Promise<RunTotals> {
+    return sumTotals(await this.runTotalsByQueue(bucketsMs), bucketsMs);
+  }
+
+  /** runTotals for each queue that has finished runs, by name. */
+  async runTotalsByQueue(bucketsMs: number[]): Promise<(RunTotals & { queue: string })[]> {
     return this.store.attemptTotals({ bucketsMs });
   }
 
@@ -423,7 +530,7 @@ export class Queue {
    * `dryRun` only counts. States kept forever are left out unless an age is given.
    */
   async clean(
-    params: { state?: string; olderThanMs?: number; dryRun?: boolean } = {},
+    params: { state?: string; olderThanMs?: number; dryRun?: boolean; queue?: string } = {},
     onProgress?: (jobs: number) => void,
   ): Promise<CleanReport> {
     const [{ cleanTargets }, { cleanFinished }, { logDirectory }] = await Promise.all([
@@ -435,6 +542,7 @@ export class Queue {
     return cleanFinished(this.store, logDirectory(this.store.location), targets, {
       dryRun: params.dryRun,
       onProgress,
+      queue: params.queue === undefined ? undefined : checkQueueName(params.queue, '--queue'),
     });
   }
 
@@ -498,6 +606,7 @@ export class Queue {
       timeout_seconds: job.timeout_seconds,
       cwd: job.cwd,
       env: job.env,
+      queue: input.queue === undefined ? DEFAULT_QUEUE : checkQueueName(input.queue, '--queue'),
       overlap: overlap as OverlapPolicy,
       catch_up: input.catchUp === true,
       anchor_at: anchorAt,
@@ -564,6 +673,25 @@ export class Queue {
 
 function noSchedule(name: string): NotFoundError {
   return new NotFoundError(`no schedule named "${name}"; see queuectl schedule list`);
+}
+
+/** The totals of several queues as one. */
+function sumTotals(parts: RunTotals[], bucketsMs: number[]): RunTotals {
+  const total: RunTotals = {
+    count: 0,
+    sumMs: 0,
+    completed: 0,
+    failed: 0,
+    buckets: bucketsMs.map((leMs) => ({ leMs, count: 0 })),
+  };
+  for (const part of parts) {
+    total.count += part.count;
+    total.sumMs += part.sumMs;
+    total.completed += part.completed;
+    total.failed += part.failed;
+    part.buckets.forEach((bucket, i) => (total.buckets[i]!.count += bucket.count));
+  }
+  return total;
 }
 
 /** Search text: bounded, and without control characters (PostgreSQL refuses a NUL in text). */

@@ -37,6 +37,8 @@ export interface ScheduleFields {
   max_retries: number | null;
   timeout_seconds: number | null;
   cwd: string | null;
+  /** The queue its jobs go to. */
+  queue: string;
   overlap: OverlapPolicy;
   /** After slots were missed (no worker ran), run one job for the latest of them. */
   catch_up: boolean;
@@ -248,6 +250,9 @@ export function slotJob(schedule: StoredSchedule, slotAt: number, maxRetries: nu
     run_at: null,
     cwd: schedule.cwd,
     env: schedule.env,
+    queue: schedule.queue,
+    unique_key: null,
+    after: [],
   };
 }
 

@@ -5,7 +5,7 @@
  * record its answer, conditionally on the lease.
  */
 import { decideRetry, type BackoffPolicy } from './backoff.js';
-import type { Outcome } from './job.js';
+import { JOB_STATES, type JobState, type Outcome } from './job.js';
 import type { NextState } from '../store/job-store.js';
 
 /** The part of a job the decision needs: runs counted so far (this one included) and its budget. */
@@ -60,4 +60,34 @@ export function settleDecision(
     next: nextState(job, outcome, policy),
     ifCancelRequested: nextState(job, outcome, policy, true),
   };
+}
+
+/**
+ * What a job's dependents (jobs enqueued `after` it) become when it reaches `state`:
+ * - completed: released; a dependent whose dependencies have all completed can run.
+ * - dead, cancelled: cancelled, with the error dependencyError(...), and so on down the chain.
+ *   A dependent that no longer waits for it (it completed before, and was restarted since) is
+ *   left alone, and so is one that runs. Restarting the dependency later does not revive them.
+ * - anything else: they go on waiting.
+ * Stores apply it in the transaction that puts the job in `state` (a settle, a cancel), and to
+ * jobs enqueued or restarted after a dependency that has already ended dead or cancelled.
+ */
+export function dependentsAfter(state: JobState): 'release' | 'cancel' | 'wait' {
+  if (state === 'completed') return 'release';
+  if (state === 'dead' || state === 'cancelled') return 'cancel';
+  return 'wait';
+}
+
+/** The states that release dependents, and those that cancel them (for SQL parameters). */
+export const RELEASING_STATES = JOB_STATES.filter((s) => dependentsAfter(s) === 'release');
+export const CANCELLING_STATES = JOB_STATES.filter((s) => dependentsAfter(s) === 'cancel');
+
+/**
+ * The last_error of a job cancelled because of a dependency, as a template (`{id}`, `{state}`),
+ * so that stores filling it in SQL say exactly what dependencyError says.
+ */
+export const DEPENDENCY_ERROR = 'dependency {id} is {state}';
+
+export function dependencyError(id: string, state: JobState): string {
+  return DEPENDENCY_ERROR.replace('{id}', () => id).replace('{state}', () => state);
 }

@@ -3,7 +3,7 @@
  * with a slow safety re-check because a wake-up can be missed, never a polling loop.
  */
 import { NotFoundError } from './errors.js';
-import { isFinished, type Job } from './job.js';
+import { isFinished, type Job, type QueueInfo } from './job.js';
 import { checkJobId } from './job-spec.js';
 import type { Queue } from './queue.js';
 import { setLongTimeout, type LongTimer } from './timers.js';
@@ -117,5 +117,67 @@ export async function waitForJobs(
       }
       await check();
     })();
+  });
+}
+
+/**
+ * Resolves once none of the named queues has a job processing (`pause --wait`), or the timeout
+ * has passed; woken by the store's change notification like waitForJobs. Returns the queues as
+ * last read.
+ */
+export async function waitForQueuesIdle(
+  queue: Queue,
+  names: string[],
+  options: WaitOptions = {},
+): Promise<{ queues: QueueInfo[]; timedOut: boolean }> {
+  options.signal?.throwIfAborted();
+  const read = async () => (await queue.store.queueList()).filter((q) => names.includes(q.name));
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    let checking = false;
+    let again = false;
+    let timeout: LongTimer | undefined;
+    let last: QueueInfo[] = [];
+    const unsubscribe = queue.store.subscribe(() => void check());
+    const safety = setInterval(() => void check(), SAFETY_CHECK_MS);
+    const finish = (outcome: () => void) => {
+      if (settled) return;
+      settled = true;
+      unsubscribe();
+      clearInterval(safety);
+      timeout?.clear();
+      options.signal?.removeEventListener('abort', onAbort);
+      outcome();
+    };
+    const onAbort = () => finish(() => reject(options.signal!.reason));
+    const check = async (): Promise<void> => {
+      if (settled) return;
+      if (checking) {
+        again = true;
+        return;
+      }
+      checking = true;
+      try {
+        do {
+          again = false;
+          last = await read();
+          if (last.every((q) => q.counts.processing === 0)) {
+            finish(() => resolve({ queues: last, timedOut: false }));
+          }
+        } while (again && !settled);
+      } catch (error) {
+        finish(() => reject(error as Error));
+      } finally {
+        checking = false;
+      }
+    };
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    if (options.timeoutMs !== undefined) {
+      timeout = setLongTimeout(
+        () => finish(() => resolve({ queues: last, timedOut: true })),
+        options.timeoutMs,
+      );
+    }
+    void check();
   });
 }

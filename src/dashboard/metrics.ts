@@ -28,45 +28,71 @@ class Exposition {
   }
 }
 
+/**
+ * Every job and run figure carries a `queue` label (one series per queue); workers do not belong
+ * to a queue. Sum over `queue` for the totals.
+ */
 export async function renderMetrics(queue: Queue): Promise<string> {
-  const [status, stats, totals] = await Promise.all([
+  const [status, byQueue] = await Promise.all([
     queue.status(),
-    queue.stats(60_000),
-    queue.runTotals(DURATION_BUCKETS_MS),
+    queue.runTotalsByQueue(DURATION_BUCKETS_MS),
   ]);
   const out = new Exposition();
-  out.metric('queuectl_jobs', 'gauge', 'Jobs by state.');
-  for (const state of JOB_STATES) out.sample('queuectl_jobs', status.counts[state], { state });
+  out.metric('queuectl_jobs', 'gauge', 'Jobs by queue and state.');
+  for (const q of status.queues) {
+    for (const state of JOB_STATES) {
+      out.sample('queuectl_jobs', q.counts[state], { queue: q.name, state });
+    }
+  }
 
   out.metric(
     'queuectl_runs_completed_total',
     'counter',
     'Runs that exited 0, over the runs still stored.',
   );
-  out.sample('queuectl_runs_completed_total', totals.completed);
+  for (const t of byQueue)
+    out.sample('queuectl_runs_completed_total', t.completed, { queue: t.queue });
   out.metric(
     'queuectl_runs_failed_total',
     'counter',
     'Runs that failed, timed out, could not start or lost their worker, over the runs still stored.',
   );
-  out.sample('queuectl_runs_failed_total', totals.failed);
+  for (const t of byQueue) out.sample('queuectl_runs_failed_total', t.failed, { queue: t.queue });
 
   out.metric('queuectl_run_duration_seconds', 'histogram', 'How long finished runs took.');
-  for (const bucket of totals.buckets) {
-    out.sample('queuectl_run_duration_seconds_bucket', bucket.count, {
-      le: String(bucket.leMs / 1000),
-    });
+  for (const t of byQueue) {
+    for (const bucket of t.buckets) {
+      out.sample('queuectl_run_duration_seconds_bucket', bucket.count, {
+        queue: t.queue,
+        le: String(bucket.leMs / 1000),
+      });
+    }
+    out.sample('queuectl_run_duration_seconds_bucket', t.count, { queue: t.queue, le: '+Inf' });
+    out.sample('queuectl_run_duration_seconds_sum', t.sumMs / 1000, { queue: t.queue });
+    out.sample('queuectl_run_duration_seconds_count', t.count, { queue: t.queue });
   }
-  out.sample('queuectl_run_duration_seconds_bucket', totals.count, { le: '+Inf' });
-  out.sample('queuectl_run_duration_seconds_sum', totals.sumMs / 1000);
-  out.sample('queuectl_run_duration_seconds_count', totals.count);
 
   out.metric(
     'queuectl_queue_lag_seconds',
     'gauge',
-    'Age of the oldest job that is due to run and not running (0 when none).',
+    'Age of the oldest job that is due to run, with its dependencies met, and not running (0 when none; paused queues: 0).',
   );
-  out.sample('queuectl_queue_lag_seconds', (stats.oldestWaitingMs ?? 0) / 1000);
+  for (const q of status.queues) {
+    out.sample('queuectl_queue_lag_seconds', (q.lag_ms ?? 0) / 1000, { queue: q.name });
+  }
+  out.metric('queuectl_queue_paused', 'gauge', 'Whether the queue is paused (1) or not (0).');
+  for (const q of status.queues)
+    out.sample('queuectl_queue_paused', q.paused ? 1 : 0, { queue: q.name });
+  out.metric(
+    'queuectl_queue_concurrency_limit',
+    'gauge',
+    'The most jobs of the queue that may run at once (queues with a limit only).',
+  );
+  for (const q of status.queues) {
+    if (q.concurrency !== null) {
+      out.sample('queuectl_queue_concurrency_limit', q.concurrency, { queue: q.name });
+    }
+  }
 
   out.metric(
     'queuectl_workers',

@@ -1,6 +1,6 @@
 /** What the page's header, counts, workers and charts show, computed through the Queue. */
 import type { Queue } from '../core/queue.js';
-import type { StateCounts } from '../core/job.js';
+import type { QueueInfo, StateCounts } from '../core/job.js';
 import type { Stats } from '../store/job-store.js';
 
 const HOUR_MS = 3_600_000;
@@ -24,6 +24,8 @@ export interface Overview {
   location: string;
   now: number;
   counts: StateCounts;
+  /** Every named queue: counts, limit, pause (not its runnable and blocked jobs: /api/queues). */
+  queues: QueueInfo[];
   workers: WorkerView[];
   /** The last hour: totals, per-minute throughput, duration quantiles, queue lag. */
   stats: Stats;
@@ -43,6 +45,7 @@ export async function overview(queue: Queue): Promise<Overview> {
     location: status.location,
     now,
     counts: status.counts,
+    queues: status.queues,
     workers: status.workers.map((w) => ({
       id: w.id,
       host: w.host,

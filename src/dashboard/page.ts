@@ -1,6 +1,6 @@
 /** The page's HTML shell and its stylesheet; the scripts (client/*.ts) fill it from the API. */
 
-const STATES = ['pending', 'processing', 'completed', 'failed', 'dead'];
+const STATES = ['pending', 'processing', 'completed', 'failed', 'dead', 'cancelled'];
 
 /** The CSRF token is base64url, so it needs no escaping inside the attribute. */
 export function pageHtml(csrfToken: string): string {
@@ -39,13 +39,18 @@ export function pageHtml(csrfToken: string): string {
     <h2>Workers</h2>
     <table id="workers"><thead><tr><th>Worker</th><th>Host</th><th>PID</th><th>Current job</th><th>Heartbeat</th></tr></thead><tbody></tbody></table>
   </section>
+  <section class="panel" id="queues-panel">
+    <h2>Queues</h2>
+    <table id="queues"><thead><tr><th>Queue</th><th>Status</th><th>Limit</th><th>Running</th><th>Runnable</th><th>Pending</th><th>Blocked</th><th>Completed</th><th>Dead</th><th></th></tr></thead><tbody></tbody></table>
+  </section>
   <section class="panel" id="jobs-panel">
     <h2>Jobs</h2>
     <div class="filters">
       <select id="state-filter" aria-label="State"><option value="">all states</option>${options}</select>
+      <select id="queue-filter" aria-label="Queue"><option value="">all queues</option></select>
       <input id="search" type="search" placeholder="Search id or command" aria-label="Search">
     </div>
-    <table id="jobs"><thead><tr><th>ID</th><th>State</th><th>Command</th><th>Attempts</th><th>Updated</th><th></th></tr></thead><tbody></tbody></table>
+    <table id="jobs"><thead><tr><th>ID</th><th>Queue</th><th>State</th><th>Command</th><th>Attempts</th><th>Updated</th><th></th></tr></thead><tbody></tbody></table>
     <div class="pager"><button id="newer" type="button">‹ Newer</button><span id="page-info" class="muted"></span><button id="older" type="button">Older ›</button></div>
   </section>
   <section class="panel" id="schedules-panel">
@@ -93,7 +98,9 @@ header .muted { color: #aeb6c2; }
 .live[data-state="offline"]::before { color: #ff6b6b; }
 main { padding: 1rem 1.5rem 3rem; max-width: 1300px; }
 .muted { color: var(--muted); font-weight: normal; }
-.counts { display: grid; grid-template-columns: repeat(5, 1fr); gap: .8rem; margin-bottom: 1rem; }
+.counts { display: grid; grid-template-columns: repeat(6, 1fr); gap: .8rem; margin-bottom: 1rem; }
+button.link { border: none; background: none; padding: 0; color: var(--ink); text-decoration: underline; }
+.queue-status.paused { color: var(--processing); font-weight: 600; }
 .count { background: var(--panel); border: 1px solid var(--line); border-left: 5px solid; border-radius: 6px; padding: .7rem 1rem; text-align: left; cursor: pointer; font: inherit; color: inherit; }
 .count .n { display: block; font-size: 1.7rem; font-weight: 600; }
 .count.selected { outline: 2px solid var(--ink); }

@@ -4,7 +4,7 @@
  * route table (routes.ts) applies them before any handler runs.
  */
 import { ValidationError } from '../core/errors.js';
-import { checkJobId } from '../core/job-spec.js';
+import { checkJobId, checkQueueName } from '../core/job-spec.js';
 import type { JobState } from '../core/job.js';
 import { checkSearch, checkState } from '../core/queue.js';
 import { checkStream } from '../core/run-output.js';
@@ -31,6 +31,7 @@ export function integer(min: number, max: number): Param<number> {
 
 export const searchText: Param<string> = (value) => checkSearch(value);
 export const jobId: Param<string> = (value, name) => checkJobId(value, name);
+export const queueName: Param<string> = (value, name) => checkQueueName(value, name);
 export const jobState: Param<JobState> = (value) => checkState(value);
 export const stream = (value: string) => checkStream(value);
 

@@ -10,7 +10,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ValidationError } from '../core/errors.js';
+import { NotFoundError, ValidationError } from '../core/errors.js';
 import type { Queue } from '../core/queue.js';
 import { HttpError, json, PAGE_CSP, readEmptyBody, type Reply } from './http.js';
 import type { LiveUpdates } from './live-updates.js';
@@ -23,6 +23,7 @@ import {
   integer,
   jobId,
   jobState,
+  queueName,
   shown,
   stream,
   searchText,
@@ -52,7 +53,10 @@ type ParamsOf<P extends string> = P extends `${string}:${infer Name}/${infer Res
     : object;
 
 /** Parsers of the path's `:name` segments. */
-const PATH_PARAMS: Record<string, Param<string>> = { id: (value) => jobId(value, 'job id') };
+const PATH_PARAMS: Record<string, Param<string>> = {
+  id: (value) => jobId(value, 'job id'),
+  queue: (value) => queueName(value, 'queue name'),
+};
 
 interface Context<P, Q> {
   services: Services;
@@ -139,7 +143,13 @@ export const ROUTES: Route[] = [
   route({
     method: 'GET',
     path: '/api/jobs',
-    query: { state: jobState, search: searchText, before: jobId, limit: integer(1, 1000) },
+    query: {
+      state: jobState,
+      search: searchText,
+      before: jobId,
+      limit: integer(1, 1000),
+      queue: queueName,
+    },
     handle: async ({ services, query }) => {
       const limit = query.limit ?? 25;
       // One extra row tells whether an older page exists.
@@ -199,6 +209,27 @@ export const ROUTES: Route[] = [
     path: '/api/schedules',
     handle: async ({ services }) => json({ schedules: await services.queue.scheduleList() }),
   }),
+  // --- Named queues (issue 14) ---
+  route({
+    method: 'GET',
+    path: '/api/queues',
+    handle: async ({ services }) => json({ queues: await services.queue.queues() }),
+  }),
+  ...(['pause', 'resume'] as const).map((action) =>
+    route({
+      method: 'POST',
+      path: `/api/queues/:queue/${action}`,
+      handle: async ({ services, params }) => {
+        // Only queues that exist: a name mistyped in a request makes no new paused queue.
+        const known = (await services.queue.queues()).map((q) => q.name);
+        if (!known.includes(params.queue)) {
+          throw new NotFoundError(`no queue named "${params.queue}"`);
+        }
+        const [changed] = await services.queue[action]([params.queue]);
+        return json({ queue: changed });
+      },
+    }),
+  ),
 ];
 
 export interface RequestTarget {

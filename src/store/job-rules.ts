@@ -4,7 +4,7 @@
  * such job); each throws the error to report, naming the job and its state.
  */
 import { ConflictError, NotFoundError } from '../core/errors.js';
-import { isFinished, type JobState } from '../core/job.js';
+import { isFinished, type JobLink, type JobState } from '../core/job.js';
 
 function notFound(id: string): NotFoundError {
   return new NotFoundError(`no job with id "${id}"`);
@@ -65,4 +65,43 @@ export function checkUpdatable(id: string, state: JobState | undefined): void {
 /** Throws for an unknown job (jobEnvironment). */
 export function checkExists(id: string, state: JobState | undefined): void {
   if (state === undefined) throw notFound(id);
+}
+
+/**
+ * Throws when `holder` (a job that waits or runs, or one moved back earlier in the same call)
+ * holds the unique key of job `id`, which is to wait or run again (restart, DLQ retry).
+ */
+export function checkKeyFree(id: string, key: string, holder: string | undefined): void {
+  if (holder === undefined) return;
+  throw new ConflictError(
+    `job "${id}" has unique key "${key}", which job "${holder}" holds while it waits or runs; wait for that one (or cancel it) first`,
+  );
+}
+
+/**
+ * Throws when unfinished jobs still wait for job `id` (they were enqueued after it), unless they
+ * are being removed with it: removing it would leave them waiting for nothing.
+ */
+export function checkNoWaitingDependents(
+  id: string,
+  dependents: JobLink[],
+  removing: Set<string>,
+): void {
+  const left = dependents.filter((d) => !removing.has(d.id));
+  if (left.length === 0) return;
+  const named = left
+    .slice(0, 3)
+    .map((d) => `${d.id} (${d.state})`)
+    .join(', ');
+  throw new ConflictError(
+    `job "${id}" is still waited for by ${left.length === 1 ? 'job' : `${left.length} jobs:`} ${named}${left.length > 3 ? ', …' : ''}; cancel or remove ${left.length === 1 ? 'it' : 'them'} first, or remove them together`,
+  );
+}
+
+/** A queue named that does not exist (resume, and reads of one queue). */
+export function unknownQueue(name: string, known: string[]): NotFoundError {
+  const some = known.slice(0, 10).join(', ');
+  return new NotFoundError(
+    `no queue named "${name}"; ${known.length ? `queues: ${some}${known.length > 10 ? ', …' : ''}` : 'there are no queues yet'}`,
+  );
 }

@@ -14,10 +14,12 @@ import type {
   FinishedState,
   Job,
   JobChanges,
+  JobDependencies,
   JobEnvironment,
   JobState,
   NewJob,
   Outcome,
+  QueueInfo,
   StateCounts,
   WorkerInfo,
 } from '../core/job.js';
@@ -79,6 +81,13 @@ export interface ClaimedJob {
 export interface ClaimParams {
   workerId: string;
   leaseMs: number;
+  /** Only jobs of these queues (`worker start --queue a,b`); absent: every queue. */
+  queues?: string[];
+}
+
+/** The queues a worker serves (absent: all). */
+export interface ServedQueues {
+  queues?: string[];
 }
 
 /** A run's end, under the lease it was claimed with, and the job's next state. */
@@ -126,6 +135,8 @@ export interface CancelledJob {
 
 export interface JobListParams {
   state?: JobState;
+  /** Only jobs of this queue. */
+  queue?: string;
   limit: number;
   /** Keyset paging: only jobs enqueued before the job with this id (newest first). */
   before?: string;
@@ -136,6 +147,8 @@ export interface JobListParams {
 export interface StatsParams {
   /** Window length in milliseconds, ending now. */
   sinceMs: number;
+  /** Only runs and jobs of this queue. */
+  queue?: string;
 }
 
 export interface Stats {
@@ -151,6 +164,30 @@ export interface Stats {
   /** Finished runs per minute over the window, oldest first (for charts). */
   perMinute: { minute: number; completed: number; failed: number }[];
 }
+
+/** A job not stored because a live job holds its unique key. */
+export interface SkippedJob {
+  /** Its 0-based place in the batch. */
+  position: number;
+  /** The id it was given (or generated). */
+  id: string;
+  uniqueKey: string;
+  /** The job holding the key, whose id enqueue prints instead. */
+  existingId: string;
+}
+
+/** What jobInsertMany stored, and what it skipped (how many, and the first SKIPPED_KEPT). */
+export interface InsertResult {
+  stored: number;
+  skipped: number;
+  skippedJobs: SkippedJob[];
+}
+
+/** How many skipped jobs jobInsertMany reports one by one. */
+export const SKIPPED_KEPT = 10_000;
+
+/** How many dependents jobDependencies lists. */
+export const DEPENDENTS_SHOWN = 100;
 
 /** Every finished run still stored, for counters and a duration histogram (/metrics). */
 export interface RunTotals {
@@ -181,23 +218,42 @@ export interface JobStore {
 
   /**
    * Stores batches of new jobs all-or-nothing: a duplicate id (already stored or earlier in the
-   * same call) throws DuplicateJobError with its 0-based position and stores nothing.
-   * Once it resolves, the jobs are durably committed.
+   * same call) throws DuplicateJobError with its 0-based position and stores nothing; so does a
+   * dependency (`after`) on a job that is neither stored nor earlier in the same call
+   * (DependencyError). A job whose unique key a pending, failed or processing job holds (also one
+   * earlier in the call) is skipped, atomically under concurrent calls (a unique index); a
+   * dependency on a skipped job means the job holding its key. The queues named are created.
+   * A job enqueued after one that has already ended dead or cancelled is stored cancelled
+   * (transitions.ts dependentsAfter). Once it resolves, the jobs are durably committed.
    */
-  jobInsertMany(batches: AsyncIterable<NewJob[]> | Iterable<NewJob[]>): Promise<number>;
+  jobInsertMany(batches: AsyncIterable<NewJob[]> | Iterable<NewJob[]>): Promise<InsertResult>;
   jobGet(id: string): Promise<Job | null>;
   jobList(params: JobListParams): Promise<Job[]>;
-  jobCountByState(): Promise<StateCounts>;
+  /** Jobs per state, of every queue or of one. */
+  jobCountByState(params?: { queue?: string }): Promise<StateCounts>;
   /**
-   * Atomically takes the best runnable job (pending or failed, due, highest priority, oldest),
-   * marks it processing for this worker with a lease, and opens its attempt record.
+   * Atomically takes the best runnable job (highest priority, then oldest) of the queues served,
+   * marks it processing for this worker with a lease, and opens its attempt record. Runnable
+   * (one definition per store): pending or failed, due, every dependency completed, its queue
+   * not paused and under its concurrency limit. The limit holds exactly across concurrent
+   * claims, and no claim that commits after a pause takes a job of the paused queue.
    */
   jobClaim(params: ClaimParams): Promise<ClaimedJob | null>;
   /**
-   * Milliseconds until the earliest waiting job (pending or failed) that is not due yet becomes
-   * due, or null when none waits: an idle worker sleeps until then instead of a whole poll.
+   * Milliseconds until the earliest job that would be runnable but is not due yet becomes due
+   * (jobs of paused queues and jobs waiting for dependencies do not count), or null when none:
+   * an idle worker sleeps until then instead of a whole poll.
    */
-  jobNextDueIn(): Promise<number | null>;
+  jobNextDueIn(params?: ServedQueues): Promise<number | null>;
+  /**
+   * Whether a draining worker should go on (`worker start --drain`): a job of the queues served
+   * runs, or waits in a queue that is not paused with its dependencies met (due now or later),
+   * or waits for dependencies while some job anywhere runs or could run. Jobs of paused queues,
+   * and jobs waiting for dependencies that nothing can complete, do not keep it.
+   */
+  jobLeftToRun(params?: ServedQueues): Promise<boolean>;
+  /** The jobs a job depends on and its dependents; NotFoundError for no such job. */
+  jobDependencies(params: { id: string }): Promise<JobDependencies>;
   /**
    * Records a run's end and the next state; returns the state recorded (`next`, or
    * `ifCancelRequested` when the job's cancel was requested by then), or null (and no change)
@@ -220,9 +276,9 @@ export interface JobStore {
   jobRetryDead(params: { ids: string[] }): Promise<Job[]>;
   /**
    * Removes jobs that are not running, with their history (attempt records; an environment no
-   * other job uses), all or nothing in one transaction: NotFoundError for an unknown id,
-   * ConflictError for one that runs or, when `onlyIf` is given, is in another state; and no
-   * change. Returns each job's id and run count, in the order of `ids` (which must not repeat),
+   * other job uses; their dependency links), all or nothing in one transaction: NotFoundError for
+   * an unknown id, ConflictError for one that runs, one that unfinished jobs (not removed with
+   * it) still wait for, or, when `onlyIf` is given, one in another state; and no change. Returns each job's id and run count, in the order of `ids` (which must not repeat),
    * so that the caller can remove the runs' output files.
    */
   jobDelete(params: { ids: string[]; onlyIf?: JobState }): Promise<RemovedJob[]>;
@@ -230,20 +286,23 @@ export interface JobStore {
    * Cancels jobs, all or nothing in one transaction (NotFoundError / ConflictError naming the
    * first id that is unknown or finished, and no change): a pending or failed job becomes
    * `cancelled` at once; a processing one is marked cancel_requested (`stopping: true`) and its
-   * holder ends the run (a second cancel of it says `stopping: true` again). Wakes workers.
+   * holder ends the run (a second cancel of it says `stopping: true` again). Jobs waiting for a
+   * job cancelled at once are cancelled with it (dependentsAfter). Wakes workers.
    * Returns the jobs in the order of `ids` (which must not repeat).
    */
   jobCancel(params: { ids: string[] }): Promise<CancelledJob[]>;
   /**
    * Moves finished jobs (completed, dead, cancelled) back to pending with attempts reset, all or
-   * nothing in one transaction (errors as jobCancel). Their history stays: the next run is
-   * numbered after the last. Returns the jobs in the order of `ids` (which must not repeat).
+   * nothing in one transaction (errors as jobCancel; ConflictError for a unique key another live
+   * job holds). Their history stays: the next run is numbered after the last. A job that waits
+   * for a dependency that is dead or cancelled is cancelled again at once. Returns the jobs in
+   * the order of `ids` (which must not repeat).
    */
   jobRestart(params: { ids: string[] }): Promise<Job[]>;
   /**
    * jobRestart for every job in a finished state, in transactions of a bounded number of jobs
-   * (not all or nothing as a whole); jobs that enter the state meanwhile may be left. Returns
-   * how many were moved.
+   * (not all or nothing as a whole); jobs that enter the state meanwhile may be left, and so are
+   * jobs whose unique key a live job holds. Returns how many were moved.
    */
   jobRestartState(params: { state: FinishedState }): Promise<number>;
   /**
@@ -281,12 +340,32 @@ export interface JobStore {
   /** Asks workers (all, or one host's) to stop; returns the ones asked. */
   workerRequestStop(params: { host?: string }): Promise<WorkerInfo[]>;
 
+  /**
+   * Every queue (created by enqueue, `queue set` or `pause`), by name, with its counts per state
+   * and lag; `counted`: also its runnable and blocked jobs (a pass over its waiting jobs).
+   */
+  queueList(params?: { counted?: boolean }): Promise<QueueInfo[]>;
+  /**
+   * Sets (or, with null, removes) a queue's concurrency limit, creating the queue if needed;
+   * it holds from the next claim on. Wakes workers.
+   */
+  queueSetConcurrency(params: { name: string; concurrency: number | null }): Promise<QueueInfo>;
+  /**
+   * Pauses or resumes queues, all or nothing (NotFoundError for an unknown one when resuming;
+   * pausing creates it); `names` absent: every queue. Once it returns no claim takes a job of a
+   * paused queue; a resume wakes every worker. Returns the queues, by name.
+   */
+  queuePause(params: { names?: string[]; paused: boolean }): Promise<QueueInfo[]>;
+
   configGetAll(): Promise<Record<string, string>>;
   configSet(params: { key: string; value: string }): Promise<void>;
 
   stats(params: StatsParams): Promise<Stats>;
-  /** Totals over every finished run still stored; durations counted against ascending bounds. */
-  attemptTotals(params: { bucketsMs: number[] }): Promise<RunTotals>;
+  /**
+   * Totals over every finished run still stored, per queue (by name); durations counted against
+   * ascending bounds.
+   */
+  attemptTotals(params: { bucketsMs: number[] }): Promise<(RunTotals & { queue: string })[]>;
 
   // ---- Issue 15: the maintenance leader, retention, schedules, hooks ----
 
@@ -364,6 +443,8 @@ export interface ExpiredParams {
   state: FinishedState;
   olderThanMs: number;
   limit: number;
+  /** Only this queue's jobs (`clean --queue`); every queue when absent. */
+  queue?: string;
 }
 
 /** Where a page of expired jobs ended. */

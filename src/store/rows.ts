@@ -1,5 +1,13 @@
 /** Turns database rows (same column names in every store) into the model's records. */
-import type { Job, JobEnvironment, JobState, WorkerInfo } from '../core/job.js';
+import {
+  DEFAULT_QUEUE,
+  type Job,
+  type JobEnvironment,
+  type JobLink,
+  type JobState,
+  type QueueInfo,
+  type WorkerInfo,
+} from '../core/job.js';
 import type { StoredSchedule } from '../core/schedule.js';
 import { decodeEnvironment, decodeNames } from './environments.js';
 import type { ClaimedJob, LeaderInfo } from './job-store.js';
@@ -19,6 +27,7 @@ export function toJob(row: Row): Job {
   return {
     id: row.id as string,
     command: row.command as string,
+    queue: (row.queue as string | undefined) ?? DEFAULT_QUEUE,
     state: row.state as Job['state'],
     priority: row.priority as number,
     attempts: row.attempts as number,
@@ -36,6 +45,42 @@ export function toJob(row: Row): Job {
     cancel_requested: flag(row.cancel_requested),
     cwd: (row.cwd as string | null | undefined) ?? null,
     env_names: decodeNames(row.env_names),
+    unique_key: (row.unique_key as string | null | undefined) ?? null,
+    waiting_for: idList(row.waiting_for),
+  };
+}
+
+/** A list of ids: a JSON array (SQLite's json_group_array), a PostgreSQL array, or nothing. */
+function idList(value: unknown): string[] {
+  if (Array.isArray(value)) return (value as string[]).sort();
+  if (typeof value === 'string') return (JSON.parse(value) as string[]).sort();
+  return [];
+}
+
+/** Rows of `id` and `state`: dependencies or dependents. */
+export function toLinks(rows: Row[]): JobLink[] {
+  return rows.map((row) => ({ id: row.id as string, state: row.state as JobState }));
+}
+
+/** A `queues` row with its counts per state and the figures computed beside them. */
+export function toQueue(row: Row): QueueInfo {
+  const count = (name: string) => Number(row[name] ?? 0);
+  return {
+    name: row.name as string,
+    concurrency: (row.concurrency as number | null) ?? null,
+    paused: flag(row.paused),
+    counts: {
+      pending: count('pending'),
+      processing: count('processing'),
+      completed: count('completed'),
+      failed: count('failed'),
+      dead: count('dead'),
+      cancelled: count('cancelled'),
+    },
+    runnable: row.runnable === null || row.runnable === undefined ? null : count('runnable'),
+    blocked: row.blocked === null || row.blocked === undefined ? null : count('blocked'),
+    lag_ms:
+      row.lag_ms === null || row.lag_ms === undefined ? null : Math.max(0, Number(row.lag_ms)),
   };
 }
 
@@ -95,6 +140,7 @@ export function toSchedule(row: Row): StoredSchedule {
     max_retries: row.max_retries as number | null,
     timeout_seconds: row.timeout_seconds as number | null,
     cwd: row.cwd as string | null,
+    queue: (row.queue as string | undefined) ?? DEFAULT_QUEUE,
     env: typeof row.env_vars === 'string' ? decodeEnvironment(row.env_inherit, row.env_vars) : null,
     env_names: decodeNames(row.env_names),
     overlap: row.overlap as StoredSchedule['overlap'],

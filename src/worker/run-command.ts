@@ -9,7 +9,7 @@
 import { accessSync, constants, statSync } from 'node:fs';
 import { setLongTimeout, type LongTimer } from '../core/timers.js';
 import { formatDuration } from '../core/units.js';
-import type { JobEnvironment, Outcome } from '../core/job.js';
+import { DEFAULT_QUEUE, type JobEnvironment, type Outcome } from '../core/job.js';
 import { DirectoryError } from '../store/private-directory.js';
 import { OutputFileError } from '../core/output-files.js';
 import { RunOutputFiles } from './job-log.js';
@@ -21,6 +21,8 @@ import { hostId } from './process-info.js';
 export interface RunOptions {
   command: string;
   jobId: string;
+  /** The job's queue (QUEUECTL_QUEUE); absent: default. */
+  queue?: string;
   attempt: number;
   timeoutMs: number | null;
   killGraceMs: number;
@@ -102,6 +104,7 @@ export function runCommand(options: RunOptions): RunningCommand {
         ...options.env?.vars,
         QUEUECTL_JOB_ID: options.jobId,
         QUEUECTL_ATTEMPT: String(options.attempt),
+        QUEUECTL_QUEUE: options.queue ?? DEFAULT_QUEUE,
         // With the two above, lets the rescuer find this run's processes if this worker dies.
         QUEUECTL_WORKER_PID: String(process.pid),
       },

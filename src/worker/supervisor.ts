@@ -30,6 +30,8 @@ export interface SupervisorOptions {
   pollIntervalMs?: number;
   /** Each worker exits after this many jobs, and is not replaced. */
   maxJobs?: number;
+  /** The queues the workers serve (absent: all). */
+  queues?: string[];
   log?: (message: string) => void;
   /**
    * Receives each line the workers print instead of the terminal, so that the caller can keep a
@@ -108,6 +110,7 @@ export function startSupervisor(options: SupervisorOptions): Supervisor {
       args.push('--poll-interval-ms', String(options.pollIntervalMs));
     }
     if (options.maxJobs !== undefined) args.push('--max-jobs', String(options.maxJobs));
+    if (options.queues !== undefined) args.push('--queues', options.queues.join(','));
     const piped = options.onWorkerLine !== undefined;
     const child = fork(WORKER_MAIN, args, {
       // The location may hold a password: the environment is private to this user, argv is not.

@@ -43,8 +43,13 @@ import { runCommand, type RunningCommand, type RunResult } from './run-command.j
 export interface WorkerOptions {
   store: JobStore;
   logDir: string;
-  /** Exit once no job is pending, failed (waiting for a retry) or processing. */
+  /**
+   * Exit once nothing is left to run in the queues served (store.jobLeftToRun: jobs of paused
+   * queues, and jobs waiting for dependencies that nothing can complete, do not count).
+   */
   drain?: boolean;
+  /** Claim only jobs of these queues (`worker start --queue a,b`); absent: every queue. */
+  queues?: string[];
   id?: string;
   log?: (message: string) => void;
   /** Told even when `log` is silent: the database is broken and the worker stops (stderr by default). */
@@ -278,6 +283,7 @@ export class Worker {
           exitCode: result.exitCode,
           attempt: lease.run,
           command: job.command,
+          queue: job.queue,
         }),
       );
     }
@@ -289,6 +295,7 @@ export class Worker {
     const run = runCommand({
       command: job.command,
       jobId: job.id,
+      queue: job.queue,
       attempt: lease.run,
       cwd: job.cwd,
       env,
@@ -364,7 +371,11 @@ export class Worker {
   }
 
   private claimParams(): ClaimParams {
-    return { workerId: this.id, leaseMs: this.settings.leaseTimeoutMs };
+    return {
+      workerId: this.id,
+      leaseMs: this.settings.leaseTimeoutMs,
+      queues: this.options.queues,
+    };
   }
 
   /**
@@ -475,18 +486,18 @@ export class Worker {
   }
 
   /**
-   * How long an idle worker sleeps: until the earliest waiting job is due (a retry's backoff, a
-   * run_at), so it starts on time, and at most poll-interval, the safety net for a wake-up that
-   * never came. Any commit wakes it sooner, and the next round asks again.
+   * How long an idle worker sleeps: until the earliest job it could run is due (a retry's
+   * backoff, a run_at; not jobs of paused queues or jobs waiting for others), so it starts on
+   * time, and at most poll-interval, the safety net for a wake-up that never came. Any commit
+   * (a resume, a dependency completing) wakes it sooner, and the next round asks again.
    */
   private async idleWait(): Promise<number> {
-    const dueIn = await this.store.jobNextDueIn().catch(() => null);
+    const dueIn = await this.store.jobNextDueIn({ queues: this.options.queues }).catch(() => null);
     return Math.min(this.settings.pollIntervalMs, dueIn ?? Infinity);
   }
 
   private async nothingLeft(): Promise<boolean> {
-    const counts = await this.store.jobCountByState();
-    return counts.pending + counts.failed + counts.processing === 0;
+    return !(await this.store.jobLeftToRun({ queues: this.options.queues }));
   }
 
   private wake(): void {

@@ -249,7 +249,7 @@ describe('dashboard API', () => {
     expect(JSON.parse(withBody.body).error).toMatch(/takes no body/);
   });
 
-  it('exposes Prometheus metrics: jobs by state, run counters, a histogram, lag and workers', async () => {
+  it('exposes Prometheus metrics: jobs by queue and state, run counters, a histogram, lag and workers', async () => {
     const reply = await request(port, '/metrics');
     expect(reply.headers['content-type']).toContain('text/plain; version=0.0.4');
     const metrics = reply.body;
@@ -260,19 +260,51 @@ describe('dashboard API', () => {
     };
     const overview = await json<{ counts: Record<string, number> }>('/api/overview');
     for (const [state, n] of Object.entries(overview.counts)) {
-      expect(value(`queuectl_jobs{state="${state}"}`)).toBe(n);
+      expect(value(`queuectl_jobs{queue="default",state="${state}"}`)).toBe(n);
     }
     expect(metrics).toContain('# TYPE queuectl_run_duration_seconds histogram');
-    const runs = value('queuectl_run_duration_seconds_count');
-    expect(runs).toBe(value('queuectl_runs_completed_total') + value('queuectl_runs_failed_total'));
-    expect(value('queuectl_run_duration_seconds_bucket{le="+Inf"}')).toBe(runs);
-    expect(value('queuectl_run_duration_seconds_bucket{le="0.1"}')).toBeLessThanOrEqual(
-      value('queuectl_run_duration_seconds_bucket{le="3600"}'),
+    const q = 'queue="default"';
+    const runs = value(`queuectl_run_duration_seconds_count{${q}}`);
+    expect(runs).toBe(
+      value(`queuectl_runs_completed_total{${q}}`) + value(`queuectl_runs_failed_total{${q}}`),
     );
-    expect(value('queuectl_queue_lag_seconds')).toBeGreaterThanOrEqual(0);
+    expect(value(`queuectl_run_duration_seconds_bucket{${q},le="+Inf"}`)).toBe(runs);
+    expect(value(`queuectl_run_duration_seconds_bucket{${q},le="0.1"}`)).toBeLessThanOrEqual(
+      value(`queuectl_run_duration_seconds_bucket{${q},le="3600"}`),
+    );
+    expect(value(`queuectl_queue_lag_seconds{${q}}`)).toBeGreaterThanOrEqual(0);
+    expect(value(`queuectl_queue_paused{${q}}`)).toBe(0);
     const workers =
       value('queuectl_workers{status="active"}') + value('queuectl_workers{status="stale"}');
     expect(workers).toBe((await json<{ workers: unknown[] }>('/api/overview')).workers.length);
+  });
+
+  it('lists queues, pauses and resumes one, and labels its metrics', async () => {
+    await enqueue({ id: 'mailer', queue: 'mail', command: 'true', delay: '1h' });
+    expect((await run(env, ['queue', 'set', 'mail', '--concurrency', '3'])).code).toBe(0);
+    const { queues } = await json<{ queues: { name: string; paused: boolean }[] }>('/api/queues');
+    expect(queues.map((q) => q.name)).toEqual(['default', 'mail']);
+    const paused = await post('/api/queues/mail/pause');
+    expect(paused.status).toBe(200);
+    expect(JSON.parse(paused.body).queue).toMatchObject({ name: 'mail', paused: true });
+    expect((await run(env, ['queue', 'list'])).stdout).toMatch(/^mail\s+paused\s+3\s/m);
+    const metrics = (await request(port, '/metrics')).body;
+    expect(metrics).toContain('queuectl_jobs{queue="mail",state="pending"} 1');
+    expect(metrics).toContain('queuectl_queue_paused{queue="mail"} 1');
+    expect(metrics).toContain('queuectl_queue_concurrency_limit{queue="mail"} 3');
+    const listed = await json<{ jobs: Job[] }>('/api/jobs?queue=mail');
+    expect(listed.jobs.map((j) => j.id)).toEqual(['mailer']);
+    expect((await post('/api/queues/mail/resume')).status).toBe(200);
+    expect((await json<{ queues: { paused: boolean }[] }>('/api/queues')).queues[1]!.paused).toBe(
+      false,
+    );
+    const unknown = await post('/api/queues/ghost/pause');
+    expect(unknown.status).toBe(404);
+    expect(JSON.parse(unknown.body).error).toBe('no queue named "ghost"');
+    expect((await post('/api/queues/a%20b/pause')).status).toBe(400);
+    expect((await request(port, '/api/queues/mail/pause')).status).toBe(405);
+    expect((await json<{ queues: { name: string }[] }>('/api/queues')).queues).toHaveLength(2);
+    await post('/api/jobs/mailer/delete');
   });
 
   it('pushes a fresh overview over server-sent events when the CLI changes the queue', async () => {

@@ -143,6 +143,26 @@ describe.skipIf(!hasChromium)('dashboard in a real browser', () => {
     );
   });
 
+  it('pauses and resumes a queue with its button, and filters jobs by queue', async () => {
+    await enqueue({ id: 'mail-1', queue: 'mail', command: 'true', delay: '1h' });
+    const mail = page.locator('#queues tr[data-queue="mail"]');
+    await mail.waitFor(WAIT);
+    await mail.getByRole('button', { name: 'Pause' }).click();
+    await mail.locator('td.queue-status.paused').waitFor(WAIT);
+    const listed = JSON.parse((await run(env, ['queue', 'list', '--json'])).stdout) as {
+      name: string;
+      paused: boolean;
+    }[];
+    expect(listed.find((q) => q.name === 'mail')?.paused).toBe(true);
+    await mail.getByRole('button', { name: 'Resume' }).click();
+    await mail.locator('td.queue-status', { hasText: 'active' }).waitFor(WAIT);
+    await page.locator('#queue-filter').selectOption('mail');
+    await page.locator('#jobs tbody tr').first().waitFor(WAIT);
+    await waitFor(async () => (await page.locator('#jobs tbody tr').count()) === 1);
+    await row('jobs', 'mail-1').waitFor(WAIT);
+    await page.locator('#queue-filter').selectOption('');
+  });
+
   it('saved a screenshot of the page', () => {
     const png = readFileSync(join(shots, 'dashboard.png'));
     expect(png.subarray(1, 4).toString()).toBe('PNG');

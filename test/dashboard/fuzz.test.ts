@@ -30,7 +30,7 @@ const ENDPOINTS: Endpoint[] = [
   { method: 'GET', path: '/metrics', query: [] },
   { method: 'GET', path: '/api/overview', query: [] },
   { method: 'GET', path: '/api/events', query: [] },
-  { method: 'GET', path: '/api/jobs', query: ['state', 'search', 'before', 'limit'] },
+  { method: 'GET', path: '/api/jobs', query: ['state', 'search', 'before', 'limit', 'queue'] },
   { method: 'GET', path: '/api/jobs/:id', query: [] },
   { method: 'GET', path: '/api/jobs/:id/output', query: ['stream', 'attempt'] },
   { method: 'POST', path: '/api/jobs/:id/retry', query: [] },
@@ -38,6 +38,10 @@ const ENDPOINTS: Endpoint[] = [
   { method: 'POST', path: '/api/jobs/:id/cancel', query: [] },
   { method: 'POST', path: '/api/dlq/retry-all', query: [] },
   { method: 'GET', path: '/api/schedules', query: [] },
+  { method: 'GET', path: '/api/queues', query: [] },
+  // `:id` here is a queue name.
+  { method: 'POST', path: '/api/queues/:id/pause', query: [] },
+  { method: 'POST', path: '/api/queues/:id/resume', query: [] },
 ];
 
 /** Values as they appear on the wire: some are malformed percent-encoding or raw bytes. */

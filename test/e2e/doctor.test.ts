@@ -19,6 +19,7 @@ import {
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { DoctorReport } from '../../src/core/doctor.js';
+import { SCHEMA_VERSION } from '../../src/store/sqlite/open-database.js';
 import { sandbox, type Sandbox } from '../helpers/cli-sandbox.js';
 import { describePg, freshPgUrl } from '../helpers/postgres.js';
 import { runCli } from '../helpers/run-cli.js';
@@ -129,7 +130,7 @@ describe('queuectl doctor', () => {
     const result = await doctor(s);
     expect(result.code).toBe(1);
     expect(problems(result.report)).toEqual([
-      'schema: schema version 99 was written by a newer queuectl (this one knows 4)',
+      `schema: schema version 99 was written by a newer queuectl (this one knows ${SCHEMA_VERSION})`,
     ]);
     const start = await s.run(['worker', 'start', '--count', '2']);
     expect(start.code).toBe(1);

@@ -11,6 +11,7 @@ import { cliJson, collect, runCli, startCli, type CliEnv } from '../helpers/run-
 import { describePg, freshPgUrl } from '../helpers/postgres.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { waitFor } from '../helpers/wait-for.js';
+import { SCHEMA_VERSION } from '../../src/store/postgres/migrations.js';
 
 describePg('CLI on PostgreSQL', () => {
   let ctx: CliEnv;
@@ -31,8 +32,11 @@ describePg('CLI on PostgreSQL', () => {
 
   it('migrates once, then reports the schema up to date', async () => {
     const first = await cliJson<{ kind: string; from: number; to: number }>(ctx, ['migrate']);
-    expect(first).toMatchObject({ kind: 'postgres', from: 0, to: 4 });
-    expect(await cliJson(ctx, ['migrate'])).toMatchObject({ from: 4, to: 4 });
+    expect(first).toMatchObject({ kind: 'postgres', from: 0, to: SCHEMA_VERSION });
+    expect(await cliJson(ctx, ['migrate'])).toMatchObject({
+      from: SCHEMA_VERSION,
+      to: SCHEMA_VERSION,
+    });
   });
 
   it('runs jobs to completion, retries failures into the dead letter queue, and retries them from there', async () => {

@@ -14,6 +14,9 @@ export function newJob(overrides: Partial<NewJob> = {}): NewJob {
     run_at: null,
     cwd: null,
     env: null,
+    queue: 'default',
+    unique_key: null,
+    after: [],
     ...overrides,
   };
 }

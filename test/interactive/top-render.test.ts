@@ -28,6 +28,9 @@ function failure(i: number, error: string): Job {
     cancel_requested: false,
     cwd: null,
     env_names: null,
+    queue: 'default',
+    unique_key: null,
+    waiting_for: [],
   };
 }
 

@@ -109,7 +109,11 @@ export function describeJobStoreContract(name: string, open: StoreFactory): void
         expect((error as DuplicateJobError).position).toBe(2500);
         expect((await store.jobCountByState()).pending).toBe(0);
 
-        expect(await store.jobInsertMany(batches(null))).toBe(3000);
+        expect(await store.jobInsertMany(batches(null))).toEqual({
+          stored: 3000,
+          skipped: 0,
+          skippedJobs: [],
+        });
         expect((await store.jobCountByState()).pending).toBe(3000);
       });
 
@@ -643,17 +647,20 @@ export function describeJobStoreContract(name: string, open: StoreFactory): void
         });
         expect(stats.perMinute.reduce((n, m) => n + m.completed, 0)).toBe(3);
         expect((await store.stats({ sinceMs: 1 })).completed).toBe(0);
-        expect(await store.attemptTotals({ bucketsMs: [150, 350, 1000] })).toEqual({
-          count: 5,
-          sumMs: 1500,
-          completed: 3,
-          failed: 2,
-          buckets: [
-            { leMs: 150, count: 1 },
-            { leMs: 350, count: 3 },
-            { leMs: 1000, count: 5 },
-          ],
-        });
+        expect(await store.attemptTotals({ bucketsMs: [150, 350, 1000] })).toEqual([
+          {
+            queue: 'default',
+            count: 5,
+            sumMs: 1500,
+            completed: 3,
+            failed: 2,
+            buckets: [
+              { leMs: 150, count: 1 },
+              { leMs: 350, count: 3 },
+              { leMs: 1000, count: 5 },
+            ],
+          },
+        ]);
       });
     });
   });

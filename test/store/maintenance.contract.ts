@@ -32,6 +32,7 @@ function schedule(overrides: Partial<NewSchedule> = {}): NewSchedule {
     max_retries: null,
     timeout_seconds: null,
     cwd: null,
+    queue: 'default',
     env: null,
     overlap: 'skip',
     catch_up: false,

@@ -1,6 +1,7 @@
 /**
- * Schema 1 -> 2 on both stores: a database made by the first release (its migration's SQL,
- * jobs in every state, attempt records) is upgraded with every job intact, and works after.
+ * Schema 1 -> the latest on both stores: a database made by the first release (its migration's
+ * SQL, jobs in every state, attempt records) is upgraded with every job intact, and works after:
+ * every job in the default queue, counted there, claimable, and the new columns usable.
  */
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -107,11 +108,17 @@ function expectIntact(jobs: (Job | null)[]): void {
       cancel_requested: false,
       cwd: null,
       env_names: null,
+      queue: 'default',
+      unique_key: null,
+      waiting_for: [],
     });
   });
 }
 
-/** After the upgrade the new things work: cancel (and its count), cwd and environments. */
+/**
+ * After the upgrade the new things work: cancel (and its count), cwd and environments, queues
+ * (every old job counted in the default one), dependencies and unique keys.
+ */
 async function expectWorking(store: JobStore): Promise<void> {
   expect(await store.jobCountByState()).toEqual({
     pending: 1,
@@ -121,6 +128,9 @@ async function expectWorking(store: JobStore): Promise<void> {
     dead: 1,
     cancelled: 0,
   });
+  const [queue] = await store.queueList();
+  expect(queue).toMatchObject({ name: 'default', concurrency: null, paused: false });
+  expect(queue!.counts).toEqual(await store.jobCountByState({ queue: 'default' }));
   await store.jobCancel({ ids: ['waiting', 'running'] });
   expect(await store.jobCountByState()).toMatchObject({ pending: 0, cancelled: 1 });
   await store.jobInsertMany([
@@ -134,10 +144,22 @@ async function expectWorking(store: JobStore): Promise<void> {
         run_at: null,
         cwd: '/tmp',
         env: { inherit: true, vars: { X: '1' } },
+        queue: 'fresh',
+        unique_key: 'k',
+        after: ['waiting', 'done'],
       },
     ],
   ]);
-  expect(await store.jobGet('new')).toMatchObject({ cwd: '/tmp', env_names: ['X'] });
+  expect(await store.jobGet('new')).toMatchObject({
+    cwd: '/tmp',
+    env_names: ['X'],
+    queue: 'fresh',
+    unique_key: 'k',
+    // 'waiting' was cancelled above, so the new job was cancelled with it; 'done' had completed.
+    waiting_for: ['waiting'],
+    state: 'cancelled',
+    last_error: 'dependency waiting is cancelled',
+  });
   // Newest first: seq values were kept, so the new job comes after seq 40.
   expect((await store.jobList({ limit: 2 })).map((job) => job.id)).toEqual(['new', 'gave-up']);
   expect((await store.attemptList({ jobId: 'gave-up' })).map((a) => a.outcome)).toEqual([

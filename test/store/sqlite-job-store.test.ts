@@ -4,6 +4,7 @@ import { tempDir } from '../helpers/temp-dir.js';
 import { describeJobActionsContract } from './job-actions.contract.js';
 import { describeJobStoreContract } from './job-store.contract.js';
 import { describeMaintenanceContract } from './maintenance.contract.js';
+import { describeQueuesContract } from './queues.contract.js';
 
 const open = async (clock: ConstructorParameters<typeof SqliteJobStore>[1]) =>
   new SqliteJobStore(join(tempDir(), 'q.db'), clock, { durable: false });
@@ -11,3 +12,4 @@ const open = async (clock: ConstructorParameters<typeof SqliteJobStore>[1]) =>
 describeJobStoreContract('sqlite', open);
 describeJobActionsContract('sqlite', open);
 describeMaintenanceContract('sqlite', open);
+describeQueuesContract('sqlite', open);

@@ -35,6 +35,9 @@ describe('job spec validation', () => {
         run_at: '2026-05-01T11:30:00+02:00',
         cwd: '/srv/app',
         env: { NODE_ENV: 'production', EMPTY: '' },
+        queue: 'builds',
+        after: ['fetch', 'lint', 'fetch'],
+        unique_key: 'build main ✓',
       }),
     ).toEqual({
       id: 'build-1',
@@ -45,7 +48,54 @@ describe('job spec validation', () => {
       run_at: Date.UTC(2026, 4, 1, 9, 30),
       cwd: '/srv/app',
       env: { inherit: true, vars: { NODE_ENV: 'production', EMPTY: '' } },
+      queue: 'builds',
+      after: ['fetch', 'lint'],
+      unique_key: 'build main ✓',
     });
+  });
+
+  it('puts a job in the default queue, or the one its caller names, unless it names its own', () => {
+    expect(parse({ command: 'x' })).toMatchObject({
+      queue: 'default',
+      after: [],
+      unique_key: null,
+    });
+    const named = { ...defaults, queue: 'emails' };
+    expect(parseJobSpec({ command: 'x' }, named).queue).toBe('emails');
+    expect(parseJobSpec({ command: 'x', queue: 'own' }, named).queue).toBe('own');
+  });
+
+  it('refuses queue names that break the id rules, at the limits too', () => {
+    expect(parse({ command: 'x', queue: 'q'.repeat(128) }).queue).toHaveLength(128);
+    rejects({ command: 'x', queue: 'q'.repeat(129) }, /queue must be 1 to 128 characters/);
+    rejects({ command: 'x', queue: '' }, /queue must be 1 to 128 characters/);
+    rejects({ command: 'x', queue: 'émails' }, /queue "émails" may only hold letters/);
+    rejects({ command: 'x', queue: 'a b' }, /queue "a b" may only hold/);
+    rejects({ command: 'x', queue: '../up' }, /queue "..\/up" may only hold/);
+    rejects({ command: 'x', queue: 3 }, /queue must be a string/);
+  });
+
+  it('refuses dependencies that are not a list of job ids, or name the job itself', () => {
+    rejects({ command: 'x', after: 'a' }, /after must be an array of job ids/);
+    rejects({ command: 'x', after: ['ok', 'bad id'] }, /after "bad id" may only hold/);
+    rejects({ id: 'me', command: 'x', after: ['me'] }, /job "me" cannot be enqueued after itself/);
+    rejects(
+      { command: 'x', after: Array.from({ length: 1001 }, (_, i) => `j${i}`) },
+      /a job can wait for at most 1000/,
+    );
+  });
+
+  it('refuses unique keys that are empty, not text, hold control characters or are too long', () => {
+    expect(parse({ command: 'x', unique_key: 'k'.repeat(1024) }).unique_key).toHaveLength(1024);
+    rejects(
+      { command: 'x', unique_key: 'k'.repeat(1025) },
+      /unique_key is 1025 bytes; the limit is 1024/,
+    );
+    rejects({ command: 'x', unique_key: 'é'.repeat(600) }, /unique_key is 1200 bytes/);
+    rejects({ command: 'x', unique_key: 'x'.repeat(1024 * 1024) }, /the limit is 1024/);
+    rejects({ command: 'x', unique_key: '' }, /unique_key must not be empty/);
+    rejects({ command: 'x', unique_key: 'a\u0000b' }, /control characters/);
+    rejects({ command: 'x', unique_key: 7 }, /unique_key must be a string, not 7/);
   });
 
   it("records the caller's directory and environment, the spec's own over them", () => {

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { nextState, settleDecision } from '../../src/core/transitions.js';
+import {
+  CANCELLING_STATES,
+  DEPENDENCY_ERROR,
+  dependencyError,
+  dependentsAfter,
+  nextState,
+  RELEASING_STATES,
+  settleDecision,
+} from '../../src/core/transitions.js';
 
 const policy = { base: 2, maxSeconds: 3600 };
 const budget = (attempts: number, maxRetries = 2) => ({ attempts, maxRetries });
@@ -50,5 +58,25 @@ describe('what a job becomes after a run', () => {
       next: { state: 'completed' },
       ifCancelRequested: { state: 'completed' },
     });
+  });
+});
+
+describe('what a job ending does to its dependents', () => {
+  it('releases them when it completes, cancels them when it ends dead or cancelled', () => {
+    expect(dependentsAfter('completed')).toBe('release');
+    expect(dependentsAfter('dead')).toBe('cancel');
+    expect(dependentsAfter('cancelled')).toBe('cancel');
+    for (const state of ['pending', 'failed', 'processing'] as const) {
+      expect(dependentsAfter(state)).toBe('wait');
+    }
+    expect(RELEASING_STATES).toEqual(['completed']);
+    expect(CANCELLING_STATES).toEqual(['dead', 'cancelled']);
+  });
+
+  it('says which dependency ended how, from the template SQL fills in too', () => {
+    expect(dependencyError('build-1', 'dead')).toBe('dependency build-1 is dead');
+    expect(DEPENDENCY_ERROR.replace('{id}', 'a').replace('{state}', 'cancelled')).toBe(
+      dependencyError('a', 'cancelled'),
+    );
   });
 });

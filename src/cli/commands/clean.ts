@@ -1,7 +1,7 @@
 /**
  * `queuectl clean [--state S] [--older-than D] [--dry-run]`: deletes finished jobs past their
  * retention (or older than D) with their attempts and output files, now, as the maintenance
- * leader's cleaner does on its own. Issue 14's named queues: a --queue option goes here.
+ * leader's cleaner does on its own; --queue limits it to one queue.
  */
 import type { CleanReport } from '../../core/cleaner.js';
 import type { FinishedState } from '../../core/job.js';
@@ -13,6 +13,7 @@ export interface CleanOptions {
   /** Milliseconds. */
   olderThan?: number;
   dryRun?: boolean;
+  queue?: string;
 }
 
 export const cleanCommand: QueueCommand<CleanReport, CleanOptions> = {
@@ -23,7 +24,7 @@ export const cleanCommand: QueueCommand<CleanReport, CleanOptions> = {
       ? (n: number) => process.stderr.write(`\r${opts.dryRun ? 'counted' : 'removed'} ${n} jobs…`)
       : undefined;
     const report = await queue.clean(
-      { state: opts.state, olderThanMs: opts.olderThan, dryRun: opts.dryRun },
+      { state: opts.state, olderThanMs: opts.olderThan, dryRun: opts.dryRun, queue: opts.queue },
       progress,
     );
     if (progress && report.jobs > 0) process.stderr.write('\r\u001b[2K');

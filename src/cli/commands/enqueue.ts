@@ -2,14 +2,14 @@
 import { createReadStream } from 'node:fs';
 import { resolve } from 'node:path';
 import { ValidationError } from '../../core/errors.js';
-import type { Job, JobEnvironment } from '../../core/job.js';
+import { DEFAULT_QUEUE, type Job, type JobEnvironment } from '../../core/job.js';
 import {
   checkArgumentText,
   specsFromArgument,
   specsFromStream,
   type SpecSource,
 } from '../../core/job-input.js';
-import type { Queue } from '../../core/queue.js';
+import type { EnqueueResult as StoredJobs, Queue } from '../../core/queue.js';
 import type { QueueCommand } from '../command-spec.js';
 import { ago, timestamp } from '../output.js';
 import { quotedCommand, shellWords } from '../shell-words.js';
@@ -31,12 +31,19 @@ export interface EnqueueOptions {
   env?: [string, string][];
   /** Record no environment: jobs get the worker's, plus --env. */
   cleanEnv?: boolean;
+  /** The queue of every job that names none. */
+  queue?: string;
+  /** With -c: run after these jobs have completed. */
+  after?: string[];
+  /** With -c: store nothing while a job with this key waits or runs. */
+  uniqueKey?: string;
 }
 
 /** queuectl's own variables, set by the worker for each run (an enqueue from inside a job has them). */
 const INTERNAL = new Set([
   'QUEUECTL_JOB_ID',
   'QUEUECTL_ATTEMPT',
+  'QUEUECTL_QUEUE',
   'QUEUECTL_WORKER_PID',
   'QUEUECTL_WORKER_DB',
 ]);
@@ -63,14 +70,21 @@ export function recordedPlace(options: EnqueueOptions): { cwd: string; env: JobE
 /** How many ids `enqueue --file` reports (all of them for smaller files). */
 export const FILE_IDS_SHOWN = 10_000;
 
-export interface EnqueueResult {
-  count: number;
-  /** The ids stored, in order; for --file only the first FILE_IDS_SHOWN. */
-  ids: string[];
-  job?: Job;
+export interface EnqueueResult extends StoredJobs {
+  /** One job given: the job stored, or the one holding its unique key (`skipped`). */
+  job?: Job & { skipped?: true };
 }
 
-const FLAG_FIELDS = ['id', 'priority', 'delay', 'runAt', 'timeout', 'maxRetries'] as const;
+const FLAG_FIELDS = [
+  'id',
+  'priority',
+  'delay',
+  'runAt',
+  'timeout',
+  'maxRetries',
+  'after',
+  'uniqueKey',
+] as const;
 
 /** The flag form (`-c "make test" --priority 5 …`) as a job spec, validated like JSON. */
 function specFromFlags(options: EnqueueOptions): Record<string, unknown> {
@@ -83,6 +97,10 @@ function specFromFlags(options: EnqueueOptions): Record<string, unknown> {
   if (options.delay !== undefined) spec.delay = options.delay;
   if (options.runAt !== undefined) spec.run_at = options.runAt;
   if (options.timeout !== undefined) spec.timeout_seconds = options.timeout / 1000;
+  if (options.after !== undefined) spec.after = options.after;
+  if (options.uniqueKey !== undefined) {
+    spec.unique_key = checkArgumentText(options.uniqueKey, '--unique-key');
+  }
   return spec;
 }
 
@@ -137,13 +155,14 @@ export async function enqueue(
   }
   if (options.command === undefined && FLAG_FIELDS.some((flag) => options[flag] !== undefined)) {
     throw new ValidationError(
-      '--id, --priority, --delay, --run-at, --timeout and --max-retries go with -c COMMAND; put them in the JSON otherwise',
+      '--id, --priority, --delay, --run-at, --timeout, --max-retries, --after and --unique-key go with -c COMMAND; put them in the JSON otherwise',
     );
   }
+  const place = { ...recordedPlace(options), queue: options.queue };
   if (options.file !== undefined) {
     // Ids of the first FILE_IDS_SHOWN jobs only: a million-line file must not be held in memory.
     return queue.enqueueMany(await openInput(options.file), {
-      ...recordedPlace(options),
+      ...place,
       keepIds: FILE_IDS_SHOWN,
       onProgress,
     });
@@ -153,21 +172,52 @@ export async function enqueue(
     json !== undefined
       ? specsFromArgument(json)
       : [{ value: specFromFlags(options), where: 'job' }];
-  const { count, ids } = await queue.enqueueMany(specs, recordedPlace(options));
-  if (count === 1) return { count, ids, job: await queue.get(ids[0]!) };
-  return { count, ids };
+  const result: EnqueueResult = await queue.enqueueMany(specs, place);
+  if (result.count + result.skipped !== 1) return result;
+  const skipped = result.skippedJobs[0];
+  result.job = skipped
+    ? { ...(await queue.get(skipped.existingId)), skipped: true }
+    : await queue.get(result.ids[0]!);
+  return result;
+}
+
+/** One job, stored or skipped: what happened to it, and when it runs. */
+function renderOne(job: Job & { skipped?: true }, now: number): string {
+  if (job.skipped) {
+    return `already queued ${job.id} (${job.state}, unique key "${job.unique_key}"); nothing stored`;
+  }
+  if (job.state === 'cancelled') return `enqueued ${job.id}, cancelled at once: ${job.last_error}`;
+  const after = job.waiting_for.length ? ` after ${job.waiting_for.join(', ')}` : '';
+  const queue = job.queue === DEFAULT_QUEUE ? '' : ` in queue ${job.queue}`;
+  // A start time was given (run_at or delay): confirm the instant stored, in UTC, since a
+  // run_at without a zone was read as this machine's local time.
+  if (job.run_at !== job.created_at) {
+    return `enqueued ${job.id}${queue}${after} to run at ${timestamp(job.run_at)} (${job.run_at > now ? ago(job.run_at, now) : 'due now'})`;
+  }
+  return `enqueued ${job.id}${queue}${after}`;
 }
 
 export function renderEnqueue(result: EnqueueResult, now = Date.now()): string {
-  const job = result.job;
-  // A start time was given (run_at or delay): confirm the instant stored, in UTC, since a
-  // run_at without a zone was read as this machine's local time.
-  if (job && job.run_at !== job.created_at) {
-    return `enqueued ${job.id} to run at ${timestamp(job.run_at)} (${job.run_at > now ? ago(job.run_at, now) : 'due now'})`;
-  }
-  if (result.count === 1) return `enqueued ${result.ids[0]}`;
+  if (result.job) return renderOne(result.job, now);
   const shown = result.ids.slice(0, 10).join(', ');
-  return `enqueued ${result.count} jobs${result.ids.length ? `: ${shown}${result.count > 10 ? ', …' : ''}` : ''}`;
+  const stored = `enqueued ${result.count} job${result.count === 1 ? '' : 's'}${result.ids.length ? `: ${shown}${result.count > 10 ? ', …' : ''}` : ''}`;
+  if (result.skipped === 0) return stored;
+  const skipped = result.skippedJobs
+    .slice(0, 10)
+    .map((job) => `${job.id} (key held by ${job.existingId})`)
+    .join(', ');
+  return `${stored}\nskipped ${result.skipped} whose unique key a waiting or running job holds: ${skipped}${result.skipped > 10 ? ', …' : ''}`;
+}
+
+/** What --json prints: one job (with `skipped: true` when it was), or the batch's tally. */
+export function jsonOfEnqueue(result: EnqueueResult): unknown {
+  if (result.job) return result.job;
+  return {
+    count: result.count,
+    ids: result.ids,
+    skipped: result.skipped,
+    skippedJobs: result.skippedJobs,
+  };
 }
 
 /** The words after `--` that follows `enqueue`, or null when there is no `--`. */
@@ -211,5 +261,5 @@ export const enqueueCommand: QueueCommand<EnqueueResult, EnqueueOptions> = {
     return result;
   },
   render: (result) => renderEnqueue(result),
-  jsonOf: (result) => result.job ?? result,
+  jsonOf: (result) => jsonOfEnqueue(result),
 };

@@ -22,7 +22,7 @@ export interface ScheduleAddOptions {
   cleanEnv?: boolean;
   overlap?: string;
   catchUp?: boolean;
-  // Issue 14's named queues: --queue goes here.
+  queue?: string;
 }
 
 export const scheduleAddCommand: QueueCommand<Schedule, ScheduleAddOptions> = {
@@ -45,6 +45,7 @@ export const scheduleAddCommand: QueueCommand<Schedule, ScheduleAddOptions> = {
         timeoutSeconds: opts.timeout === undefined ? undefined : opts.timeout / 1000,
         overlap: opts.overlap,
         catchUp: opts.catchUp,
+        queue: opts.queue,
       },
       recordedPlace(opts),
     );

@@ -1,13 +1,13 @@
 /** `queuectl show <id>`: everything about one job, with its attempt history. */
-import type { Attempt, Job, JobEnvironment } from '../../core/job.js';
+import type { JobEnvironment, JobLink } from '../../core/job.js';
+import type { ShownJob } from '../../core/queue.js';
+import type { Job } from '../../core/job.js';
 import type { QueueCommand } from '../command-spec.js';
 import { formatDuration } from '../../core/units.js';
 import { oneLine, paint, STATE_COLORS, timestamp } from '../output.js';
 import { table } from '../table.js';
 
-export interface Shown {
-  job: Job;
-  attempts: Attempt[];
+export interface Shown extends ShownJob {
   /** The recorded environment's values: only with --env. */
   environment?: JobEnvironment | null;
 }
@@ -34,10 +34,19 @@ function environmentLines(job: Job, environment: JobEnvironment | null | undefin
   return `${job.env_names.length} variables: ${job.env_names.join(' ')} (values: queuectl show ${job.id} --env)`;
 }
 
-export function renderShow({ job, attempts, environment }: Shown): string {
+/** Jobs with their states, a few to a line. */
+function links(list: JobLink[], total = list.length): string {
+  if (total === 0) return '-';
+  const shown = list.map((link) => `${link.id} (${link.state})`).join(', ');
+  return total > list.length ? `${shown}, … (${total} in all)` : shown;
+}
+
+export function renderShow(shown: Shown): string {
+  const { job, attempts, environment } = shown;
   const fields: [string, string][] = [
     ['id', job.id],
     ['command', job.command],
+    ['queue', job.queue],
     ['directory', job.cwd ?? "the worker's"],
     ['environment', environmentLines(job, environment)],
     ['state', paint(job.state, STATE_COLORS[job.state])],
@@ -56,6 +65,16 @@ export function renderShow({ job, attempts, environment }: Shown): string {
     ['last error', job.last_error ?? '-'],
     ['worker', job.worker_id ?? '-'],
   ];
+  if (job.unique_key !== null) fields.push(['unique key', job.unique_key]);
+  if (shown.dependencies.length) {
+    const after = shown.dependencies
+      .map((d) => `${d.id} (${d.state ?? 'removed'}${d.met ? '' : ', waited for'})`)
+      .join(', ');
+    fields.push(['after', after]);
+  }
+  if (shown.dependentsTotal) {
+    fields.push(['dependents', links(shown.dependents, shown.dependentsTotal)]);
+  }
   const width = Math.max(...fields.map(([name]) => name.length));
   const head = fields.map(([name, value]) => `${name.padEnd(width)}  ${value}`).join('\n');
   if (attempts.length === 0) return `${head}\n\nno attempts yet`;

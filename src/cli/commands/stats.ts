@@ -8,10 +8,10 @@ export interface StatsResult extends Stats {
   throughputPerMinute: number;
 }
 
-export const statsCommand: QueueCommand<StatsResult, { since: number }> = {
+export const statsCommand: QueueCommand<StatsResult, { since: number; queue?: string }> = {
   kind: 'queue',
   async run(queue, { opts }) {
-    const result = await queue.stats(opts.since);
+    const result = await queue.stats(opts.since, opts.queue);
     return {
       ...result,
       throughputPerMinute: +(result.completed / (opts.since / 60_000)).toFixed(2),

@@ -1,5 +1,5 @@
 /** `queuectl status`: counts per state, the active workers, and which database is in use. */
-import { JOB_STATES } from '../../core/job.js';
+import { DEFAULT_QUEUE, JOB_STATES, type QueueInfo } from '../../core/job.js';
 import type { QueueStatus } from '../../core/queue.js';
 import type { QueueCommand } from '../command-spec.js';
 import { ago, paint, STATE_COLORS } from '../output.js';
@@ -25,6 +25,7 @@ export function renderStatus(status: QueueStatus, now = Date.now()): string {
   );
   const dead = status.counts.dead;
   const dlq = `dead letter queue: ${dead} job${dead === 1 ? '' : 's'}${dead ? ' (queuectl dlq list)' : ''}`;
+  const queues = renderQueueSummary(status.queues);
   const perHost = new Map<string, number>();
   for (const w of status.workers) perHost.set(w.host, (perHost.get(w.host) ?? 0) + 1);
   const hosts = [...perHost].map(([host, n]) => `${n} on ${host}`).join(', ');
@@ -46,5 +47,30 @@ export function renderStatus(status: QueueStatus, now = Date.now()): string {
   const leader = status.leader
     ? `\nmaintenance leader: ${status.leader.holder} on ${status.leader.host} (since ${ago(status.leader.since_at, now)})`
     : '';
-  return `database: ${status.location}\n\n${counts}\n${dlq}\n\n${workers}${leader}`;
+  return `database: ${status.location}\n\n${counts}\n${dlq}\n\n${queues}${workers}${leader}`;
+}
+
+/**
+ * Per queue: whether it runs, its limit, what runs and what waits. Left out while the only queue
+ * is the default one, active and without a limit (nothing to say beyond the counts above).
+ */
+function renderQueueSummary(queues: QueueInfo[]): string {
+  const plain =
+    queues.length === 1 &&
+    queues[0]!.name === DEFAULT_QUEUE &&
+    !queues[0]!.paused &&
+    queues[0]!.concurrency === null;
+  if (queues.length === 0 || plain) return '';
+  const rows = queues.map((q) => [
+    q.name,
+    q.paused ? paint('paused', 'yellow') : 'active',
+    q.concurrency === null ? '-' : String(q.concurrency),
+    String(q.counts.processing),
+    String(q.counts.pending + q.counts.failed),
+  ]);
+  const paused = queues.filter((q) => q.paused).length;
+  const note = paused
+    ? `\n${paused} paused queue${paused === 1 ? '' : 's'}: their jobs wait (queuectl resume NAME)`
+    : '';
+  return `${table(['QUEUE', 'STATUS', 'LIMIT', 'RUNNING', 'WAITING'], rows)}${note}\n\n`;
 }

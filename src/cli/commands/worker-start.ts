@@ -31,6 +31,8 @@ export interface WorkerStartOptions {
   maxJobs?: number;
   stop?: boolean;
   detach?: boolean;
+  /** Serve only these queues. */
+  queue?: string[];
 }
 
 /** The same options as arguments for a `worker start` in the background (--detach). */
@@ -41,6 +43,7 @@ function detachedArgs(options: WorkerStartOptions, count: number): string[] {
   if (options.verbose) args.push('--verbose');
   if (options.pollInterval !== undefined) args.push('--poll-interval', `${options.pollInterval}ms`);
   if (options.maxJobs !== undefined) args.push('--max-jobs', String(options.maxJobs));
+  if (options.queue !== undefined) args.push('--queue', options.queue.join(','));
   return args;
 }
 
@@ -56,6 +59,7 @@ export const workerStartCommand: PlainCommand<WorkerStartOptions> = {
         'pollInterval',
         'maxJobs',
         'detach',
+        'queue',
       ].filter((name) => opts[name as keyof WorkerStartOptions] !== undefined);
       if (given.length > 0) {
         throw new ValidationError('--stop stops workers and takes no other worker option');
@@ -127,13 +131,15 @@ async function superviseWorkers(
     verbose: options.verbose,
     pollIntervalMs: options.pollInterval,
     maxJobs: options.maxJobs,
+    queues: options.queue,
     log: say,
     onWorkerLine: live
       ? (line, stream) => progress!.log(line, stream === 'stdout' ? process.stdout : process.stderr)
       : undefined,
   });
+  const serving = options.queue ? ` serving ${options.queue.join(', ')}` : '';
   say(
-    `started ${count} worker${count === 1 ? '' : 's'} (pids ${supervisor.pids().join(', ')}) on ${displayLocation(location)}; ` +
+    `started ${count} worker${count === 1 ? '' : 's'} (pids ${supervisor.pids().join(', ')}) on ${displayLocation(location)}${serving}; ` +
       (options.drain ? 'they exit when the queue is empty' : 'Ctrl+C stops them gracefully'),
   );
   // The live line reads the queue through a connection of its own, closed when the workers stop.
@@ -197,10 +203,16 @@ function followDrain(queue: Queue, progress: ProgressLine, started: number): () 
 /** What a drain did: runs that finished since it started, and how long it took. */
 export async function drainSummary(queue: Queue, started: number): Promise<string> {
   const elapsed = Date.now() - started;
-  const stats = await queue.stats(elapsed + 1000);
+  const [stats, queues] = await Promise.all([queue.stats(elapsed + 1000), queue.queues()]);
   const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+  // What a drain does not wait for: jobs of paused queues, jobs waiting for what cannot run.
+  const left = queues
+    .map((q) => ({ q, n: q.counts.pending + q.counts.failed }))
+    .filter(({ n }) => n > 0)
+    .map(({ q, n }) => `${plural(n, 'job')} in ${q.paused ? 'paused ' : ''}queue ${q.name}`);
   return (
     `drained in ${formatDuration(elapsed)}: ${plural(stats.completed, 'job')} completed, ` +
-    `${plural(stats.failed, 'failed run')}, ${stats.dead} dead`
+    `${plural(stats.failed, 'failed run')}, ${stats.dead} dead` +
+    (left.length ? `; left waiting: ${left.join(', ')}` : '')
   );
 }

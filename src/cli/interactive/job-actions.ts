@@ -69,7 +69,7 @@ export async function enqueueJob(queue: Queue, session: Session): Promise<void> 
   if (id.trim() !== '') spec.id = id.trim();
   if (retries.trim() !== '') spec.max_retries = wholeNumber(retries);
   const job = await session.work(queue.enqueue(spec));
-  print(renderEnqueue({ count: 1, ids: [job.id], job }));
+  print(renderEnqueue({ count: 1, ids: [job.id], skipped: 0, skippedJobs: [], job }));
 }
 
 /** Typed digits as a number (so the spec's range check applies); anything else stays text. */

@@ -24,3 +24,6 @@ export async function postJson<T>(path: string): Promise<T> {
 }
 
 export const jobPath = (id: string, rest = '') => `/api/jobs/${encodeURIComponent(id)}${rest}`;
+
+export const queuePath = (name: string, rest = '') =>
+  `/api/queues/${encodeURIComponent(name)}${rest}`;

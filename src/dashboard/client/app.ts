@@ -4,11 +4,11 @@
  * filters and paging, the dead letter queue, and one job's attempts and output. Actions POST to
  * the API; the change then comes back through the event stream like any other.
  */
-import type { Attempt, Job } from '../../core/job.js';
+import type { Attempt, Job, JobLink, QueueInfo } from '../../core/job.js';
 import type { RunOutput } from '../../core/run-output.js';
 import type { Schedule } from '../../core/schedule.js';
 import type { Overview } from '../overview.js';
-import { getJson, jobPath, postJson } from './api.js';
+import { getJson, jobPath, postJson, queuePath } from './api.js';
 import { drawDurations, drawThroughput } from './charts.js';
 import { ago, byId, duration, el, replaceRows, time } from './dom.js';
 
@@ -17,6 +17,7 @@ const PAGE_SIZE = 25;
 
 const view = {
   state: '',
+  queue: '',
   search: '',
   /** Keyset cursors of the pages before the current one; the last is the current page's. */
   cursors: [] as string[],
@@ -78,6 +79,65 @@ function actionButtons(job: Job): HTMLElement[] {
   }
 }
 
+/** The queues with their counts, limit and a pause or resume button; the queue filter's names. */
+function renderQueues(queues: QueueInfo[]): void {
+  replaceRows(
+    byId('queues').querySelector('tbody')!,
+    queues.map((q) => {
+      const action = q.paused ? 'resume' : 'pause';
+      const button = el(
+        'button',
+        { type: 'button', class: q.paused ? '' : 'danger', 'data-queue': q.name },
+        q.paused ? 'Resume' : 'Pause',
+      );
+      button.addEventListener(
+        'click',
+        () =>
+          void act(queuePath(q.name, `/${action}`), `${q.name} ${q.paused ? 'resumed' : 'paused'}`),
+      );
+      const name = el('button', { type: 'button', class: 'link' }, q.name);
+      name.addEventListener('click', () => setQueueFilter(view.queue === q.name ? '' : q.name));
+      return el(
+        'tr',
+        { 'data-queue': q.name },
+        el('td', {}, name),
+        el(
+          'td',
+          { class: `queue-status${q.paused ? ' paused' : ''}` },
+          q.paused ? 'paused' : 'active',
+        ),
+        el('td', {}, q.concurrency === null ? '-' : String(q.concurrency)),
+        el('td', {}, q.counts.processing),
+        el('td', {}, q.runnable ?? '-'),
+        el('td', {}, q.counts.pending + q.counts.failed),
+        el('td', {}, q.blocked ?? '-'),
+        el('td', {}, q.counts.completed),
+        el('td', {}, q.counts.dead),
+        el('td', { class: 'actions' }, button),
+      );
+    }),
+    10,
+    'no queues yet',
+  );
+  const select = byId<HTMLSelectElement>('queue-filter');
+  const names = queues.map((q) => q.name);
+  const shown = Array.from(select.options)
+    .slice(1)
+    .map((option) => option.value);
+  if (names.join('\n') !== shown.join('\n')) {
+    select.replaceChildren(
+      el('option', { value: '' }, 'all queues'),
+      ...names.map((name) => el('option', { value: name }, name)),
+    );
+    select.value = view.queue;
+  }
+}
+
+async function loadQueues(): Promise<void> {
+  const { queues } = await getJson<{ queues: QueueInfo[] }>('/api/queues');
+  renderQueues(queues);
+}
+
 function renderOverview(o: Overview): void {
   byId('location').textContent = o.location;
   byId('counts').replaceChildren(
@@ -136,6 +196,7 @@ async function loadJobs(): Promise<void> {
   const request = ++jobsRequest;
   const query = new URLSearchParams({ limit: String(PAGE_SIZE) });
   if (view.state) query.set('state', view.state);
+  if (view.queue) query.set('queue', view.queue);
   if (view.search) query.set('search', view.search);
   const before = view.cursors[view.cursors.length - 1];
   if (before) query.set('before', before);
@@ -149,6 +210,7 @@ async function loadJobs(): Promise<void> {
         'tr',
         { class: 'job-row', 'data-job-id': job.id },
         el('td', {}, job.id),
+        el('td', {}, job.queue),
         el('td', { class: 'state-cell' }, stateBadge(job.state)),
         el('td', { class: 'command', title: job.command }, job.command),
         el('td', {}, `${job.attempts}/${job.max_retries + 1}`),
@@ -158,8 +220,8 @@ async function loadJobs(): Promise<void> {
       row.addEventListener('click', () => void openJob(job.id));
       return row;
     }),
-    6,
-    view.state || view.search ? 'no jobs match' : 'no jobs yet',
+    7,
+    view.state || view.search || view.queue ? 'no jobs match' : 'no jobs yet',
   );
   byId<HTMLButtonElement>('newer').disabled = view.cursors.length === 0;
   byId<HTMLButtonElement>('older').disabled = next === null;
@@ -229,7 +291,7 @@ async function loadSchedules(): Promise<void> {
 async function loadJob(): Promise<void> {
   const id = view.job;
   if (id === null) return;
-  let shown: { job: Job; attempts: Attempt[] };
+  let shown: { job: Job; attempts: Attempt[]; dependencies: JobLink[]; dependents: JobLink[] };
   try {
     shown = await getJson(jobPath(id));
   } catch {
@@ -238,7 +300,9 @@ async function loadJob(): Promise<void> {
     return;
   }
   if (view.job !== id) return;
-  const { job, attempts } = shown;
+  const { job, attempts, dependencies, dependents } = shown;
+  const links = (list: JobLink[]) =>
+    list.length ? list.map((link) => `${link.id} (${link.state})`).join(', ') : '-';
   byId('job-title').textContent = job.id;
   const field = (name: string, value: Node | string, cls = '') => [
     el('dt', {}, name),
@@ -246,6 +310,7 @@ async function loadJob(): Promise<void> {
   ];
   byId('job-fields').replaceChildren(
     ...field('State', stateBadge(job.state)),
+    ...field('Queue', job.queue),
     ...field('Command', job.command, 'command'),
     // The directory only: a job's recorded environment may hold secrets and is never shown here.
     ...field('Directory', job.cwd ?? "the worker's", 'command'),
@@ -256,6 +321,10 @@ async function loadJob(): Promise<void> {
     ...field('Run at', time(job.run_at)),
     ...field('Finished', time(job.finished_at)),
     ...field('Last error', job.last_error ?? '-', 'command'),
+    ...field('Waits for', job.waiting_for.length ? job.waiting_for.join(', ') : '-'),
+    ...field('After', links(dependencies)),
+    ...field('Dependents', links(dependents)),
+    ...field('Unique key', job.unique_key ?? '-', 'command'),
   );
   byId('job-actions').replaceChildren(...actionButtons(job));
   replaceRows(
@@ -311,6 +380,13 @@ async function openJob(id: string): Promise<void> {
   await loadJob();
 }
 
+function setQueueFilter(queue: string): void {
+  view.queue = queue;
+  view.cursors = [];
+  byId<HTMLSelectElement>('queue-filter').value = queue;
+  void loadJobs();
+}
+
 function setFilter(state: string): void {
   view.state = state;
   view.cursors = [];
@@ -322,7 +398,7 @@ function setFilter(state: string): void {
 }
 
 async function refresh(): Promise<void> {
-  await Promise.all([loadJobs(), loadDlq(), loadJob(), loadSchedules()]);
+  await Promise.all([loadJobs(), loadDlq(), loadJob(), loadQueues(), loadSchedules()]);
 }
 
 function connect(): void {
@@ -349,6 +425,9 @@ function connect(): void {
 function wire(): void {
   byId<HTMLSelectElement>('state-filter').addEventListener('change', (event) =>
     setFilter((event.target as HTMLSelectElement).value),
+  );
+  byId<HTMLSelectElement>('queue-filter').addEventListener('change', (event) =>
+    setQueueFilter((event.target as HTMLSelectElement).value),
   );
   let searchTimer = 0;
   byId<HTMLInputElement>('search').addEventListener('input', (event) => {

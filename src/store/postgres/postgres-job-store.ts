@@ -13,14 +13,17 @@ import {
   type FinishedState,
   type Job,
   type JobChanges,
+  type JobDependencies,
   type JobEnvironment,
   type JobState,
   type NewJob,
+  type QueueInfo,
   type StateCounts,
   type WorkerInfo,
 } from '../../core/job.js';
 import type { PendingHook } from '../../core/hooks.js';
 import type { NewSchedule, ScheduleAdvance, StoredSchedule } from '../../core/schedule.js';
+import { CANCELLING_STATES, DEPENDENCY_ERROR, RELEASING_STATES } from '../../core/transitions.js';
 import type {
   CancelledJob,
   ClaimedJob,
@@ -31,18 +34,21 @@ import type {
   ClaimParams,
   Heartbeat,
   HeldJob,
+  InsertResult,
   JobListParams,
   JobStore,
   Lease,
   NextState,
   RemovedJob,
   RunTotals,
+  ServedQueues,
   SettleAndClaimParams,
   SettledAndClaimed,
   SettleParams,
   Stats,
   StatsParams,
 } from '../job-store.js';
+import { DEPENDENTS_SHOWN } from '../job-store.js';
 import type { PostgresTarget } from './connection.js';
 import { ChangeListener } from './listen-notify.js';
 import { SQL } from './statements.js';
@@ -50,23 +56,37 @@ import {
   cancelAction,
   checkDeletable,
   checkExists,
+  checkKeyFree,
+  checkNoWaitingDependents,
   checkRestartable,
   checkUpdatable,
   notRetryable,
+  unknownQueue,
 } from '../job-rules.js';
+import { InsertTally, planLinks, type LinkTarget } from '../dependency-links.js';
 import {
   decodeEnvironment,
   encodeEnvironment,
   environmentKey,
   type EncodedEnvironment,
 } from '../environments.js';
-import { toClaimed, toJob, toLeader, toSchedule, toWorker, type Row } from '../rows.js';
+import {
+  toClaimed,
+  toJob,
+  toLeader,
+  toLinks,
+  toQueue,
+  toSchedule,
+  toWorker,
+  type Row,
+} from '../rows.js';
 import { computeStats, runTotals } from './stats-queries.js';
 
 /** Jobs restarted per transaction by jobRestartState. */
 const RESTART_BATCH = 1000;
 /** Tries to find or store one environment while others store the same one. */
 const ENVIRONMENT_TRIES = 3;
+const UNIQUE_VIOLATION = '23505';
 
 /** A settle's run_at delay: a retry's, 0 (now) for pending, null to keep run_at. */
 function settleDelay(next: NextState): number | null {
@@ -74,16 +94,31 @@ function settleDelay(next: NextState): number | null {
   return next.state === 'pending' ? 0 : null;
 }
 
-/** The first job of `batch` that is already stored or repeats an earlier one, given what got in. */
-function firstDuplicate(batch: NewJob[], inserted: Set<string>): number {
+/**
+ * Sorts the jobs of a batch that the insert left out: the first whose id is taken (stored
+ * before, or earlier in the batch) is a duplicate; the others had their unique key held.
+ * Returns the duplicate's position (or -1) and the positions skipped for their key.
+ */
+function leftOut(
+  batch: NewJob[],
+  inserted: Set<string>,
+  stored: Set<string>,
+): { duplicate: number; skipped: number[] } {
   const seen = new Set<string>();
+  const skipped: number[] = [];
   for (let i = 0; i < batch.length; i++) {
-    const id = batch[i]!.id;
-    if (seen.has(id) || !inserted.has(id)) return i;
-    seen.add(id);
+    const job = batch[i]!;
+    if (seen.has(job.id)) return { duplicate: i, skipped };
+    seen.add(job.id);
+    if (inserted.has(job.id)) continue;
+    if (job.unique_key === null || stored.has(job.id)) return { duplicate: i, skipped };
+    skipped.push(i);
   }
-  return -1;
+  return { duplicate: -1, skipped };
 }
+
+/** The settle's parameters that carry transitions.ts's rule for dependents. */
+const DEPENDENT_RULE = [RELEASING_STATES, CANCELLING_STATES, DEPENDENCY_ERROR];
 
 export class PostgresJobStore implements JobStore {
   readonly kind = 'postgres';
@@ -146,13 +181,18 @@ export class PostgresJobStore implements JobStore {
 
   /**
    * One transaction for the whole input: each batch is one multi-row INSERT (unnest of arrays),
-   * ON CONFLICT DO NOTHING so a duplicate is found by what did not get in, then everything rolls
-   * back. Workers are not blocked meanwhile: uncommitted rows are invisible to their claims.
+   * ON CONFLICT DO NOTHING, so that a duplicate id is found by what did not get in (then
+   * everything rolls back) and a held unique key leaves its job out (the unique index makes
+   * that atomic under concurrent enqueues: the second waits for the first to commit). Workers
+   * are not blocked meanwhile: uncommitted rows are invisible to their claims.
    */
-  async jobInsertMany(batches: AsyncIterable<NewJob[]> | Iterable<NewJob[]>): Promise<number> {
+  async jobInsertMany(
+    batches: AsyncIterable<NewJob[]> | Iterable<NewJob[]>,
+  ): Promise<InsertResult> {
     const now = this.given();
     return this.transaction(async (client) => {
-      let stored = 0;
+      const tally = new InsertTally();
+      let offset = 0;
       // Each distinct environment is looked up (or stored) once per enqueue.
       const envIds = new Map<string, number>();
       let lastEnv: JobEnvironment | null = null;
@@ -171,11 +211,17 @@ export class PostgresJobStore implements JobStore {
         lastId = id;
         return id;
       };
+      const queues = new Set<string>();
       for await (const batch of batches) {
         if (batch.length === 0) continue;
+        const fresh = batch.map((j) => j.queue).filter((queue) => !queues.has(queue));
+        if (fresh.length) {
+          await client.query(SQL.ensureQueues, [fresh]);
+          for (const queue of fresh) queues.add(queue);
+        }
         const env: (number | null)[] = [];
         for (const job of batch) env.push(await envId(job.env ?? null));
-        const { rows } = await client.query<{ id: string }>(SQL.insertJobs, [
+        const { rows } = await client.query<{ id: string; seq: number }>(SQL.insertJobs, [
           batch.map((j) => j.id),
           batch.map((j) => j.command),
           batch.map((j) => j.priority),
@@ -185,16 +231,108 @@ export class PostgresJobStore implements JobStore {
           batch.map((j) => j.cwd ?? null),
           env,
           now,
+          batch.map((j) => j.queue),
+          batch.map((j) => j.unique_key),
         ]);
-        if (rows.length < batch.length) {
-          const at = firstDuplicate(batch, new Set(rows.map((row) => row.id)));
-          throw new DuplicateJobError(batch[at]!.id, stored + at);
-        }
-        stored += batch.length;
+        const seqs = new Map(rows.map((row) => [row.id, row.seq]));
+        if (rows.length < batch.length) await this.sortLeftOut(client, batch, seqs, offset, tally);
+        tally.stored += rows.length;
+        await this.linkBatch(client, batch, seqs, offset, tally);
+        offset += batch.length;
       }
-      if (stored > 0) await client.query(SQL.notify, [this.channel]);
-      return stored;
+      if (tally.stored > 0) await client.query(SQL.notify, [this.channel]);
+      return tally.result();
     });
+  }
+
+  /** The jobs of a batch the insert left out: a duplicate id throws; held keys are skipped. */
+  private async sortLeftOut(
+    client: pg.PoolClient,
+    batch: NewJob[],
+    seqs: Map<string, number>,
+    offset: number,
+    tally: InsertTally,
+  ): Promise<void> {
+    const missing = batch.filter((job) => !seqs.has(job.id)).map((job) => job.id);
+    const stored = (await client.query<{ id: string }>(SQL.existingIds, [missing])).rows;
+    const { duplicate, skipped } = leftOut(
+      batch,
+      new Set(seqs.keys()),
+      new Set(stored.map((row) => row.id)),
+    );
+    if (duplicate !== -1) throw new DuplicateJobError(batch[duplicate]!.id, offset + duplicate);
+    const keys = [...new Set(skipped.map((i) => batch[i]!.unique_key!))];
+    const holders = new Map(
+      ((await client.query(SQL.keyHolders, [keys])).rows as Row[]).map((row) => [
+        row.unique_key as string,
+        row.id as string,
+      ]),
+    );
+    for (const i of skipped) {
+      const job = batch[i]!;
+      tally.skip({
+        position: offset + i,
+        id: job.id,
+        uniqueKey: job.unique_key!,
+        existingId: holders.get(job.unique_key!)!,
+      });
+    }
+  }
+
+  /**
+   * The links (`after`) of a batch's stored jobs: the jobs named are locked (SHARE) and read,
+   * each link checked and recorded with whether it is met, and jobs whose dependency has already
+   * ended dead or cancelled are cancelled with their chain (cancel_doomed).
+   */
+  private async linkBatch(
+    client: pg.PoolClient,
+    batch: NewJob[],
+    seqs: Map<string, number>,
+    offset: number,
+    tally: InsertTally,
+  ): Promise<void> {
+    const linked = batch.filter((job) => job.after.length > 0 && seqs.has(job.id));
+    if (linked.length === 0) return;
+    const named = [...new Set(linked.flatMap((job) => job.after.map((id) => tally.resolve(id))))];
+    const targets = new Map<string, LinkTarget>(
+      ((await client.query(SQL.dependencyTargets, [named])).rows as Row[]).map((row) => [
+        row.id as string,
+        { seq: row.seq as number, state: row.state as JobState },
+      ]),
+    );
+    const edges: [string[], string[], boolean[]] = [[], [], []];
+    const waiting: [string[], number[]] = [[], []];
+    const doomed: string[] = [];
+    for (const job of linked) {
+      const position = batch.indexOf(job);
+      const planned = planLinks(
+        { id: job.id, seq: seqs.get(job.id)!, position: offset + position },
+        job.after,
+        tally,
+        (id) => targets.get(id),
+        (dep) => batch.some((later, at) => at > position && later.id === dep),
+      );
+      for (const link of planned.links) {
+        edges[0].push(job.id);
+        edges[1].push(link.on);
+        edges[2].push(link.met);
+      }
+      if (planned.waitingOn > 0) {
+        waiting[0].push(job.id);
+        waiting[1].push(planned.waitingOn);
+      }
+      if (planned.doomedBy) doomed.push(job.id);
+    }
+    await client.query(SQL.insertDependencies, edges);
+    if (waiting[0].length) await client.query(SQL.setWaitingOn, waiting);
+    if (doomed.length) {
+      await client.query(SQL.cancelDoomed, [
+        doomed,
+        this.given(),
+        CANCELLING_STATES,
+        DEPENDENCY_ERROR,
+      ]);
+    }
   }
 
   /**
@@ -232,34 +370,71 @@ export class PostgresJobStore implements JobStore {
       beforeSeq,
       search,
       params.limit,
+      params.queue ?? null,
     ]);
     return rows.map(toJob);
   }
 
-  async jobCountByState(): Promise<StateCounts> {
+  async jobCountByState(params: { queue?: string } = {}): Promise<StateCounts> {
     const counts = emptyCounts();
-    for (const row of await this.rows(SQL.countJobs)) {
-      counts[row.state as keyof StateCounts] = row.n as number;
-    }
+    const rows =
+      params.queue === undefined
+        ? await this.rows(SQL.countJobs)
+        : await this.rows(SQL.countJobsInQueue, [params.queue]);
+    for (const row of rows) counts[row.state as keyof StateCounts] = row.n as number;
     return counts;
   }
 
-  async jobNextDueIn(): Promise<number | null> {
-    const [row] = await this.rows(SQL.nextDueIn, [this.given()]);
+  async jobNextDueIn(params?: ServedQueues): Promise<number | null> {
+    const [row] = await this.rows(SQL.nextDueIn, [this.given(), params?.queues ?? null]);
     return (row?.ms as number | null | undefined) ?? null;
   }
 
+  async jobLeftToRun(params?: ServedQueues): Promise<boolean> {
+    const [row] = await this.rows(SQL.leftToRun, [params?.queues ?? null]);
+    return row!.left === true;
+  }
+
+  async jobDependencies(params: { id: string }): Promise<JobDependencies> {
+    const [job] = await this.rows(SQL.getSeq, [params.id]);
+    checkExists(params.id, job ? 'pending' : undefined);
+    const [dependencies, dependents, [count]] = await Promise.all([
+      this.rows(SQL.dependenciesOf, [params.id]),
+      this.rows(SQL.dependentsOf, [params.id, DEPENDENTS_SHOWN]),
+      this.rows(SQL.countDependents, [params.id]),
+    ]);
+    return {
+      dependencies: dependencies.map((row) => ({
+        id: row.id as string,
+        state: row.state as JobState,
+        met: row.met === true,
+      })),
+      dependents: toLinks(dependents),
+      dependentsTotal: count!.n as number,
+    };
+  }
+
+  /** A claimed job as claim_job returns it (JSON), or null. */
+  private claimedOf(job: unknown, workerId: string): ClaimedJob | null {
+    return job ? toClaimed(job as Row, workerId) : null;
+  }
+
   async jobClaim(params: ClaimParams): Promise<ClaimedJob | null> {
-    const [row] = await this.rows(SQL.claimJob, [params.workerId, params.leaseMs, this.given()]);
-    return row ? toClaimed(row, params.workerId) : null;
+    const [row] = await this.rows(SQL.claimJob, [
+      params.workerId,
+      params.leaseMs,
+      this.given(),
+      params.queues ?? null,
+    ]);
+    return this.claimedOf(row!.job, params.workerId);
   }
 
   async jobSettle(params: SettleParams): Promise<JobState | null> {
     const [row] = await this.rows(SQL.settleJob, this.settleParams(params));
-    return row ? (row.state as JobState) : null;
+    return (row!.settled as JobState | null) ?? null;
   }
 
-  /** $1–$13 of settleJob and settleAndClaim. */
+  /** $1–$16 of settleJob and settleAndClaim. */
   private settleParams({ lease, run, next, ifCancelRequested }: SettleParams): unknown[] {
     const cancelNext = ifCancelRequested ?? next;
     return [
@@ -276,6 +451,7 @@ export class PostgresJobStore implements JobStore {
       this.channel,
       cancelNext.state,
       settleDelay(cancelNext),
+      ...DEPENDENT_RULE,
     ];
   }
 
@@ -285,12 +461,13 @@ export class PostgresJobStore implements JobStore {
       ...this.settleParams(settle),
       claim.workerId,
       claim.leaseMs,
+      claim.queues ?? null,
     ]);
-    const { settled, settled_state, ...claimed } = row!;
+    const state = (row!.settled as JobState | null) ?? null;
     return {
-      settled: settled === 1,
-      state: (settled_state as JobState | null) ?? null,
-      claimed: claimed.id === null ? null : toClaimed(claimed, claim.workerId),
+      settled: state !== null,
+      state,
+      claimed: this.claimedOf(row!.job, claim.workerId),
     };
   }
 
@@ -336,6 +513,33 @@ export class PostgresJobStore implements JobStore {
     return ids.map((id) => byId.get(id)!);
   }
 
+  /**
+   * Throws unless the unique keys of jobs `ids` (locked) are free for them to wait or run again:
+   * held by no live job, nor by one of `ids` before it (checkKeyFree).
+   */
+  private async checkKeys(client: pg.PoolClient, ids: string[]): Promise<void> {
+    const rows = (await client.query(SQL.keyConflicts, [ids])).rows as Row[];
+    const byId = new Map(rows.map((row) => [row.id as string, row]));
+    const taken = new Map<string, string>();
+    for (const id of ids) {
+      const row = byId.get(id);
+      if (!row) continue;
+      const key = row.key as string;
+      checkKeyFree(id, key, (row.holder as string | null) ?? taken.get(key));
+      taken.set(key, id);
+    }
+  }
+
+  /** A unique key taken by a concurrent enqueue between the check and the change. */
+  private keyRace(error: unknown): never {
+    if ((error as { code?: string }).code === UNIQUE_VIOLATION) {
+      throw new ConflictError(
+        'a unique key of these jobs was taken by another job meanwhile; nothing was changed',
+      );
+    }
+    throw error;
+  }
+
   async jobRetryDead(params: { ids: string[] }): Promise<Job[]> {
     const { ids } = params;
     return this.allOrNothing(
@@ -344,7 +548,8 @@ export class PostgresJobStore implements JobStore {
         if (state !== 'dead') throw notRetryable(id, state);
       },
       async (client, now) => {
-        await client.query(SQL.retryDead, [ids, now]);
+        await this.checkKeys(client, ids);
+        await client.query(SQL.retryDead, [ids, now]).catch((e: unknown) => this.keyRace(e));
         return this.readJobs(client, ids);
       },
     );
@@ -357,6 +562,13 @@ export class PostgresJobStore implements JobStore {
       ids,
       (id, state) => checkDeletable(id, state, params.onlyIf),
       async (client) => {
+        const waiting = (await client.query(SQL.waitingDependents, [ids])).rows as Row[];
+        const removing = new Set(ids);
+        for (const id of ids) {
+          const mine = toLinks(waiting.filter((row) => row.for === id));
+          checkNoWaitingDependents(id, mine, removing);
+        }
+        await client.query(SQL.dropDependencyLinks, [ids]);
         const rows = (await client.query(SQL.deleteJobs, [ids])).rows as Row[];
         await client.query(SQL.deleteAttempts, [ids]);
         const runs = new Map(rows.map((row) => [row.id as string, row.runs as number]));
@@ -381,6 +593,12 @@ export class PostgresJobStore implements JobStore {
         const at = ids.filter((id) => actions.get(id) === 'now');
         if (at.length) {
           await client.query(SQL.cancelNow, [at, now]);
+          await client.query(SQL.cancelDependents, [
+            at,
+            at.map(() => 'cancelled'),
+            now,
+            DEPENDENCY_ERROR,
+          ]);
           // Settled here, by a command: the maintenance leader runs their on-cancelled hook.
           await client.query(SQL.queueCancelHooks, [at, now]);
         }
@@ -394,7 +612,10 @@ export class PostgresJobStore implements JobStore {
   async jobRestart(params: { ids: string[] }): Promise<Job[]> {
     const { ids } = params;
     return this.allOrNothing(ids, checkRestartable, async (client, now) => {
-      await client.query(SQL.restartJobs, [ids, now]);
+      await this.checkKeys(client, ids);
+      await client.query(SQL.restartJobs, [ids, now]).catch((e: unknown) => this.keyRace(e));
+      // Once all are back: a job restarted with its dependency waits for it.
+      await client.query(SQL.cancelDoomed, [ids, now, CANCELLING_STATES, DEPENDENCY_ERROR]);
       return this.readJobs(client, ids);
     });
   }
@@ -411,10 +632,29 @@ export class PostgresJobStore implements JobStore {
         this.given(),
         this.channel,
       ]);
-      if (row!.upto === null) return moved;
+      if (row!.upto === null) break;
       moved += row!.moved as number;
       after = row!.upto as number;
+      const waiting = row!.waiting as string[];
+      if (waiting.length) {
+        await this.rows(SQL.cancelDoomed, [
+          waiting,
+          this.given(),
+          CANCELLING_STATES,
+          DEPENDENCY_ERROR,
+        ]);
+      }
     }
+    // Jobs with a unique key one at a time: one whose key is held again stays as it is.
+    for (const { id } of await this.rows(SQL.keyedInState, [params.state, last])) {
+      try {
+        await this.jobRestart({ ids: [id as string] });
+        moved++;
+      } catch (error) {
+        if (!(error instanceof ConflictError || error instanceof NotFoundError)) throw error;
+      }
+    }
+    return moved;
   }
 
   async jobUpdate(params: { id: string; changes: JobChanges }): Promise<Job> {
@@ -502,6 +742,51 @@ export class PostgresJobStore implements JobStore {
     return (await this.rows(SQL.requestStop, [params.host ?? null, this.channel])).map(toWorker);
   }
 
+  async queueList(params: { counted?: boolean } = {}): Promise<QueueInfo[]> {
+    const rows = await this.rows(SQL.listQueues, [this.given(), null, params.counted ?? false]);
+    return rows.map(toQueue);
+  }
+
+  private async readQueue(name: string): Promise<QueueInfo> {
+    return toQueue((await this.rows(SQL.listQueues, [this.given(), name, true]))[0]!);
+  }
+
+  async queueSetConcurrency(params: {
+    name: string;
+    concurrency: number | null;
+  }): Promise<QueueInfo> {
+    await this.rows(SQL.setConcurrency, [params.name, params.concurrency, this.channel]);
+    return this.readQueue(params.name);
+  }
+
+  async queuePause(params: { names?: string[]; paused: boolean }): Promise<QueueInfo[]> {
+    const { names, paused } = params;
+    const changed = await this.transaction(async (client) => {
+      if (names !== undefined) {
+        if (paused) await client.query(SQL.ensureQueues, [names]);
+        const found = (await client.query(SQL.lockQueues, [names])).rows as Row[];
+        const known = new Set(found.map((row) => row.name as string));
+        const missing = names.find((name) => !known.has(name));
+        if (missing !== undefined) {
+          const all = (await client.query(SQL.listQueues, [this.given(), null, false]))
+            .rows as Row[];
+          throw unknownQueue(
+            missing,
+            all.map((row) => row.name as string),
+          );
+        }
+      }
+      // Waits for claims in flight on these queues (they hold them shared), then no claim
+      // that commits after this one takes a job of a paused queue.
+      const rows = (await client.query(SQL.setPaused, [names ?? null, paused, this.channel]))
+        .rows as Row[];
+      return rows.map((row) => row.name as string);
+    });
+    const all = await this.queueList({ counted: true });
+    const order = names ?? changed;
+    return order.map((name) => all.find((queue) => queue.name === name)!);
+  }
+
   async configGetAll(): Promise<Record<string, string>> {
     const rows = await this.rows(SQL.configAll);
     return Object.fromEntries(rows.map((row) => [row.key as string, row.value as string]));
@@ -513,10 +798,11 @@ export class PostgresJobStore implements JobStore {
 
   async stats(params: StatsParams): Promise<Stats> {
     const now = await this.now();
-    return computeStats(this.pool, now, params.sinceMs, await this.jobCountByState());
+    const counts = await this.jobCountByState({ queue: params.queue });
+    return computeStats(this.pool, now, params, counts);
   }
 
-  async attemptTotals(params: { bucketsMs: number[] }): Promise<RunTotals> {
+  async attemptTotals(params: { bucketsMs: number[] }): Promise<(RunTotals & { queue: string })[]> {
     return runTotals(this.pool, params.bucketsMs);
   }
 
@@ -558,6 +844,7 @@ export class PostgresJobStore implements JobStore {
       params.after?.finishedAt ?? -Number.MAX_SAFE_INTEGER,
       params.after?.seq ?? 0,
       params.limit,
+      params.queue ?? null,
     ]);
     const last = rows[rows.length - 1];
     return {
@@ -575,6 +862,7 @@ export class PostgresJobStore implements JobStore {
       params.olderThanMs,
       this.given(),
       params.limit,
+      params.queue ?? null,
     ]);
     const envIds = [...new Set(rows.flatMap((row) => (row.env_id === null ? [] : [row.env_id])))];
     // Only tidying, as in jobDelete: an enqueue taking one into use makes this fail harmlessly.
@@ -608,6 +896,7 @@ export class PostgresJobStore implements JobStore {
       schedule.next_at,
       false,
       this.given(),
+      schedule.queue,
     ]);
     if (inserted.length === 0) {
       throw new ConflictError(
@@ -658,6 +947,7 @@ export class PostgresJobStore implements JobStore {
       if (moved.rowCount === 0 || !params.fire) return (moved.rowCount ?? 0) > 0;
       const { job } = params.fire;
       const envId = job.env ? await this.environmentId(client, encodeEnvironment(job.env)) : null;
+      await client.query(SQL.ensureQueues, [[job.queue]]);
       await client.query(SQL.insertSlotJob, [
         job.id,
         job.command,
@@ -667,6 +957,7 @@ export class PostgresJobStore implements JobStore {
         job.cwd,
         envId,
         now,
+        job.queue,
       ]);
       await client.query(SQL.notify, [this.channel]);
       return true;

@@ -1,67 +1,79 @@
 /**
- * The PostgreSQL store's SQL, under the same names as the SQLite store's statements. Every
- * statement that needs the time takes it as a parameter passed to now_ms(): null in production
- * (the server's clock), the test clock's reading under the contract suite.
- * Statements run with search_path set to the store's schema, so none names it.
+ * The PostgreSQL store's SQL, under the same names as the SQLite store's statements where they
+ * do the same step (statement-names.ts: the compiler checks both sets). Every statement that
+ * needs the time takes it as a parameter passed to now_ms(): null in production (the server's
+ * clock), the test clock's reading under the contract suite. The claim and the settle are the
+ * functions of migration 3 (claim_job, settle_job, settle_and_claim). Statements run with
+ * search_path set to the store's schema, so none names it.
  */
+import type { StatementSet } from '../statement-names.js';
+import { blocked, due, LIVE, open, ready, served } from './runnable.js';
 
 const HELD = `state = 'processing' AND id = $1 AND worker_id = $2 AND runs = $3`;
 
-/** A job with the names of its environment's variables (`env_names`). */
-const JOB_WITH_NAMES = `SELECT j.*, e.names AS env_names FROM jobs j
-      LEFT JOIN environments e ON e.id = j.env_id`;
+/** A job with the names of its environment's variables and the dependencies it waits for. */
+const JOB_WITH_NAMES = `SELECT j.*, e.names AS env_names,
+        CASE WHEN j.waiting_on > 0 THEN ARRAY(SELECT depends_on FROM job_deps
+          WHERE job_id = j.id AND NOT met) END AS waiting_for
+      FROM jobs j LEFT JOIN environments e ON e.id = j.env_id`;
 
-/**
- * The settle's common table expressions (`settled`, `closed`), with settleJob's $1–$10, $12 and
- * $13: the job leaves processing only if the lease is still held, for state $4 (delay $5), or
- * $12 (delay $13) when its cancel was requested meanwhile; and its attempt is closed.
- */
-const SETTLE_STEPS = `settled AS (
-        UPDATE jobs SET
-          state = CASE WHEN cancel_requested THEN $12 ELSE $4 END,
-          run_at = COALESCE(now_ms($10) + CASE WHEN cancel_requested THEN $13::bigint ELSE $5::bigint END, run_at),
-          finished_at = now_ms($10), last_error = COALESCE($6, last_error), last_exit_code = $7,
-          worker_id = NULL, lease_expires_at = NULL, cancel_requested = false, updated_at = now_ms($10)
-        WHERE ${HELD}
-        RETURNING id, state),
-      closed AS (
-        UPDATE attempts SET finished_at = now_ms($10), exit_code = $7, signal = $8, outcome = $9, error = $6
-        WHERE job_id IN (SELECT id FROM settled) AND attempt = $3)`;
+/** settle_job's parameters $1–$16 (see the function in migrations.ts). */
+const SETTLE_ARGS = Array.from({ length: 16 }, (_, i) => `$${i + 1}`).join(', ');
 
-/** The claim's common table expressions (`worker` … `claimed`, `opened`), given its parameters. */
-function claimSteps(worker: string, leaseMs: string, now: string): string {
-  return `worker AS (SELECT id, host, pid FROM workers WHERE id = ${worker}),
-      picked AS (
-        SELECT seq FROM jobs
-        WHERE state IN ('pending', 'failed') AND run_at <= now_ms(${now}) AND EXISTS (SELECT 1 FROM worker)
-        ORDER BY priority DESC, seq LIMIT 1
-        FOR UPDATE SKIP LOCKED),
-      claimed AS (
-        UPDATE jobs SET state = 'processing', attempts = attempts + 1, runs = runs + 1,
-          worker_id = ${worker}, started_at = now_ms(${now}), finished_at = NULL,
-          cancel_requested = false, lease_expires_at = now_ms(${now}) + ${leaseMs}, updated_at = now_ms(${now})
-        FROM picked WHERE jobs.seq = picked.seq
-        RETURNING jobs.*),
-      opened AS (
-        INSERT INTO attempts (job_id, attempt, worker_id, host, pid, started_at)
-        SELECT claimed.id, claimed.runs, worker.id, worker.host, worker.pid, claimed.started_at
-        FROM claimed, worker)`;
-}
+/** Statements only this store has: arrays where SQLite goes one row at a time. */
+type PostgresOnly =
+  | 'insertJobs'
+  | 'existingIds'
+  | 'cancelDoomed'
+  | 'getJobs'
+  | 'settleAndClaim'
+  | 'lockJobs'
+  | 'restartJobs'
+  | 'restartBatch'
+  | 'deleteJobs'
+  | 'dropUnusedEnvironments'
+  | 'lockQueues'
+  | 'notify'
+  | 'now'
+  | 'queueCancelHooks';
 
 export const SQL = {
+  /** $1 queue names: each has its row. */
+  ensureQueues: `INSERT INTO queues (name) SELECT DISTINCT unnest($1::text[])
+      ON CONFLICT DO NOTHING`,
   /**
    * $1 ids, $2 commands, $3 priorities, $4 max_retries, $5 timeouts, $6 run_ats, $7 cwds,
-   * $8 environment ids, $9 now.
+   * $8 environment ids, $9 now, $10 queues, $11 unique keys. A job whose id is taken or whose
+   * unique key a live job holds is left out (the caller tells which from what came back).
    */
-  insertJobs: `INSERT INTO jobs (id, command, state, priority, max_retries, timeout_seconds, run_at, created_at, updated_at, cwd, env_id)
+  insertJobs: `INSERT INTO jobs (id, command, state, priority, max_retries, timeout_seconds, run_at, created_at, updated_at, cwd, env_id, queue, unique_key)
       SELECT id, command, 'pending', priority, max_retries, timeout_seconds,
-             COALESCE(run_at, now_ms($9)), now_ms($9), now_ms($9), cwd, env_id
+             COALESCE(run_at, now_ms($9)), now_ms($9), now_ms($9), cwd, env_id, queue, unique_key
       FROM unnest($1::text[], $2::text[], $3::int[], $4::int[], $5::float8[], $6::bigint[],
-                  $7::text[], $8::bigint[])
-        WITH ORDINALITY AS t (id, command, priority, max_retries, timeout_seconds, run_at, cwd, env_id, pos)
+                  $7::text[], $8::bigint[], $10::text[], $11::text[])
+        WITH ORDINALITY AS t (id, command, priority, max_retries, timeout_seconds, run_at, cwd, env_id, queue, unique_key, pos)
       ORDER BY pos
-      ON CONFLICT (id) DO NOTHING
-      RETURNING id`,
+      ON CONFLICT DO NOTHING
+      RETURNING id, seq`,
+  /** $1 ids: those stored. */
+  existingIds: 'SELECT id FROM jobs WHERE id = ANY($1)',
+  /** $1 unique keys: the job holding each (a live one; else the newest, finished since). */
+  keyHolders: `SELECT DISTINCT ON (unique_key) unique_key, id FROM jobs
+      WHERE unique_key = ANY($1) AND unique_key IS NOT NULL
+      ORDER BY unique_key, (${LIVE}) DESC, seq DESC`,
+  /**
+   * $1 ids named in `after`: where each stands and its state, locked (SHARE) until the enqueue
+   * commits, so that none of them ends unseen by the links being made.
+   */
+  dependencyTargets: 'SELECT id, seq, state FROM jobs WHERE id = ANY($1) ORDER BY id FOR SHARE',
+  /** $1 dependent ids, $2 dependency ids, $3 met. */
+  insertDependencies: `INSERT INTO job_deps (job_id, depends_on, met)
+      SELECT * FROM unnest($1::text[], $2::text[], $3::boolean[])`,
+  /** $1 ids, $2 how many links each waits for. */
+  setWaitingOn: `UPDATE jobs SET waiting_on = t.n FROM unnest($1::text[], $2::int[]) AS t (id, n)
+      WHERE jobs.id = t.id`,
+  /** $1 ids, $2 now, $3 the states that cancel dependents, $4 the error template. */
+  cancelDoomed: 'SELECT cancel_doomed($1, $2, $3, $4)',
   /**
    * $1 inherit, $2 canonical vars. Locked (KEY SHARE) until the enqueue commits, so that a
    * delete of its last job cannot remove it meanwhile.
@@ -80,41 +92,51 @@ export const SQL = {
   /** $1 ids. */
   getJobs: `${JOB_WITH_NAMES} WHERE j.id = ANY($1)`,
   getSeq: 'SELECT seq FROM jobs WHERE id = $1',
-  /** $1 state or null, $2 before seq, $3 search pattern or null, $4 limit. */
+  /** $1 state or null, $2 before seq, $3 search pattern or null, $4 limit, $5 queue or null. */
   listJobs: `${JOB_WITH_NAMES} WHERE ($1::text IS NULL OR j.state = $1) AND j.seq < $2
+      AND ($5::text IS NULL OR j.queue = $5)
       AND ($3::text IS NULL OR j.id ILIKE $3 ESCAPE '\\' OR j.command ILIKE $3 ESCAPE '\\')
       ORDER BY j.seq DESC LIMIT $4`,
   countJobs: 'SELECT state, count(*) AS n FROM jobs GROUP BY state',
-  /** $1 now. */
-  nextDueIn: `SELECT min(run_at) - now_ms($1) AS ms FROM jobs
-      WHERE state IN ('pending', 'failed') AND run_at > now_ms($1)`,
+  /** $1 queue. */
+  countJobsInQueue: 'SELECT state, count(*) AS n FROM jobs WHERE queue = $1 GROUP BY state',
+  /** $1 id; by id, as the SQLite store. */
+  dependenciesOf: `SELECT d.depends_on AS id, j.state, d.met FROM job_deps d
+      LEFT JOIN jobs j ON j.id = d.depends_on WHERE d.job_id = $1 ORDER BY d.depends_on`,
+  /** $1 id, $2 limit. */
+  dependentsOf: `SELECT d.job_id AS id, j.state FROM job_deps d JOIN jobs j ON j.id = d.job_id
+      WHERE d.depends_on = $1 ORDER BY d.job_id LIMIT $2`,
+  countDependents: 'SELECT count(*) AS n FROM job_deps WHERE depends_on = $1',
   /**
-   * $1 worker, $2 lease ms, $3 now. Takes the best due job that no other claim holds
-   * (SKIP LOCKED: concurrent claims never wait for each other), and opens its attempt record
-   * with the worker's host and pid; an unregistered worker claims nothing.
+   * $1 worker, $2 lease ms, $3 now, $4 queues served (null: all). The best runnable job, taken
+   * with its attempt opened (claim_job); an unregistered worker claims nothing.
    */
-  claimJob: `WITH ${claimSteps('$1', '$2', '$3')}
-      SELECT claimed.*, e.inherit AS env_inherit, e.vars AS env_vars
-      FROM claimed LEFT JOIN environments e ON e.id = claimed.env_id`,
+  claimJob: 'SELECT claim_job($1, $2, $3, $4) AS job',
+  /** $1 now, $2 queues served. Milliseconds until the first job runnable but for its time. */
+  nextDueIn: `SELECT min(d.t) - now_ms($1) AS ms FROM queues o
+      CROSS JOIN LATERAL (SELECT min(j.run_at) AS t FROM jobs j
+        WHERE j.queue = o.name AND ${ready('j')} AND j.run_at > now_ms($1)) d
+      WHERE ${open('o')} AND ${served('o', '$2')}`,
+  /** $1 queues served. See the SQLite store's leftToRun. */
+  leftToRun: `SELECT EXISTS (SELECT 1 FROM queues o WHERE ${served('o', '$1')} AND (
+          EXISTS (SELECT 1 FROM jobs j WHERE j.queue = o.name AND j.state = 'processing')
+          OR (NOT o.paused AND EXISTS (SELECT 1 FROM jobs j WHERE j.queue = o.name AND ${ready('j')}))))
+      OR (EXISTS (SELECT 1 FROM queues o WHERE ${served('o', '$1')} AND NOT o.paused
+            AND EXISTS (SELECT 1 FROM jobs j WHERE j.queue = o.name AND ${blocked('j')}))
+          AND EXISTS (SELECT 1 FROM queues o WHERE
+            EXISTS (SELECT 1 FROM jobs j WHERE j.queue = o.name AND j.state = 'processing')
+            OR (NOT o.paused AND EXISTS (SELECT 1 FROM jobs j WHERE j.queue = o.name AND ${ready('j')}))))
+      AS left`,
   /**
-   * $1 job, $2 worker, $3 run, $4 state, $5 run_at delay ms (null: keep run_at), $6 error,
-   * $7 exit code, $8 signal, $9 outcome, $10 now, $11 channel, $12 and $13 the state and delay
-   * if the job's cancel was requested. Changes nothing unless the lease is still held; closes
-   * the attempt and wakes listeners in the same statement.
+   * settle_job's $1–$16: $1 job, $2 worker, $3 run, $4 state, $5 run_at delay ms (null: keep
+   * run_at), $6 error, $7 exit code, $8 signal, $9 outcome, $10 now, $11 channel, $12 and $13
+   * the state and delay if the job's cancel was requested, $14 the states that release
+   * dependents, $15 those that cancel them, $16 the dependency error template. Changes nothing
+   * unless the lease is still held.
    */
-  settleJob: `WITH ${SETTLE_STEPS}
-      SELECT id, state, pg_notify($11, '') FROM settled`,
-  /**
-   * settleJob's $1–$13, then claimJob for worker $14 with lease $15 ms: one statement, one
-   * commit. Every part reads the snapshot from before the statement, so the job being settled
-   * (still processing there) cannot be claimed again by it. One row: `settled` (0 or 1) and
-   * the claimed job's columns (all null when nothing was claimed).
-   */
-  settleAndClaim: `WITH ${SETTLE_STEPS}, ${claimSteps('$14', '$15', '$10')}
-      SELECT (SELECT count(*) FROM (SELECT pg_notify($11, '') FROM settled) AS woken)::int AS settled,
-        (SELECT state FROM settled) AS settled_state, claimed.*, e.inherit AS env_inherit, e.vars AS env_vars
-      FROM (SELECT 1) AS one LEFT JOIN claimed ON true
-        LEFT JOIN environments e ON e.id = claimed.env_id`,
+  settleJob: `SELECT settle_job(${SETTLE_ARGS}) AS settled`,
+  /** settleJob's $1–$16, then claimJob for worker $17 with lease $18 ms and queues $19. */
+  settleAndClaim: `SELECT settled, job FROM settle_and_claim(${SETTLE_ARGS}, $17, $18, $19)`,
   /**
    * $1 job, $2 worker, $3 run (all null without a lease), $4 worker id, $5 lease ms, $6 job pid,
    * $7 now. Renews the worker's heartbeat and its job's lease in one statement.
@@ -145,6 +167,19 @@ export const SQL = {
       LEFT JOIN attempts a ON a.job_id = j.id AND a.attempt = j.runs
       LEFT JOIN workers w ON w.id = j.worker_id
       WHERE j.state = 'processing'`,
+  /** $1 ids that ended, $2 their states, $3 now, $4 the error template. */
+  cancelDependents: 'SELECT cancel_dependents($1, $2, $3, $4)',
+  /** $1 ids: unfinished jobs still waiting for each of them. */
+  waitingDependents: `SELECT d.depends_on AS "for", d.job_id AS id, j.state FROM job_deps d
+      JOIN jobs j ON j.id = d.job_id
+      WHERE d.depends_on = ANY($1) AND NOT d.met AND j.${LIVE}`,
+  /** $1 ids being removed: the jobs waiting for them count them no more; their links go. */
+  dropDependencyLinks: `WITH counted AS (
+        UPDATE jobs SET waiting_on = waiting_on - t.n
+        FROM (SELECT job_id, count(*)::int AS n FROM job_deps
+              WHERE depends_on = ANY($1) AND NOT met GROUP BY job_id) t
+        WHERE jobs.id = t.job_id)
+      DELETE FROM job_deps WHERE job_id = ANY($1) OR depends_on = ANY($1)`,
   /** $1 ids: their states, locked until the transaction ends. */
   lockJobs: 'SELECT id, state FROM jobs WHERE id = ANY($1) ORDER BY id FOR UPDATE',
   /** $1 ids (all dead and locked), $2 now. */
@@ -155,9 +190,15 @@ export const SQL = {
   restartJobs: `UPDATE jobs SET state = 'pending', attempts = 0, run_at = now_ms($2),
         updated_at = now_ms($2), started_at = NULL, finished_at = NULL, cancel_requested = false
       WHERE id = ANY($1) AND state IN ('completed', 'dead', 'cancelled')`,
+  /** $1 ids: each one's unique key and a live job (another) holding it. */
+  keyConflicts: `SELECT r.id, r.unique_key AS key, h.id AS holder FROM jobs r
+      LEFT JOIN LATERAL (SELECT id FROM jobs h WHERE h.unique_key = r.unique_key
+        AND h.${LIVE} AND h.id <> r.id LIMIT 1) h ON true
+      WHERE r.id = ANY($1) AND r.unique_key IS NOT NULL`,
   /**
    * $1 state, $2 after seq, $3 last seq, $4 batch size, $5 now, $6 channel: restarts the next
-   * batch; `upto` is the batch's last seq (null: none left).
+   * batch (jobs with a unique key are left to keyedInState); `upto` is the batch's last seq
+   * (null: none left), `waiting` the moved jobs that wait for dependencies.
    */
   restartBatch: `WITH batch AS (
         SELECT seq FROM jobs WHERE state = $1 AND seq > $2 AND seq <= $3
@@ -165,10 +206,13 @@ export const SQL = {
       moved AS (
         UPDATE jobs SET state = 'pending', attempts = 0, run_at = now_ms($5),
           updated_at = now_ms($5), started_at = NULL, finished_at = NULL, cancel_requested = false
-        FROM batch WHERE jobs.seq = batch.seq AND jobs.state = $1
-        RETURNING jobs.seq)
+        FROM batch WHERE jobs.seq = batch.seq AND jobs.state = $1 AND jobs.unique_key IS NULL
+        RETURNING jobs.id, jobs.waiting_on)
       SELECT (SELECT max(seq) FROM batch) AS upto, (SELECT count(*) FROM moved)::int AS moved,
-        pg_notify($6, '')`,
+        ARRAY(SELECT id FROM moved WHERE waiting_on > 0) AS waiting, pg_notify($6, '')`,
+  /** $1 state, $2 last seq: the jobs with a unique key in it. */
+  keyedInState: `SELECT id FROM jobs WHERE state = $1 AND seq <= $2 AND unique_key IS NOT NULL
+      ORDER BY seq`,
   lastSeq: 'SELECT COALESCE(max(seq), 0) AS last FROM jobs',
   /** $1 ids (pending or failed, locked), $2 now. */
   cancelNow: `UPDATE jobs SET state = 'cancelled', finished_at = now_ms($2),
@@ -192,6 +236,37 @@ export const SQL = {
   listAttempts: `SELECT job_id, attempt, worker_id, host, pid, started_at, finished_at, exit_code,
         signal, outcome, error
       FROM attempts WHERE job_id = $1 ORDER BY attempt`,
+  /**
+   * $1 now, $2 a queue name or null (all), $3 counted: each queue with its counts per state and
+   * its lag; with $3, its runnable and blocked jobs too.
+   */
+  listQueues: `SELECT o.name, o.concurrency, o.paused, c.*,
+        CASE WHEN NOT $3 THEN NULL WHEN ${open('o')} THEN (SELECT count(*) FROM jobs j
+          WHERE j.queue = o.name AND ${ready('j')} AND ${due('j', 'now_ms($1)')}) ELSE 0 END AS runnable,
+        CASE WHEN $3 THEN (SELECT count(*) FROM jobs j WHERE j.queue = o.name AND ${blocked('j')})
+          END AS blocked,
+        CASE WHEN NOT o.paused THEN now_ms($1) - (SELECT min(j.run_at) FROM jobs j
+          WHERE j.queue = o.name AND ${ready('j')} AND ${due('j', 'now_ms($1)')}) END AS lag_ms
+      FROM queues o CROSS JOIN LATERAL (SELECT
+          count(*) FILTER (WHERE state = 'pending') AS pending,
+          count(*) FILTER (WHERE state = 'processing') AS processing,
+          count(*) FILTER (WHERE state = 'completed') AS completed,
+          count(*) FILTER (WHERE state = 'failed') AS failed,
+          count(*) FILTER (WHERE state = 'dead') AS dead,
+          count(*) FILTER (WHERE state = 'cancelled') AS cancelled
+        FROM jobs WHERE queue = o.name) c
+      WHERE $2::text IS NULL OR o.name = $2 ORDER BY o.name`,
+  /** $1 names: locked against claims (which hold them shared) until the transaction ends. */
+  lockQueues: 'SELECT name FROM queues WHERE name = ANY($1) ORDER BY name FOR UPDATE',
+  /** $1 name, $2 limit or null, $3 channel. */
+  setConcurrency: `WITH stored AS (
+        INSERT INTO queues (name, concurrency) VALUES ($1, $2)
+        ON CONFLICT (name) DO UPDATE SET concurrency = $2 RETURNING name)
+      SELECT pg_notify($3, '') FROM stored`,
+  /** $1 names or null (every queue), $2 paused, $3 channel. */
+  setPaused: `WITH changed AS (
+        UPDATE queues SET paused = $2 WHERE $1::text[] IS NULL OR name = ANY($1) RETURNING name)
+      SELECT name, pg_notify($3, '') FROM changed ORDER BY name`,
   /** $1 id, $2 host, $3 pid, $4 pid start, $5 now. */
   registerWorker: `INSERT INTO workers (id, host, pid, pid_start, started_at, heartbeat_at)
       VALUES ($1, $2, $3, $4, now_ms($5), now_ms($5))
@@ -243,26 +318,32 @@ export const SQL = {
   listExpired: `SELECT seq, id, runs, finished_at FROM jobs
       WHERE state IN ('completed', 'dead', 'cancelled') AND state = $1
         AND finished_at <= now_ms($3) - $2 AND (finished_at, seq) > ($4::bigint, $5::bigint)
+        AND ($7::text IS NULL OR queue = $7)
       ORDER BY finished_at, seq LIMIT $6`,
-  /** $1 state, $2 age ms, $3 now, $4 limit: deletes a batch with its attempts. */
+  /**
+   * $1 state, $2 age ms, $3 now, $4 limit, $5 queue (null: all): deletes a batch with its
+   * attempts and dependency links (met, or their dependents finished too).
+   */
   purgeExpired: `WITH doomed AS (
         SELECT seq FROM jobs
         WHERE state IN ('completed', 'dead', 'cancelled') AND state = $1
-          AND finished_at <= now_ms($3) - $2
+          AND finished_at <= now_ms($3) - $2 AND ($5::text IS NULL OR queue = $5)
         ORDER BY finished_at, seq LIMIT $4
         FOR UPDATE SKIP LOCKED),
       gone AS (
         DELETE FROM jobs WHERE seq IN (SELECT seq FROM doomed)
           AND state = $1 AND finished_at <= now_ms($3) - $2
         RETURNING id, runs, env_id),
-      history AS (DELETE FROM attempts WHERE job_id IN (SELECT id FROM gone))
+      history AS (DELETE FROM attempts WHERE job_id IN (SELECT id FROM gone)),
+      links AS (DELETE FROM job_deps
+        WHERE job_id IN (SELECT id FROM gone) OR depends_on IN (SELECT id FROM gone))
       SELECT id, runs, env_id FROM gone`,
-  /** $1..$17 the schedule's fields (see insertSchedule's column list), $18 now. */
+  /** $1..$17 the schedule's fields (see insertSchedule's column list), $18 now, $19 queue. */
   insertSchedule: `INSERT INTO schedules (name, cron, timezone, every_ms, command, priority,
         max_retries, timeout_seconds, cwd, env_inherit, env_vars, env_names, overlap, catch_up,
-        anchor_at, next_at, paused, created_at, updated_at)
+        anchor_at, next_at, paused, created_at, updated_at, queue)
       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
-        now_ms($18), now_ms($18))
+        now_ms($18), now_ms($18), $19)
       ON CONFLICT (name) DO NOTHING RETURNING name`,
   listSchedules: `SELECT s.*, j.state AS last_job_state FROM schedules s
       LEFT JOIN jobs j ON j.id = s.last_job_id ORDER BY s.name`,
@@ -283,19 +364,19 @@ export const SQL = {
       WHERE name = $1 AND next_at = $2 AND NOT paused
       RETURNING name`,
   /** $1 id, $2 command, $3 priority, $4 max_retries, $5 timeout, $6 cwd, $7 env id, $8 now. */
-  insertSlotJob: `INSERT INTO jobs (id, command, state, priority, max_retries, timeout_seconds, run_at, created_at, updated_at, cwd, env_id)
-      VALUES ($1, $2, 'pending', $3, $4, $5, now_ms($8), now_ms($8), now_ms($8), $6, $7)
+  insertSlotJob: `INSERT INTO jobs (id, command, state, priority, max_retries, timeout_seconds, run_at, created_at, updated_at, cwd, env_id, queue)
+      VALUES ($1, $2, 'pending', $3, $4, $5, now_ms($8), now_ms($8), now_ms($8), $6, $7, $9)
       ON CONFLICT (id) DO NOTHING`,
   /** $1 key, $2 channel. */
   configDelete: `WITH gone AS (DELETE FROM config WHERE key = $1 RETURNING key)
       SELECT key, pg_notify($2, '') FROM gone`,
   /** $1 ids (just cancelled while waiting), $2 now; only when an on-cancelled hook is set. */
-  queueCancelHooks: `INSERT INTO pending_hooks (job_id, state, attempt, exit_code, command, created_at)
-      SELECT id, 'cancelled', runs, last_exit_code, command, now_ms($2) FROM jobs
+  queueCancelHooks: `INSERT INTO pending_hooks (job_id, state, attempt, exit_code, command, queue, created_at)
+      SELECT id, 'cancelled', runs, last_exit_code, command, queue, now_ms($2) FROM jobs
       WHERE id = ANY($1) AND EXISTS (SELECT 1 FROM config WHERE key = 'hook:on-cancelled')`,
   /** $1 limit. */
   takeHooks: `DELETE FROM pending_hooks WHERE seq IN (
         SELECT seq FROM pending_hooks ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED)
-      RETURNING job_id, state, attempt, exit_code, command, created_at`,
+      RETURNING job_id, state, attempt, exit_code, command, queue, created_at`,
   now: 'SELECT now_ms(NULL) AS now',
-} as const;
+} as const satisfies StatementSet<PostgresOnly>;

@@ -1,19 +1,24 @@
 /** Aggregates for `queuectl stats` on PostgreSQL, over indexed ranges (never every job). */
 import type pg from 'pg';
 import type { StateCounts } from '../../core/job.js';
-import type { RunTotals, Stats } from '../job-store.js';
+import type { RunTotals, Stats, StatsParams } from '../job-store.js';
+import { due, ready } from './runnable.js';
 
 const FAILED_OUTCOMES = `('failed', 'timed_out', 'spawn_failed', 'worker_lost')`;
 /** Duration quantiles, taken at the same ranks as the SQLite store (floor(q * (n - 1))). */
 const QUANTILES = [0, 0.5, 0.95, 1] as const;
 
+/** Runs (attempts) and jobs of the queue asked for ($2), or of every queue. */
+const IN_QUEUE = '($2::text IS NULL OR queue = $2)';
+
 export async function computeStats(
   db: pg.Pool,
   now: number,
-  sinceMs: number,
+  { sinceMs, queue: only }: StatsParams,
   counts: StateCounts,
 ): Promise<Stats> {
   const since = now - sinceMs;
+  const queue = only ?? null;
   const totals = (
     await db.query<{
       completed: number;
@@ -27,14 +32,14 @@ export async function computeStats(
          count(*) FILTER (WHERE attempt > 1) AS retried,
          count(*) AS finished,
          avg(finished_at - started_at)::float8 AS avg
-       FROM attempts WHERE finished_at >= $1`,
-      [since],
+       FROM attempts WHERE finished_at >= $1 AND ${IN_QUEUE}`,
+      [since, queue],
     )
   ).rows[0]!;
   const dead = (
     await db.query<{ n: number }>(
-      `SELECT count(*) AS n FROM jobs WHERE state = 'dead' AND finished_at >= $1`,
-      [since],
+      `SELECT count(*) AS n FROM jobs WHERE state = 'dead' AND finished_at >= $1 AND ${IN_QUEUE}`,
+      [since, queue],
     )
   ).rows[0]!;
 
@@ -45,18 +50,21 @@ export async function computeStats(
       `SELECT rank, d FROM (
          SELECT row_number() OVER (ORDER BY finished_at - started_at) - 1 AS rank,
                 finished_at - started_at AS d
-         FROM attempts WHERE finished_at >= $1) ranked
-       WHERE rank = ANY($2::bigint[])`,
-      [since, ranks],
+         FROM attempts WHERE finished_at >= $1 AND ${IN_QUEUE}) ranked
+       WHERE rank = ANY($3::bigint[])`,
+      [since, queue, ranks],
     );
     const at = (i: number) => rows.find((row) => row.rank === ranks[i])!.d;
     durationMs = { min: at(0), avg: totals.avg ?? 0, p50: at(1), p95: at(2), max: at(3) };
   }
 
+  // Queue lag: the oldest job that is due with its dependencies met, in a queue not paused.
   const oldest = (
     await db.query<{ t: number | null }>(
-      `SELECT min(run_at) AS t FROM jobs WHERE state IN ('pending', 'failed') AND run_at <= $1`,
-      [now],
+      `SELECT min(d.t) AS t FROM queues o CROSS JOIN LATERAL (SELECT min(j.run_at) AS t FROM jobs j
+         WHERE j.queue = o.name AND ${ready('j')} AND ${due('j', '$1')}) d
+       WHERE NOT o.paused AND ($2::text IS NULL OR o.name = $2)`,
+      [now, queue],
     )
   ).rows[0]!;
 
@@ -65,8 +73,8 @@ export async function computeStats(
       `SELECT (finished_at / 60000) * 60000 AS minute,
          count(*) FILTER (WHERE outcome = 'completed') AS completed,
          count(*) FILTER (WHERE outcome IN ${FAILED_OUTCOMES}) AS failed
-       FROM attempts WHERE finished_at >= $1 GROUP BY 1 ORDER BY 1`,
-      [since],
+       FROM attempts WHERE finished_at >= $1 AND ${IN_QUEUE} GROUP BY 1 ORDER BY 1`,
+      [since, queue],
     )
   ).rows.map((row) => ({ minute: row.minute, completed: row.completed, failed: row.failed }));
 
@@ -83,26 +91,29 @@ export async function computeStats(
   };
 }
 
-/** Totals over every finished run, for /metrics counters and the run-duration histogram. */
-export async function runTotals(db: pg.Pool, bucketsMs: number[]): Promise<RunTotals> {
-  const row = (
-    await db.query<{ n: number; s: number; completed: number; failed: number; buckets: number[] }>(
-      `WITH runs AS (
-         SELECT finished_at - started_at AS d, outcome FROM attempts WHERE finished_at IS NOT NULL)
-       SELECT count(*) AS n, COALESCE(sum(d), 0)::bigint AS s,
-         count(*) FILTER (WHERE outcome = 'completed') AS completed,
-         count(*) FILTER (WHERE outcome IN ${FAILED_OUTCOMES}) AS failed,
-         ARRAY(SELECT (SELECT count(*) FROM runs WHERE d <= u.b)
-               FROM unnest($1::bigint[]) WITH ORDINALITY AS u(b, i) ORDER BY u.i) AS buckets
-       FROM runs`,
-      [bucketsMs],
-    )
-  ).rows[0]!;
-  return {
-    count: row.n,
+/** Totals over every finished run per queue, for /metrics counters and the duration histogram. */
+export async function runTotals(
+  db: pg.Pool,
+  bucketsMs: number[],
+): Promise<(RunTotals & { queue: string })[]> {
+  const counts = bucketsMs
+    .map((_, i) => `, count(*) FILTER (WHERE d <= $${i + 1}::bigint) AS b${i}`)
+    .join('');
+  const { rows } = await db.query<Record<string, number> & { queue: string }>(
+    `SELECT queue, count(*) AS n, COALESCE(sum(d), 0)::bigint AS s,
+       count(*) FILTER (WHERE outcome = 'completed') AS completed,
+       count(*) FILTER (WHERE outcome IN ${FAILED_OUTCOMES}) AS failed${counts}
+     FROM (SELECT queue, finished_at - started_at AS d, outcome FROM attempts
+           WHERE finished_at IS NOT NULL) runs
+     GROUP BY queue ORDER BY queue`,
+    bucketsMs,
+  );
+  return rows.map((row) => ({
+    queue: row.queue,
+    count: Number(row.n),
     sumMs: Number(row.s),
-    completed: row.completed,
-    failed: row.failed,
-    buckets: bucketsMs.map((leMs, i) => ({ leMs, count: Number(row.buckets[i] ?? 0) })),
-  };
+    completed: Number(row.completed),
+    failed: Number(row.failed),
+    buckets: bucketsMs.map((leMs, i) => ({ leMs, count: Number(row[`b${i}`] ?? 0) })),
+  }));
 }

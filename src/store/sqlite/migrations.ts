@@ -157,9 +157,97 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
     `,
   },
   {
+    version: 3,
+    name: 'named queues with limits and pauses, dependencies, unique keys',
+    // Counts per state move from job_counts into each queue's row, kept by the same triggers;
+    // the claim reads them (a limit is processing < concurrency). The ready-job indexes are
+    // per queue and hold only jobs whose dependencies are met (waiting_on = 0), so a claim
+    // never walks jobs of paused queues or jobs waiting for others.
+    sql: `
+      CREATE TABLE queues (
+        name        TEXT    PRIMARY KEY,
+        concurrency INTEGER CHECK (concurrency IS NULL OR concurrency > 0),
+        paused      INTEGER NOT NULL DEFAULT 0 CHECK (paused IN (0, 1)),
+        pending     INTEGER NOT NULL DEFAULT 0,
+        processing  INTEGER NOT NULL DEFAULT 0,
+        completed   INTEGER NOT NULL DEFAULT 0,
+        failed      INTEGER NOT NULL DEFAULT 0,
+        dead        INTEGER NOT NULL DEFAULT 0,
+        cancelled   INTEGER NOT NULL DEFAULT 0
+      ) WITHOUT ROWID;
+      INSERT INTO queues (name, pending, processing, completed, failed, dead, cancelled)
+        SELECT 'default',
+          (SELECT n FROM job_counts WHERE state = 'pending'),
+          (SELECT n FROM job_counts WHERE state = 'processing'),
+          (SELECT n FROM job_counts WHERE state = 'completed'),
+          (SELECT n FROM job_counts WHERE state = 'failed'),
+          (SELECT n FROM job_counts WHERE state = 'dead'),
+          (SELECT n FROM job_counts WHERE state = 'cancelled');
+      DROP TRIGGER jobs_count_insert;
+      DROP TRIGGER jobs_count_delete;
+      DROP TRIGGER jobs_count_update;
+      DROP TABLE job_counts;
+
+      ALTER TABLE jobs ADD COLUMN queue TEXT NOT NULL DEFAULT 'default';
+      ALTER TABLE jobs ADD COLUMN unique_key TEXT;
+      -- How many of the job's dependencies have not completed yet (job_deps rows with met = 0).
+      ALTER TABLE jobs ADD COLUMN waiting_on INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE attempts ADD COLUMN queue TEXT NOT NULL DEFAULT 'default';
+
+      CREATE TRIGGER jobs_count_insert AFTER INSERT ON jobs BEGIN
+        UPDATE queues SET pending = pending + (NEW.state = 'pending'),
+          processing = processing + (NEW.state = 'processing'),
+          completed = completed + (NEW.state = 'completed'), failed = failed + (NEW.state = 'failed'),
+          dead = dead + (NEW.state = 'dead'), cancelled = cancelled + (NEW.state = 'cancelled')
+        WHERE name = NEW.queue;
+      END;
+      CREATE TRIGGER jobs_count_delete AFTER DELETE ON jobs BEGIN
+        UPDATE queues SET pending = pending - (OLD.state = 'pending'),
+          processing = processing - (OLD.state = 'processing'),
+          completed = completed - (OLD.state = 'completed'), failed = failed - (OLD.state = 'failed'),
+          dead = dead - (OLD.state = 'dead'), cancelled = cancelled - (OLD.state = 'cancelled')
+        WHERE name = OLD.queue;
+      END;
+      CREATE TRIGGER jobs_count_update AFTER UPDATE OF state ON jobs
+        WHEN NEW.state <> OLD.state BEGIN
+        UPDATE queues SET
+          pending = pending + (NEW.state = 'pending') - (OLD.state = 'pending'),
+          processing = processing + (NEW.state = 'processing') - (OLD.state = 'processing'),
+          completed = completed + (NEW.state = 'completed') - (OLD.state = 'completed'),
+          failed = failed + (NEW.state = 'failed') - (OLD.state = 'failed'),
+          dead = dead + (NEW.state = 'dead') - (OLD.state = 'dead'),
+          cancelled = cancelled + (NEW.state = 'cancelled') - (OLD.state = 'cancelled')
+        WHERE name = NEW.queue;
+      END;
+
+      -- The claim: per queue, the best ready job (run_at in the index: no table lookup to see
+      -- whether it is due). Jobs waiting for dependencies are not in it.
+      DROP INDEX jobs_ready;
+      CREATE INDEX jobs_ready ON jobs (queue, priority DESC, seq, run_at)
+        WHERE state IN ('pending', 'failed') AND waiting_on = 0;
+      -- When the next ready job is due, queue lag, runnable counts.
+      DROP INDEX jobs_ready_run_at;
+      CREATE INDEX jobs_due ON jobs (queue, run_at)
+        WHERE state IN ('pending', 'failed') AND waiting_on = 0;
+      CREATE INDEX jobs_blocked ON jobs (queue) WHERE state IN ('pending', 'failed') AND waiting_on > 0;
+      CREATE INDEX jobs_queue_seq ON jobs (queue, seq);
+      -- A unique key is held while its job waits or runs: a second insert does nothing.
+      CREATE UNIQUE INDEX jobs_unique_key ON jobs (unique_key)
+        WHERE unique_key IS NOT NULL AND state IN ('pending', 'failed', 'processing');
+
+      -- job_id runs after depends_on; met once depends_on has completed (never unset again).
+      CREATE TABLE job_deps (
+        job_id     TEXT    NOT NULL,
+        depends_on TEXT    NOT NULL,
+        met        INTEGER NOT NULL DEFAULT 0 CHECK (met IN (0, 1)),
+        PRIMARY KEY (job_id, depends_on)
+      ) WITHOUT ROWID;
+      CREATE INDEX job_deps_dependents ON job_deps (depends_on, job_id);
+    `,
+  },
+  {
     version: 4,
     name: 'maintenance leader, recurring schedules, hooks of command-settled jobs, retention index',
-    // Version 3 is issue 14's (named queues …); the two apply in order whichever lands first.
     sql: `
       -- The maintenance leader: the worker that holds this row's lease runs the database-wide
       -- duties (core/leadership.ts). term grows with every change of holder.
@@ -176,9 +264,9 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       -- job's fields as enqueue takes them; max_retries null: config max-retries when it fires.
       -- next_at: the next slot (null: never again); a slot fires by moving next_at on from the
       -- value read (compare and set), and its job's id is "<name>:<slot>", inserted or ignored.
-      -- Issue 14's named queues: a queue column goes here.
       CREATE TABLE schedules (
         name            TEXT    PRIMARY KEY,
+        queue           TEXT    NOT NULL DEFAULT 'default',
         cron            TEXT,
         timezone        TEXT,
         every_ms        INTEGER,
@@ -213,6 +301,7 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
         attempt    INTEGER NOT NULL,
         exit_code  INTEGER,
         command    TEXT    NOT NULL,
+        queue      TEXT    NOT NULL DEFAULT 'default',
         created_at INTEGER NOT NULL
       );
 

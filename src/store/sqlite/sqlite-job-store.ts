@@ -8,9 +8,11 @@ import {
   type FinishedState,
   type Job,
   type JobChanges,
+  type JobDependencies,
   type JobEnvironment,
   type JobState,
   type NewJob,
+  type QueueInfo,
   type StateCounts,
   type WorkerInfo,
 } from '../../core/job.js';
@@ -26,38 +28,55 @@ import type {
   ClaimParams,
   Heartbeat,
   HeldJob,
+  InsertResult,
   JobListParams,
   JobStore,
   Lease,
   NextState,
   RemovedJob,
   RunTotals,
+  ServedQueues,
   SettleAndClaimParams,
   SettledAndClaimed,
   SettleParams,
   Stats,
   StatsParams,
 } from '../job-store.js';
+import { DEPENDENTS_SHOWN } from '../job-store.js';
 import {
   cancelAction,
   checkDeletable,
   checkExists,
+  checkKeyFree,
+  checkNoWaitingDependents,
   checkRestartable,
   checkUpdatable,
   notRetryable,
+  unknownQueue,
 } from '../job-rules.js';
+import { InsertTally, planLinks, type LinkTarget } from '../dependency-links.js';
 import {
   decodeEnvironment,
   encodeEnvironment,
   environmentKey,
   type EncodedEnvironment,
 } from '../environments.js';
-import { toClaimed, toJob, toLeader, toSchedule, toWorker, type Row } from '../rows.js';
+import {
+  toClaimed,
+  toJob,
+  toLeader,
+  toLinks,
+  toQueue,
+  toSchedule,
+  toWorker,
+  type Row,
+} from '../rows.js';
 import { withBrokenErrors } from '../broken-store.js';
 import { FileGuard } from './file-guard.js';
 import { openDatabase, openForInspection } from './open-database.js';
 import { sqliteClassifier } from './sqlite-errors.js';
 import { watchWal } from './watch-wal.js';
+import { SqliteDependencies } from './dependencies.js';
 import { prepareStatements, type Statements } from './statements.js';
 import { computeStats, runTotals } from './stats-queries.js';
 
@@ -67,6 +86,10 @@ const DIRECT_INSERT_LIMIT = 1000;
 const RESTART_BATCH = 1000;
 /** Pages (4 KiB) given back to the file system per storeCompact step: 2 MiB. */
 const COMPACT_PAGES = 512;
+/** Staged links read at a time: more than one job may have (LIMITS.afterIds). */
+const LINKS_PAGE = 5000;
+
+type Doomed = NonNullable<ReturnType<SqliteDependencies['link']>>;
 
 /** When the run_at of a settled job is reset: a retry's delay, or now for pending. */
 function settleRunAt(next: NextState, now: number): number | null {
@@ -128,6 +151,7 @@ export class SqliteJobStore implements JobStore {
   readonly kind = 'sqlite';
   private readonly db: Database.Database;
   private readonly sql: Statements;
+  private readonly deps: SqliteDependencies;
   /**
    * Checked before each write a worker makes: see file-guard.ts. Only workers' connections
    * (not durable) have one: they live long and write; a command's write is over in milliseconds,
@@ -154,6 +178,7 @@ export class SqliteJobStore implements JobStore {
     this.db = options.inspect ? openForInspection(location) : openDatabase(location, options);
     this.files = location === ':memory:' || options.durable ? null : new FileGuard(location);
     this.sql = prepareStatements(this.db);
+    this.deps = new SqliteDependencies(this.sql);
     this.claimTransaction = this.db.transaction(this.claimRows.bind(this));
     this.settleTransaction = this.db.transaction(this.settleRows.bind(this));
     this.settleAndClaimTransaction = this.db.transaction(this.settleAndClaimRows.bind(this));
@@ -171,13 +196,15 @@ export class SqliteJobStore implements JobStore {
     return watchWal(this.location, onChange);
   }
 
-  async jobInsertMany(batches: AsyncIterable<NewJob[]> | Iterable<NewJob[]>): Promise<number> {
+  async jobInsertMany(
+    batches: AsyncIterable<NewJob[]> | Iterable<NewJob[]>,
+  ): Promise<InsertResult> {
     const iterator =
       Symbol.asyncIterator in batches
         ? batches[Symbol.asyncIterator]()
         : (batches as Iterable<NewJob[]>)[Symbol.iterator]();
     const first = await iterator.next();
-    if (first.done) return 0;
+    if (first.done) return new InsertTally().result();
     const second = await iterator.next();
     if (second.done && first.value.length <= DIRECT_INSERT_LIMIT) {
       return this.insertDirect(first.value);
@@ -193,21 +220,34 @@ export class SqliteJobStore implements JobStore {
     return (this.sql.insertEnvironment.get({ ...args, names: env.names }) as { id: number }).id;
   }
 
-  private insertDirect(jobs: NewJob[]): number {
+  /** The live job holding `key` (inside the transaction that found it held). */
+  private keyHolder(key: string): string {
+    return (this.sql.keyHolders.get(key) as { id: string }).id;
+  }
+
+  private linkTarget = (id: string): LinkTarget | undefined =>
+    this.sql.dependencyTargets.get(id) as LinkTarget | undefined;
+
+  private insertDirect(jobs: NewJob[]): InsertResult {
     const now = this.clock.now();
     const envs = new BatchEnvironments();
+    const tally = new InsertTally();
     this.db
       .transaction(() => {
+        this.sql.ensureQueues.run(JSON.stringify([...new Set(jobs.map((job) => job.queue))]));
         const ids = new Map<number, number>();
-        jobs.forEach((job, position) => {
+        const doomed: Doomed[] = [];
+        for (let position = 0; position < jobs.length; position++) {
+          const job = jobs[position]!;
           const key = envs.keyOf(job.env ?? null);
           let envId: number | null = null;
           if (key !== null) {
             envId = ids.get(key) ?? this.environmentId(envs.list[key]!);
             ids.set(key, envId);
           }
+          let inserted: Database.RunResult;
           try {
-            this.sql.insertJob.run({
+            inserted = this.sql.insertJob.run({
               id: job.id,
               command: job.command,
               priority: job.priority,
@@ -216,16 +256,36 @@ export class SqliteJobStore implements JobStore {
               run_at: job.run_at ?? now,
               cwd: job.cwd ?? null,
               env_id: envId,
+              queue: job.queue,
+              unique_key: job.unique_key,
               now,
             });
           } catch (error) {
             if (isUniqueViolation(error)) throw new DuplicateJobError(job.id, position);
             throw error;
           }
-        });
+          if (inserted.changes === 0) {
+            const uniqueKey = job.unique_key!;
+            tally.skip({ position, id: job.id, uniqueKey, existingId: this.keyHolder(uniqueKey) });
+            continue;
+          }
+          tally.stored++;
+          if (job.after.length === 0) continue;
+          const seq = Number(inserted.lastInsertRowid);
+          const planned = planLinks(
+            { id: job.id, seq, position },
+            job.after,
+            tally,
+            this.linkTarget,
+            (dep) => jobs.some((later, at) => at > position && later.id === dep),
+          );
+          const doom = this.deps.link(job.id, planned);
+          if (doom) doomed.push(doom);
+        }
+        this.deps.cancelDoomed(doomed, now);
       })
       .immediate();
-    return jobs.length;
+    return tally.result();
   }
 
   /**
@@ -233,25 +293,37 @@ export class SqliteJobStore implements JobStore {
    * database), then moves in one short IMMEDIATE transaction: workers are never blocked while
    * the input is read, and the batch is still all-or-nothing. Duplicates are left to the jobs
    * table's unique id, and only when it refuses the move is the staging table searched for the
-   * first one: checking each row on the way costs a third of a big enqueue.
+   * first one: checking each row on the way costs a third of a big enqueue. Jobs whose unique
+   * key is held are left out by the move itself; links (`after`) are staged apart and made once
+   * the jobs are in, with their checks.
    */
   private async insertStaged(
     first: NewJob[],
     second: NewJob[],
     rest: AsyncIterator<NewJob[]> | Iterator<NewJob[]>,
-  ): Promise<number> {
+  ): Promise<InsertResult> {
     this.db.exec(`CREATE TEMP TABLE IF NOT EXISTS staging (
       pos INTEGER PRIMARY KEY, id TEXT NOT NULL, command TEXT NOT NULL, priority INTEGER NOT NULL,
-      max_retries INTEGER NOT NULL, timeout_seconds REAL, run_at INTEGER, cwd TEXT, env_key INTEGER);
-      CREATE TEMP TABLE IF NOT EXISTS staging_envs (key INTEGER PRIMARY KEY, id INTEGER NOT NULL)`);
+      max_retries INTEGER NOT NULL, timeout_seconds REAL, run_at INTEGER, cwd TEXT, env_key INTEGER,
+      queue TEXT NOT NULL, unique_key TEXT);
+      CREATE TEMP TABLE IF NOT EXISTS staging_envs (key INTEGER PRIMARY KEY, id INTEGER NOT NULL);
+      CREATE TEMP TABLE IF NOT EXISTS staging_deps (pos INTEGER NOT NULL, dep TEXT NOT NULL)`);
     const stage = this.db.prepare(
-      `INSERT INTO temp.staging (pos, id, command, priority, max_retries, timeout_seconds, run_at, cwd, env_key)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO temp.staging (pos, id, command, priority, max_retries, timeout_seconds, run_at, cwd, env_key, queue, unique_key)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
+    const stageDep = this.db.prepare('INSERT INTO temp.staging_deps (pos, dep) VALUES (?, ?)');
     const envs = new BatchEnvironments();
     let position = 0;
+    let keyed = 0;
+    let linked = 0;
+    const queues = new Set<string>();
     const stageBatch = this.db.transaction((jobs: NewJob[]) => {
       for (const job of jobs) {
+        queues.add(job.queue);
+        for (const dep of job.after) stageDep.run(position, dep);
+        if (job.after.length) linked++;
+        if (job.unique_key !== null) keyed++;
         stage.run(
           position++,
           job.id,
@@ -262,6 +334,8 @@ export class SqliteJobStore implements JobStore {
           job.run_at,
           job.cwd ?? null,
           envs.keyOf(job.env ?? null),
+          job.queue,
+          job.unique_key,
         );
       }
     });
@@ -272,19 +346,28 @@ export class SqliteJobStore implements JobStore {
         stageBatch(next.value);
       // Each environment is looked up (or stored) once, and the jobs get its id in the move.
       const move = this.db.prepare(
-        `INSERT INTO main.jobs (id, command, state, priority, max_retries, timeout_seconds, run_at, created_at, updated_at, cwd, env_id)
+        `INSERT INTO main.jobs (id, command, state, priority, max_retries, timeout_seconds, run_at, created_at, updated_at, cwd, env_id, queue, unique_key)
          SELECT s.id, s.command, 'pending', s.priority, s.max_retries, s.timeout_seconds,
-           COALESCE(s.run_at, :now), :now, :now, s.cwd, ${envs.list.length ? 'e.id' : 'NULL'}
+           COALESCE(s.run_at, :now), :now, :now, s.cwd, ${envs.list.length ? 'e.id' : 'NULL'},
+           s.queue, s.unique_key
          FROM temp.staging s
          ${envs.list.length ? 'LEFT JOIN temp.staging_envs e ON e.key = s.env_key' : ''}
-         ORDER BY s.pos`,
+         WHERE true ORDER BY s.pos
+         ON CONFLICT (unique_key) WHERE unique_key IS NOT NULL
+           AND state IN ('pending', 'failed', 'processing') DO NOTHING`,
       );
       const mapEnv = this.db.prepare('INSERT INTO temp.staging_envs (key, id) VALUES (?, ?)');
+      const tally = new InsertTally();
       try {
         this.db
           .transaction(() => {
+            const now = this.clock.now();
+            const { last: before } = this.sql.lastSeq.get() as { last: number };
+            this.sql.ensureQueues.run(JSON.stringify([...queues]));
             envs.list.forEach((env, key) => mapEnv.run(key, this.environmentId(env)));
-            move.run({ now: this.clock.now() });
+            tally.stored = move.run({ now }).changes;
+            if (keyed > 0) this.stagedSkips(before, tally);
+            if (linked > 0) this.stagedLinks(before, tally, now);
           })
           .immediate();
       } catch (error) {
@@ -292,10 +375,88 @@ export class SqliteJobStore implements JobStore {
         const duplicate = this.firstStagedDuplicate();
         throw new DuplicateJobError(duplicate.id, duplicate.pos);
       }
-      return position;
+      return tally.result();
     } finally {
-      this.db.exec('DELETE FROM temp.staging; DELETE FROM temp.staging_envs');
+      this.db.exec(
+        'DELETE FROM temp.staging; DELETE FROM temp.staging_envs; DELETE FROM temp.staging_deps',
+      );
     }
+  }
+
+  /** Staged jobs the move left out for their unique key (in order), with the jobs holding it. */
+  private stagedSkips(before: number, tally: InsertTally): void {
+    const left = this.db.prepare(
+      `SELECT s.pos, s.id, s.unique_key,
+         EXISTS (SELECT 1 FROM main.jobs o WHERE o.id = s.id AND o.seq <= :before) AS taken
+       FROM temp.staging s
+       WHERE s.unique_key IS NOT NULL AND s.pos > :after
+         AND NOT EXISTS (SELECT 1 FROM main.jobs j WHERE j.id = s.id AND j.seq > :before)
+       ORDER BY s.pos LIMIT 1000`,
+    );
+    for (let after = -1; ;) {
+      const rows = left.all({ before, after }) as {
+        pos: number;
+        id: string;
+        unique_key: string;
+        taken: number;
+      }[];
+      if (rows.length === 0) return;
+      for (const row of rows) {
+        // Its key was held, and its id is taken too: the id is the error.
+        if (row.taken) throw new DuplicateJobError(row.id, row.pos);
+        tally.skip({
+          position: row.pos,
+          id: row.id,
+          uniqueKey: row.unique_key,
+          existingId: this.keyHolder(row.unique_key),
+        });
+      }
+      after = rows[rows.length - 1]!.pos;
+    }
+  }
+
+  /** The links of the staged jobs that were stored, checked and made, a page at a time. */
+  private stagedLinks(before: number, tally: InsertTally, now: number): void {
+    const page = this.db.prepare(
+      `SELECT d.pos, s.id, j.seq, d.dep FROM temp.staging_deps d
+       JOIN temp.staging s ON s.pos = d.pos
+       JOIN main.jobs j ON j.id = s.id AND j.seq > :before
+       WHERE d.pos > :after ORDER BY d.pos LIMIT ${LINKS_PAGE}`,
+    );
+    const later = this.db.prepare('SELECT 1 FROM temp.staging WHERE id = ? AND pos > ?');
+    const doomed: Doomed[] = [];
+    for (let after = -1; ;) {
+      const rows = page.all({ before, after }) as {
+        pos: number;
+        id: string;
+        seq: number;
+        dep: string;
+      }[];
+      if (rows.length === 0) break;
+      // A job's links come together: a full page may have cut the last job's short (a page holds
+      // more links than one job may have, so the first job of a page is always whole).
+      const last = rows.length === LINKS_PAGE ? rows[rows.length - 1]!.pos : Infinity;
+      const jobs = new Map<number, { id: string; seq: number; after: string[] }>();
+      for (const row of rows) {
+        if (row.pos === last) break;
+        const job = jobs.get(row.pos) ?? { id: row.id, seq: row.seq, after: [] };
+        job.after.push(row.dep);
+        jobs.set(row.pos, job);
+      }
+      for (const [position, job] of jobs) {
+        const planned = planLinks(
+          { ...job, position },
+          job.after,
+          tally,
+          this.linkTarget,
+          (dep) => later.get(dep, position) !== undefined,
+        );
+        const doom = this.deps.link(job.id, planned);
+        if (doom) doomed.push(doom);
+        after = position;
+      }
+    }
+    this.deps.cancelDoomed(doomed, now);
   }
 
   /** The staged row with the lowest position whose id is already stored or staged before it. */
@@ -326,21 +487,58 @@ export class SqliteJobStore implements JobStore {
       beforeSeq = row.seq;
     }
     const search = params.search ? `%${params.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : null;
-    const args = { state: params.state ?? null, before: beforeSeq, limit: params.limit, search };
-    const statement = params.state ? this.sql.listJobsInState : this.sql.listJobs;
+    const args = {
+      state: params.state ?? null,
+      queue: params.queue ?? null,
+      before: beforeSeq,
+      limit: params.limit,
+      search,
+    };
+    const statement =
+      params.queue === undefined
+        ? params.state
+          ? this.sql.listJobsInState
+          : this.sql.listJobs
+        : params.state
+          ? this.sql.listJobsInQueueAndState
+          : this.sql.listJobsInQueue;
     return (statement.all(args) as Row[]).map(toJob);
   }
 
-  async jobCountByState(): Promise<StateCounts> {
-    const counts = emptyCounts();
-    for (const row of this.sql.countJobs.all() as { state: keyof StateCounts; n: number }[]) {
-      counts[row.state] = row.n;
-    }
-    return counts;
+  async jobCountByState(params: { queue?: string } = {}): Promise<StateCounts> {
+    const row =
+      params.queue === undefined
+        ? (this.sql.countJobs.get() as StateCounts)
+        : (this.sql.countJobsInQueue.get(params.queue) as StateCounts | undefined);
+    return { ...emptyCounts(), ...row };
   }
 
-  async jobNextDueIn(): Promise<number | null> {
-    return (this.sql.nextDueIn.get({ now: this.clock.now() }) as { ms: number | null }).ms;
+  /** The served queues as the statements take them: a JSON array, or null for all. */
+  private served(params: ServedQueues | undefined): string | null {
+    return params?.queues ? JSON.stringify(params.queues) : null;
+  }
+
+  async jobNextDueIn(params?: ServedQueues): Promise<number | null> {
+    const row = this.sql.nextDueIn.get({ now: this.clock.now(), queues: this.served(params) });
+    return (row as { ms: number | null }).ms;
+  }
+
+  async jobLeftToRun(params?: ServedQueues): Promise<boolean> {
+    return (this.sql.leftToRun.get({ queues: this.served(params) }) as { left: number }).left === 1;
+  }
+
+  async jobDependencies(params: { id: string }): Promise<JobDependencies> {
+    checkExists(params.id, this.stateOf(params.id));
+    const dependencies = (this.sql.dependenciesOf.all(params.id) as Row[]).map((row) => ({
+      id: row.id as string,
+      state: row.state as JobState,
+      met: row.met === 1,
+    }));
+    const dependents = toLinks(
+      this.sql.dependentsOf.all({ id: params.id, limit: DEPENDENTS_SHOWN }) as Row[],
+    );
+    const { n } = this.sql.countDependents.get(params.id) as { n: number };
+    return { dependencies, dependents, dependentsTotal: n };
   }
 
   async jobClaim(params: ClaimParams): Promise<ClaimedJob | null> {
@@ -374,6 +572,7 @@ export class SqliteJobStore implements JobStore {
       now,
       worker: params.workerId,
       lease: params.leaseMs,
+      queues: this.served(params),
     }) as Row | undefined;
     if (!row) return null;
     if (row.env_id !== null) Object.assign(row, this.sql.getEnvironment.get(row.env_id));
@@ -382,6 +581,7 @@ export class SqliteJobStore implements JobStore {
       job: claimed.lease.jobId,
       run: claimed.lease.run,
       worker: params.workerId,
+      queue: claimed.job.queue,
       now,
     });
     if (opened.changes === 0) {
@@ -408,6 +608,7 @@ export class SqliteJobStore implements JobStore {
       now,
     }) as { state: JobState } | undefined;
     if (!settled) return null;
+    this.deps.ended(lease.jobId, settled.state, now);
     this.sql.closeAttempt.run({
       job: lease.jobId,
       run: lease.run,
@@ -463,11 +664,25 @@ export class SqliteJobStore implements JobStore {
       .immediate();
   }
 
+  /**
+   * Throws unless job `id`'s unique key (if any) is free for it to wait or run again: held by no
+   * live job, nor by one moved back earlier in the same call (`taken`: key → job).
+   */
+  private checkKey(id: string, taken: Map<string, string>): void {
+    const key = (this.sql.getJob.get(id) as Row).unique_key as string | null;
+    if (key === null) return;
+    const [holder] = this.sql.keyConflicts.all(id) as { id: string }[];
+    checkKeyFree(id, key, holder?.id ?? taken.get(key));
+    taken.set(key, id);
+  }
+
   async jobRetryDead(params: { ids: string[] }): Promise<Job[]> {
+    const taken = new Map<string, string>();
     return this.allOrNothing(
       params.ids,
       (id, state) => {
         if (state !== 'dead') throw notRetryable(id, state);
+        this.checkKey(id, taken);
       },
       (id, now) => {
         this.sql.retryDead.run({ id, now });
@@ -477,12 +692,21 @@ export class SqliteJobStore implements JobStore {
   }
 
   async jobDelete(params: { ids: string[]; onlyIf?: JobState }): Promise<RemovedJob[]> {
+    const removing = new Set(params.ids);
     return this.allOrNothing(
       params.ids,
-      (id, state) => checkDeletable(id, state, params.onlyIf),
-      (id) => {
+      (id, state) => {
+        checkDeletable(id, state, params.onlyIf);
+        checkNoWaitingDependents(
+          id,
+          toLinks(this.sql.waitingDependents.all(id) as Row[]),
+          removing,
+        );
+      },
+      (id, now) => {
         const row = this.sql.deleteJob.get(id) as { runs: number; env_id: number | null };
         this.sql.deleteAttempts.run(id);
+        this.deps.unlink(id, now);
         if (row.env_id !== null) this.sql.dropUnusedEnvironment.run({ id: row.env_id });
         return { id, runs: row.runs };
       },
@@ -496,19 +720,33 @@ export class SqliteJobStore implements JobStore {
       (id, state) => actions.set(id, cancelAction(id, state)),
       (id, now) => {
         const stopping = actions.get(id) === 'stop';
-        (stopping ? this.sql.requestCancel : this.sql.cancelNow).run({ id, now });
-        // Settled here, by a command: the maintenance leader runs its on-cancelled hook.
-        if (!stopping) this.sql.queueCancelHook.run({ id, now });
+        if (stopping) {
+          this.sql.requestCancel.run({ id, now });
+        } else if (this.sql.cancelNow.run({ id, now }).changes > 0) {
+          this.deps.ended(id, 'cancelled', now);
+          // Settled here, by a command: the maintenance leader runs its on-cancelled hook.
+          this.sql.queueCancelHook.run({ id, now });
+        }
         return { job: this.readJob(id), stopping };
       },
     );
   }
 
   async jobRestart(params: { ids: string[] }): Promise<Job[]> {
-    return this.allOrNothing(params.ids, checkRestartable, (id, now) => {
-      this.sql.restartJob.run({ id, now });
-      return this.readJob(id);
-    });
+    const taken = new Map<string, string>();
+    const now = this.clock.now();
+    return this.db
+      .transaction((): Job[] => {
+        for (const id of params.ids) {
+          checkRestartable(id, this.stateOf(id));
+          this.checkKey(id, taken);
+        }
+        for (const id of params.ids) this.sql.restartJob.run({ id, now });
+        // Only once all are back: a job restarted with its dependency waits for it.
+        for (const id of params.ids) this.deps.recheck(id, now);
+        return params.ids.map((id) => this.readJob(id));
+      })
+      .immediate();
   }
 
   async jobRestartState(params: { state: FinishedState }): Promise<number> {
@@ -521,8 +759,21 @@ export class SqliteJobStore implements JobStore {
         limit: RESTART_BATCH,
       }) as { upto: number | null };
       if (upto === null) return { upto, moved: 0 };
-      const args = { state: params.state, after, upto, now: this.clock.now() };
-      return { upto, moved: this.sql.restartRange.run(args).changes };
+      const now = this.clock.now();
+      const range = { state: params.state, after, upto };
+      const moved = this.sql.restartRange.all({ ...range, now }) as Row[];
+      let count = moved.length;
+      // Jobs with a unique key one at a time: one whose key is held again stays as it is.
+      for (const { id } of this.sql.keyedInState.all(range) as { id: string }[]) {
+        if ((this.sql.keyConflicts.all(id) as unknown[]).length > 0) continue;
+        this.sql.restartJob.run({ id, now });
+        this.deps.recheck(id, now);
+        count++;
+      }
+      for (const row of moved) {
+        if ((row.waiting_on as number) > 0) this.deps.recheck(row.id as string, now);
+      }
+      return { upto, moved: count };
     });
     let moved = 0;
     for (let after = 0; ;) {
@@ -629,6 +880,49 @@ export class SqliteJobStore implements JobStore {
     return (this.sql.requestStop.all({ host: params.host ?? null }) as Row[]).map(toWorker);
   }
 
+  async queueList(params: { counted?: boolean } = {}): Promise<QueueInfo[]> {
+    return this.readQueues(null, params.counted ?? false);
+  }
+
+  private readQueues(name: string | null, counted = true): QueueInfo[] {
+    const args = { now: this.clock.now(), name, counted: counted ? 1 : 0 };
+    return (this.sql.listQueues.all(args) as Row[]).map(toQueue);
+  }
+
+  async queueSetConcurrency(params: {
+    name: string;
+    concurrency: number | null;
+  }): Promise<QueueInfo> {
+    this.sql.setConcurrency.run(params);
+    return this.readQueues(params.name)[0]!;
+  }
+
+  async queuePause(params: { names?: string[]; paused: boolean }): Promise<QueueInfo[]> {
+    const paused = params.paused ? 1 : 0;
+    return this.db
+      .transaction((): QueueInfo[] => {
+        if (params.names === undefined) {
+          const names = (this.sql.setPausedAll.all({ paused }) as { name: string }[]).map(
+            (row) => row.name,
+          );
+          return this.readQueues(null).filter((queue) => names.includes(queue.name));
+        }
+        for (const name of params.names) {
+          if (this.sql.getQueue.get(name)) continue;
+          if (!params.paused) {
+            throw unknownQueue(
+              name,
+              this.readQueues(null, false).map((queue) => queue.name),
+            );
+          }
+          this.sql.ensureQueues.run(JSON.stringify([name]));
+        }
+        for (const name of params.names) this.sql.setPaused.run({ name, paused });
+        return params.names.map((name) => this.readQueues(name)[0]!);
+      })
+      .immediate();
+  }
+
   async configGetAll(): Promise<Record<string, string>> {
     const rows = this.sql.configAll.all() as { key: string; value: string }[];
     return Object.fromEntries(rows.map((row) => [row.key, row.value]));
@@ -639,10 +933,11 @@ export class SqliteJobStore implements JobStore {
   }
 
   async stats(params: StatsParams): Promise<Stats> {
-    return computeStats(this.db, this.clock.now(), params.sinceMs, await this.jobCountByState());
+    const counts = await this.jobCountByState({ queue: params.queue });
+    return computeStats(this.db, this.clock.now(), params, counts);
   }
 
-  async attemptTotals(params: { bucketsMs: number[] }): Promise<RunTotals> {
+  async attemptTotals(params: { bucketsMs: number[] }): Promise<(RunTotals & { queue: string })[]> {
     return runTotals(this.db, params.bucketsMs);
   }
 
@@ -690,6 +985,7 @@ export class SqliteJobStore implements JobStore {
       after_at: params.after?.finishedAt ?? -Number.MAX_SAFE_INTEGER,
       after_seq: params.after?.seq ?? 0,
       limit: params.limit,
+      queue: params.queue ?? null,
     }) as Row[];
     const last = rows[rows.length - 1];
     return {
@@ -710,10 +1006,13 @@ export class SqliteJobStore implements JobStore {
           state: params.state,
           cutoff,
           limit: params.limit,
+          queue: params.queue ?? null,
         }) as { id: string; runs: number; env_id: number | null }[];
         const envIds = new Set<number>();
         for (const row of rows) {
           this.sql.deleteAttempts.run(row.id);
+          // A finished job's links are met or its dependents finished too: nothing waits on them.
+          this.sql.dropDependencyLinks.run({ id: row.id });
           if (row.env_id !== null) envIds.add(row.env_id);
         }
         for (const id of envIds) this.sql.dropUnusedEnvironment.run({ id });
@@ -751,6 +1050,7 @@ export class SqliteJobStore implements JobStore {
       catch_up: schedule.catch_up ? 1 : 0,
       anchor_at: schedule.anchor_at,
       next_at: schedule.next_at,
+      queue: schedule.queue,
       now: this.clock.now(),
     }).changes;
     if (inserted === 0) {
@@ -802,6 +1102,7 @@ export class SqliteJobStore implements JobStore {
         }).changes;
         if (moved === 0 || !params.fire) return moved > 0;
         const { job } = params.fire;
+        this.sql.ensureQueues.run(JSON.stringify([job.queue]));
         this.sql.insertSlotJob.run({
           id: job.id,
           command: job.command,
@@ -810,6 +1111,7 @@ export class SqliteJobStore implements JobStore {
           timeout_seconds: job.timeout_seconds,
           cwd: job.cwd,
           env_id: job.env ? this.environmentId(encodeEnvironment(job.env)) : null,
+          queue: job.queue,
           now,
         });
         return true;

@@ -1,17 +1,22 @@
 /** Aggregates for `queuectl stats`, computed in SQL over indexed ranges (never every job). */
 import type Database from 'better-sqlite3';
 import type { StateCounts } from '../../core/job.js';
-import type { RunTotals, Stats } from '../job-store.js';
+import type { RunTotals, Stats, StatsParams } from '../job-store.js';
+import { DUE, READY } from './statements.js';
 
 const FAILED_OUTCOMES = `('failed', 'timed_out', 'spawn_failed', 'worker_lost')`;
+
+/** Runs (attempts) and jobs of the queue asked for, or of every queue. */
+const IN_QUEUE = '(:queue IS NULL OR queue = :queue)';
 
 export function computeStats(
   db: Database.Database,
   now: number,
-  sinceMs: number,
+  { sinceMs, queue: only }: StatsParams,
   counts: StateCounts,
 ): Stats {
   const since = now - sinceMs;
+  const queue = only ?? null;
   const totals = db
     .prepare(
       `SELECT
@@ -19,32 +24,44 @@ export function computeStats(
          COALESCE(SUM(outcome IN ${FAILED_OUTCOMES}), 0) AS failed,
          COUNT(*) AS finished,
          AVG(finished_at - started_at) AS avg
-       FROM attempts WHERE finished_at >= :since`,
+       FROM attempts WHERE finished_at >= :since AND ${IN_QUEUE}`,
     )
-    .get({ since }) as { completed: number; failed: number; finished: number; avg: number | null };
+    .get({ since, queue }) as {
+    completed: number;
+    failed: number;
+    finished: number;
+    avg: number | null;
+  };
   const retried = db
-    .prepare('SELECT COUNT(*) AS n FROM attempts WHERE finished_at >= :since AND attempt > 1')
-    .get({ since }) as { n: number };
+    .prepare(
+      `SELECT COUNT(*) AS n FROM attempts WHERE finished_at >= :since AND attempt > 1 AND ${IN_QUEUE}`,
+    )
+    .get({ since, queue }) as { n: number };
   const dead = db
-    .prepare(`SELECT COUNT(*) AS n FROM jobs WHERE state = 'dead' AND finished_at >= :since`)
-    .get({ since }) as { n: number };
+    .prepare(
+      `SELECT COUNT(*) AS n FROM jobs WHERE state = 'dead' AND finished_at >= :since AND ${IN_QUEUE}`,
+    )
+    .get({ since, queue }) as { n: number };
 
   let durationMs: Stats['durationMs'] = null;
   if (totals.finished > 0) {
     const nth = db.prepare(
       `SELECT finished_at - started_at AS d FROM attempts WHERE finished_at >= :since
-       ORDER BY d LIMIT 1 OFFSET :offset`,
+       AND ${IN_QUEUE} ORDER BY d LIMIT 1 OFFSET :offset`,
     );
     const at = (q: number) =>
-      (nth.get({ since, offset: Math.floor(q * (totals.finished - 1)) }) as { d: number }).d;
+      (nth.get({ since, queue, offset: Math.floor(q * (totals.finished - 1)) }) as { d: number }).d;
     durationMs = { min: at(0), avg: totals.avg ?? 0, p50: at(0.5), p95: at(0.95), max: at(1) };
   }
 
+  // Queue lag: the oldest job that is due with its dependencies met, in a queue not paused.
   const oldest = db
     .prepare(
-      `SELECT MIN(run_at) AS t FROM jobs WHERE state IN ('pending', 'failed') AND run_at <= :now`,
+      `SELECT min((SELECT min(run_at) FROM jobs INDEXED BY jobs_due
+         WHERE queue = q.name AND ${READY} AND ${DUE})) AS t
+       FROM queues q WHERE q.paused = 0 AND (:queue IS NULL OR q.name = :queue)`,
     )
-    .get({ now }) as { t: number | null };
+    .get({ now, queue }) as { t: number | null };
 
   const perMinute = (
     db
@@ -52,9 +69,9 @@ export function computeStats(
         `SELECT (finished_at / 60000) * 60000 AS minute,
            SUM(outcome = 'completed') AS completed,
            SUM(outcome IN ${FAILED_OUTCOMES}) AS failed
-         FROM attempts WHERE finished_at >= :since GROUP BY 1 ORDER BY 1`,
+         FROM attempts WHERE finished_at >= :since AND ${IN_QUEUE} GROUP BY 1 ORDER BY 1`,
       )
-      .all({ since }) as { minute: number; completed: number; failed: number }[]
+      .all({ since, queue }) as { minute: number; completed: number; failed: number }[]
   ).map((row) => ({ minute: row.minute, completed: row.completed, failed: row.failed }));
 
   return {
@@ -70,23 +87,28 @@ export function computeStats(
   };
 }
 
-/** One pass over finished runs, one SUM per bound; bounds are bound as parameters. */
-export function runTotals(db: Database.Database, bucketsMs: number[]): RunTotals {
+/** One pass over finished runs, per queue, one SUM per bound; bounds are bound as parameters. */
+export function runTotals(
+  db: Database.Database,
+  bucketsMs: number[],
+): (RunTotals & { queue: string })[] {
   const sums = bucketsMs.map((_, i) => `, COALESCE(SUM(d <= :b${i}), 0) AS b${i}`).join('');
-  const row = db
+  const rows = db
     .prepare(
-      `SELECT COUNT(*) AS n, COALESCE(SUM(d), 0) AS s,
+      `SELECT queue, COUNT(*) AS n, COALESCE(SUM(d), 0) AS s,
          COALESCE(SUM(outcome = 'completed'), 0) AS completed,
          COALESCE(SUM(outcome IN ${FAILED_OUTCOMES}), 0) AS failed${sums}
-       FROM (SELECT finished_at - started_at AS d, outcome FROM attempts
-             WHERE finished_at IS NOT NULL)`,
+       FROM (SELECT queue, finished_at - started_at AS d, outcome FROM attempts
+             WHERE finished_at IS NOT NULL)
+       GROUP BY queue ORDER BY queue`,
     )
-    .get(Object.fromEntries(bucketsMs.map((b, i) => [`b${i}`, b]))) as Record<string, number>;
-  return {
+    .all(Object.fromEntries(bucketsMs.map((b, i) => [`b${i}`, b]))) as Record<string, number>[];
+  return rows.map((row) => ({
+    queue: row.queue as unknown as string,
     count: row.n!,
     sumMs: row.s!,
     completed: row.completed!,
     failed: row.failed!,
     buckets: bucketsMs.map((leMs, i) => ({ leMs, count: row[`b${i}`]! })),
-  };
+  }));
 }

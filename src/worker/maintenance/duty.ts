@@ -52,6 +52,7 @@ export function hookOnRescue(context: DutyContext): (held: HeldJob, state: JobSt
             exitCode: null,
             attempt: held.run,
             command: job.command,
+            queue: job.queue,
           }),
         );
       })

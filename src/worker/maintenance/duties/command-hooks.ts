@@ -27,6 +27,7 @@ export const commandHooks: Duty = {
           exitCode: pending.exit_code,
           attempt: pending.attempt,
           command: pending.command,
+          queue: pending.queue,
         }),
       );
     }
