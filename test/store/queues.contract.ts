@@ -201,7 +201,7 @@ export function describeQueuesContract(name: string, open: StoreFactory): void {
         ]);
         expect(await claimedId()).toBeNull();
         expect(await store.jobLeftToRun()).toBe(true); // a1 still runs
-        expect(await settle(running.lease, 'completed')).toBe(true);
+        expect(await settle(running.lease, 'completed')).toBe('completed');
         expect(await store.jobLeftToRun()).toBe(false);
         await store.queuePause({ paused: false });
         expect(await drain()).toEqual(['b1', 'b2']);
