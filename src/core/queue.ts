@@ -33,7 +33,7 @@ import type {
   StateCounts,
   WorkerInfo,
 } from './job.js';
-import { DEFAULT_QUEUE, FINISHED_STATES, isJobState, JOB_STATES } from './job.js';
+import { FINISHED_STATES, isJobState, JOB_STATES } from './job.js';
 import type { SpecSource } from './job-input.js';
 import {
   checkConcurrency,
@@ -57,23 +57,9 @@ import type {
   Stats,
 } from '../store/job-store.js';
 import type { CleanReport } from './cleaner.js';
-import {
-  checkHookCommand,
-  checkHookEvent,
-  hookConfigKey,
-  hookList,
-  type HookEvent,
-} from './hooks.js';
+import type { HookEvent } from './hooks.js';
 import { MAINTENANCE_LEASE } from './leadership.js';
-import {
-  checkEvery,
-  checkScheduleName,
-  checkTimezone,
-  OVERLAP_POLICIES,
-  slotRule,
-  type OverlapPolicy,
-  type Schedule,
-} from './schedule.js';
+import type { Schedule } from './schedule.js';
 
 const BATCH_SIZE = 1000;
 
@@ -546,93 +532,30 @@ export class Queue {
     });
   }
 
+  // Schedules and hooks: their code (and croner's) loads only when one is used
+  // (core/schedules.ts), not for the plain enqueue's start-up.
+
   /**
    * Adds a recurring schedule: a cron expression (in a time zone) or a period, and the job each
    * slot enqueues, recorded like enqueue's (`recorded`: the directory and environment). Its
    * first slot is the first after now.
    */
   async scheduleAdd(input: ScheduleInput, recorded: RecordedContext = {}): Promise<Schedule> {
-    const name = checkScheduleName(input.name);
-    if ((input.cron === undefined) === (input.everyMs === undefined)) {
-      throw new ValidationError(
-        'give either --cron "EXPR" or --every DURATION (e.g. --cron "0 2 * * *" or --every 1h)',
-      );
-    }
-    if (input.timezone !== undefined && input.cron === undefined) {
-      throw new ValidationError('--tz goes with --cron (an --every period has no time zone)');
-    }
-    const overlap = input.overlap ?? 'skip';
-    if (!(OVERLAP_POLICIES as readonly string[]).includes(overlap)) {
-      throw new ValidationError(
-        `--overlap must be ${OVERLAP_POLICIES.join(' or ')}, not "${overlap}"`,
-      );
-    }
-    // The job's fields, checked as enqueue checks them.
-    const job = parseJobSpec(
-      {
-        command: input.command,
-        ...(input.priority !== undefined && { priority: input.priority }),
-        ...(input.maxRetries !== undefined && { max_retries: input.maxRetries }),
-        ...(input.timeoutSeconds !== undefined && { timeout_seconds: input.timeoutSeconds }),
-      },
-      {
-        maxRetries: 0,
-        now: 0,
-        cwd:
-          recorded.cwd === undefined ? undefined : checkCwd(recorded.cwd, 'the working directory'),
-        env: recorded.env === undefined ? undefined : checkRecordedEnvironment(recorded.env),
-      },
-    );
-    const spec = {
-      cron: input.cron ?? null,
-      timezone: input.timezone === undefined ? null : checkTimezone(input.timezone),
-      every_ms: input.everyMs === undefined ? null : checkEvery(input.everyMs),
-    };
-    const now = await this.store.now();
-    // --every slots fall on whole seconds: job ids without milliseconds.
-    const anchorAt = Math.ceil(now / 1000) * 1000;
-    const nextAt = (await slotRule({ ...spec, anchor_at: anchorAt })).next(now);
-    if (nextAt === null) {
-      throw new ValidationError(
-        `cron expression "${input.cron}" never fires (no such date, e.g. February 30); check its day and month fields`,
-      );
-    }
-    await this.store.scheduleInsert({
-      name,
-      ...spec,
-      command: job.command,
-      priority: job.priority,
-      max_retries: input.maxRetries === undefined ? null : job.max_retries,
-      timeout_seconds: job.timeout_seconds,
-      cwd: job.cwd,
-      env: job.env,
-      queue: input.queue === undefined ? DEFAULT_QUEUE : checkQueueName(input.queue, '--queue'),
-      overlap: overlap as OverlapPolicy,
-      catch_up: input.catchUp === true,
-      anchor_at: anchorAt,
-      next_at: nextAt,
-    });
-    return this.schedule(name);
+    return (await import('./schedules.js')).scheduleAdd(this, input, recorded);
   }
 
   /** Every schedule (never its environment's values). */
   async scheduleList(): Promise<Schedule[]> {
-    // The values are dropped here: they may hold secrets, and nothing listed shows them.
-    return (await this.store.scheduleList()).map(({ env: _values, ...schedule }) => schedule);
+    return (await import('./schedules.js')).scheduleList(this);
   }
 
   async schedule(name: string): Promise<Schedule> {
-    const checked = checkScheduleName(name);
-    const found = (await this.scheduleList()).find((s) => s.name === checked);
-    if (!found) throw noSchedule(checked);
-    return found;
+    return (await import('./schedules.js')).scheduleNamed(this, name);
   }
 
   /** Removes a schedule; the jobs it enqueued stay. */
   async scheduleRemove(name: string): Promise<void> {
-    if (!(await this.store.scheduleDelete({ name: checkScheduleName(name) }))) {
-      throw noSchedule(name);
-    }
+    return (await import('./schedules.js')).scheduleRemove(this, name);
   }
 
   /**
@@ -640,39 +563,21 @@ export class Queue {
    * first after now; the slots of the pause are not made up.
    */
   async schedulePause(name: string, paused: boolean): Promise<Schedule> {
-    const schedule = await this.schedule(name);
-    let nextAt: number | null | undefined;
-    if (!paused && schedule.paused) {
-      nextAt = (await slotRule(schedule)).next(await this.store.now());
-    }
-    if (!(await this.store.scheduleSetPaused({ name: schedule.name, paused, nextAt }))) {
-      throw noSchedule(name);
-    }
-    return this.schedule(schedule.name);
+    return (await import('./schedules.js')).schedulePause(this, name, paused);
   }
 
   /** Sets the hook run after a job reaches a state (replacing one set before). */
   async hookSet(event: string, command: string): Promise<{ event: HookEvent; command: string }> {
-    const checked = checkHookEvent(event);
-    await this.store.configSet({ key: hookConfigKey(checked), value: checkHookCommand(command) });
-    return { event: checked, command };
+    return (await import('./schedules.js')).hookSet(this, event, command);
   }
 
   async hookList(): Promise<{ event: HookEvent; command: string }[]> {
-    return hookList(await this.store.configGetAll());
+    return (await import('./schedules.js')).hookList(this);
   }
 
   async hookRemove(event: string): Promise<HookEvent> {
-    const checked = checkHookEvent(event);
-    if (!(await this.store.configDelete({ key: hookConfigKey(checked) }))) {
-      throw new NotFoundError(`no ${checked} hook is set; see queuectl hook list`);
-    }
-    return checked;
+    return (await import('./schedules.js')).hookRemove(this, event);
   }
-}
-
-function noSchedule(name: string): NotFoundError {
-  return new NotFoundError(`no schedule named "${name}"; see queuectl schedule list`);
 }
 
 /** The totals of several queues as one. */
