@@ -2,15 +2,20 @@
 /**
  * The queuectl executable. The plain `queuectl enqueue '<json>'`, the call scripts make in loops,
  * runs from one CommonJS bundle of the fast path (fast-enqueue.bundle.cjs, made by the build):
- * CommonJS skips Node's ES module loader, about 8 ms of a start-up that is mostly Node's own.
+ * CommonJS skips Node's ES module loader, about 8 ms of a start-up that is mostly Node's own, and
+ * V8's code cache made by the build spares compiling it (cached-require.cts), about 4 ms more.
  * Every other command line, or a checkout without the bundle, loads the full program (main.js).
  */
 type FastPath = typeof import('./fast-enqueue.js');
+type CachedRequire = typeof import('./cached-require.cjs');
 
 function loadBundle(): FastPath | null {
+  const bundle = `${__dirname}/fast-enqueue.bundle.cjs`;
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- the point of this file
-    return require('./fast-enqueue.bundle.cjs') as FastPath;
+    const { requireWithCodeCache } = require('./cached-require.cjs') as CachedRequire;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the point of this file
+    return (requireWithCodeCache(bundle) ?? require(bundle)) as FastPath;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND') return null;
     throw error;
