@@ -1,7 +1,37 @@
-/** Start-up: `queuectl enqueue '<json>'` wall time against `node -e ''`, medians, interleaved. */
-import { fmt, median, ratio } from '../lib/measure.mjs';
+/**
+ * Start-up, against `node -e ''` in the same rounds (medians, interleaved):
+ * - `queuectl enqueue '<json>'` wall time;
+ * - `queuectl worker start --count 2` to its first job's command running (the job writes the
+ *   time it started; a Go implementation of queuectl does this in ~11 ms).
+ */
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { fmt, median, nowMs, ratio } from '../lib/measure.mjs';
 import { CLI, cliEnv, run } from '../lib/processes.mjs';
 import { tempPlace } from '../lib/fixtures.mjs';
+
+/** Milliseconds from spawning `worker start --count 2 --drain` to its first job running. */
+async function firstJobMs(place, env, round) {
+  const db = join(place.dir, `first-${round}.db`);
+  const mark = join(place.dir, `first-${round}.started`);
+  const enqueued = await run(
+    process.execPath,
+    [CLI, '--db', db, 'enqueue', '-c', `date +%s%N > ${mark}`],
+    { env },
+  );
+  if (enqueued.code !== 0) throw new Error(`enqueue exited ${enqueued.code}: ${enqueued.stderr}`);
+  const started = nowMs();
+  const drained = await run(
+    process.execPath,
+    [CLI, '--db', db, 'worker', 'start', '--count', '2', '--drain', '--quiet'],
+    { env },
+  );
+  if (drained.code !== 0) throw new Error(`worker start exited ${drained.code}: ${drained.stderr}`);
+  // date(1) prints nanoseconds since the epoch the moment the job's command runs.
+  const jobStart = Number(readFileSync(mark, 'utf8')) / 1e6;
+  rmSync(mark);
+  return jobStart - started;
+}
 
 export async function measureStartup({ quick, log }) {
   const rounds = quick ? 7 : 21;
@@ -10,6 +40,7 @@ export async function measureStartup({ quick, log }) {
     const env = cliEnv(place.dir);
     const node = [];
     const enqueue = [];
+    const firstJob = [];
     log(`start-up: ${rounds} rounds`);
     for (let i = -1; i < rounds; i++) {
       const bare = await run(process.execPath, ['-e', ''], { env });
@@ -19,9 +50,11 @@ export async function measureStartup({ quick, log }) {
         { env },
       );
       if (cli.code !== 0) throw new Error(`enqueue exited ${cli.code}: ${cli.stderr}`);
+      const first = await firstJobMs(place, env, i + 1);
       if (i < 0) continue; // the first round warms the file cache and creates the database
       node.push(bare.ms);
       enqueue.push(cli.ms);
+      firstJob.push(first);
     }
     const cliMs = median(enqueue);
     const nodeMs = median(node);
@@ -32,11 +65,24 @@ export async function measureStartup({ quick, log }) {
         result: fmt(cliMs, 'ms'),
         baseline: `${fmt(nodeMs, 'ms')} (\`node -e ''\`)`,
         ratio: r,
-        target: '≤ 1.5×',
-        met: r <= 1.5,
+        target: '≤ 1.3×',
+        met: r <= 1.3,
       },
+      firstJobRow(median(firstJob), nodeMs),
     ];
   } finally {
     place.cleanup();
   }
+}
+
+function firstJobRow(ms, nodeMs) {
+  const r = ratio(ms, nodeMs);
+  return {
+    figure: "`worker start --count 2` → first job's command running (a Go queuectl: ~11 ms)",
+    result: fmt(ms, 'ms'),
+    baseline: `${fmt(nodeMs, 'ms')} (\`node -e ''\`)`,
+    ratio: r,
+    target: '≤ 2×',
+    met: r <= 2,
+  };
 }
