@@ -7,8 +7,10 @@
 import type { Settings } from '../../core/config.js';
 import type { HookSubject } from '../../core/hooks.js';
 import type { HeldJob, JobStore } from '../../store/job-store.js';
+import type { WorkerInfo } from '../../core/job.js';
 import type { JobState } from '../../core/job.js';
 import { runSubject } from '../hook-runner.js';
+import { rescueLostJobs } from '../rescuer.js';
 
 export interface DutyContext {
   store: JobStore;
@@ -62,4 +64,29 @@ export function hookOnRescue(context: DutyContext): (held: HeldJob, state: JobSt
         ),
       );
   };
+}
+
+/**
+ * What both rescuing duties do, each with its own judgement: puts back the jobs whose holder is
+ * `lost`, then removes the rows of workers that are `gone`.
+ */
+export async function rescueAndForget(
+  context: DutyContext,
+  judge: { lost(held: HeldJob): boolean; gone(worker: WorkerInfo & { stale: boolean }): boolean },
+): Promise<void> {
+  const { store, host } = context;
+  await rescueLostJobs(
+    {
+      store,
+      host,
+      backoff: context.settings().backoff,
+      log: context.log,
+      onRescued: hookOnRescue(context),
+    },
+    judge.lost,
+  );
+  const staleAfterMs = context.settings().leaseTimeoutMs;
+  for (const worker of await store.workerList({ staleAfterMs })) {
+    if (judge.gone(worker)) await store.workerDeregister({ workerId: worker.id });
+  }
 }

@@ -6,8 +6,7 @@
  */
 import { holderDiedHere, workerDiedHere } from '../../../core/liveness.js';
 import { isProcessAlive } from '../../process-info.js';
-import { rescueLostJobs } from '../../rescuer.js';
-import { hookOnRescue, type Duty } from '../duty.js';
+import { rescueAndForget, type Duty } from '../duty.js';
 
 /** How often each worker looks. */
 export const DEAD_LOCAL_WORKERS_EVERY_MS = 1000;
@@ -16,23 +15,10 @@ export const deadLocalWorkers: Duty = {
   name: 'dead local workers',
   scope: 'host',
   async run(context) {
-    const { store, host } = context;
-    await rescueLostJobs(
-      {
-        store,
-        host,
-        backoff: context.settings().backoff,
-        log: context.log,
-        onRescued: hookOnRescue(context),
-      },
-      (held) => holderDiedHere(held, host, isProcessAlive),
-    );
-    const staleAfterMs = context.settings().leaseTimeoutMs;
-    for (const worker of await store.workerList({ staleAfterMs })) {
-      if (workerDiedHere(worker, host, isProcessAlive)) {
-        await store.workerDeregister({ workerId: worker.id });
-      }
-    }
+    await rescueAndForget(context, {
+      lost: (held) => holderDiedHere(held, context.host, isProcessAlive),
+      gone: (worker) => workerDiedHere(worker, context.host, isProcessAlive),
+    });
     return DEAD_LOCAL_WORKERS_EVERY_MS;
   },
 };
