@@ -18,6 +18,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { logPath } from '../../src/core/output-files.js';
 import { pickLauncher, type Launcher } from '../../src/worker/launcher.js';
@@ -50,6 +51,36 @@ function immutable(dir: string, on: boolean): boolean {
   } catch {
     return false;
   }
+}
+/**
+ * Runs `true` in `cwd` with the built runCommand, as the user nobody (setpriv), and returns the
+ * run's error line: for permission checks that root would pass.
+ */
+function runAsNobody(launcherName: string, logParent: string, cwd: string): string {
+  const dist = (path: string) => pathToFileURL(join(import.meta.dirname, '../../dist', path)).href;
+  const script = `
+    const { runCommand } = await import(${JSON.stringify(dist('worker/run-command.js'))});
+    const { pickLauncher } = await import(${JSON.stringify(dist('worker/launcher.js'))});
+    const [logParent, launcher, cwd] = process.argv.slice(1);
+    const running = runCommand({ command: 'true', jobId: 'nobody', attempt: 1, timeoutMs: null,
+      killGraceMs: 1000, outputLimitBytes: 1024, logDir: logParent + '/logs',
+      launcher: pickLauncher(launcher), cwd, host: 'h' });
+    process.stdout.write((await running.result).error + '\\n');`;
+  const nobody = ['--reuid=65534', '--regid=65534', '--clear-groups'];
+  return execFileSync(
+    'setpriv',
+    [
+      ...nobody,
+      process.execPath,
+      '--input-type=module',
+      '-e',
+      script,
+      logParent,
+      launcherName,
+      cwd,
+    ],
+    { encoding: 'utf8' },
+  );
 }
 const launchers: Launcher[] = [childProcessLauncher, ...(posixSpawn ? [posixSpawn] : [])];
 
@@ -464,14 +495,19 @@ describe.each(launchers.map((launcher) => [launcher.name, launcher] as const))(
         expect(openFds()).toBe(before);
       });
 
-      it('ends spawn_failed for a directory it cannot enter', async (context) => {
-        if (process.geteuid?.() === 0) return context.skip(); // root enters anything
-        const dir = join(tempDir(), 'locked');
+      it('ends spawn_failed for a directory it cannot enter', async () => {
+        const place = tempDir();
+        const dir = join(place, 'locked');
         mkdirSync(dir, { mode: 0o600 });
-        const { running } = run('true', { cwd: dir, host: 'h' });
-        expect((await running.result).error).toBe(
-          `working directory ${dir} cannot be entered (EACCES) on host h`,
-        );
+        const expected = `working directory ${dir} cannot be entered (EACCES) on host h`;
+        if (process.geteuid?.() !== 0) {
+          const { running } = run('true', { cwd: dir, host: 'h' });
+          expect((await running.result).error).toBe(expected);
+          return;
+        }
+        // Root enters anything: the same run, built, in a process of the user nobody.
+        chmodSync(place, 0o777);
+        expect(runAsNobody(launcher.name, place, dir)).toBe(`${expected}\n`);
       });
     });
 
