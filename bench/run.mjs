@@ -16,6 +16,7 @@ import { measureStartup } from './parts/startup.mjs';
 import { measureScale } from './parts/scale.mjs';
 import { measurePostgres } from './parts/postgres.mjs';
 import { measureRetention } from './parts/retention.mjs';
+import { measureScaling } from './parts/scaling.mjs';
 
 const PARTS = {
   throughput: measureThroughput,
@@ -25,6 +26,7 @@ const PARTS = {
   scale: measureScale,
   postgres: measurePostgres,
   retention: measureRetention,
+  scaling: measureScaling,
 };
 const RESULTS = fileURLToPath(new URL('./results.md', import.meta.url));
 
@@ -34,7 +36,8 @@ function usage() {
   --only    run only these parts (comma-separated)
   parts: throughput (2 workers vs a Node loop and xargs -P2), latency (idle worker: wake-up,
          idle CPU, RSS), bulk (enqueue --file), startup (enqueue vs node -e), scale (1M jobs),
-         retention (database and log sizes plateau under a short retention; clean's pace)`;
+         retention (database and log sizes plateau under a short retention; clean's pace),
+         scaling (--count 1|2|4 × --concurrency 1|4|16 vs xargs -P<slots>, RSS per worker)`;
 }
 
 function parseArgs(argv) {

@@ -94,14 +94,15 @@ export async function buildJobsDatabase(
 }
 
 /**
- * Starts `queuectl worker start --count N` (with `env` added to its environment) and waits until
- * all N workers are registered.
+ * Starts `queuectl worker start --count N [--concurrency M]` (with `env` added to its
+ * environment) and waits until all N workers are registered.
  * `stop()` stops them gracefully and waits for the supervisor to exit.
  */
-export async function startWorkers(home, db, count, store, env = {}) {
+export async function startWorkers(home, db, count, store, env = {}, concurrency = 1) {
+  const slots = concurrency === 1 ? [] : ['--concurrency', String(concurrency)];
   const child = spawn(
     process.execPath,
-    [CLI, 'worker', 'start', '--count', String(count), '--quiet', '--db', db],
+    [CLI, 'worker', 'start', '--count', String(count), ...slots, '--quiet', '--db', db],
     {
       env: cliEnv(home, env),
       stdio: ['ignore', 'ignore', 'pipe'],

@@ -3,29 +3,11 @@
  * each measured on both stores in the same run. Runs when QUEUECTL_TEST_PG (or
  * QUEUECTL_BENCH_PG) names a database; every run uses a fresh schema, dropped afterwards.
  */
-import { randomBytes } from 'node:crypto';
-import { URL } from 'node:url';
-import pg from 'pg';
 import { fmt, median, ratio, sleep } from '../lib/measure.mjs';
 import { openBenchStore, startWorkers, tempPlace } from '../lib/fixtures.mjs';
+import { benchPostgresUrl, freshSchema } from '../lib/postgres.mjs';
 import { queuectlRate } from './throughput.mjs';
 import { wakeLatencies } from './idle-worker.mjs';
-
-function withSchema(url, schema) {
-  const parsed = new URL(url);
-  parsed.searchParams.set('schema', schema);
-  return parsed.toString();
-}
-
-async function dropSchema(url, schema) {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-  } finally {
-    await client.end();
-  }
-}
 
 async function medianWakeUp(db, samples) {
   const place = tempPlace('pg-wake');
@@ -46,15 +28,15 @@ async function medianWakeUp(db, samples) {
 }
 
 export async function measurePostgres({ quick, log }) {
-  const url = process.env.QUEUECTL_BENCH_PG || process.env.QUEUECTL_TEST_PG;
+  const url = benchPostgresUrl();
   if (!url) {
     log('postgres: skipped (set QUEUECTL_TEST_PG=postgres://user@host:5432/db to include it)');
     return [];
   }
   const count = quick ? 300 : 2000;
   const samples = quick ? 5 : 15;
-  const schema = `bench_${randomBytes(4).toString('hex')}`;
-  const db = withSchema(url, schema);
+  const place = freshSchema(url);
+  const db = place.url;
   try {
     log(`postgres: throughput, ${count} jobs on SQLite then PostgreSQL`);
     const sqliteRate = await queuectlRate(count);
@@ -81,6 +63,6 @@ export async function measurePostgres({ quick, log }) {
       },
     ];
   } finally {
-    await dropSchema(url, schema);
+    await place.drop();
   }
 }
