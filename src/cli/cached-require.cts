@@ -9,10 +9,16 @@
  * its length: an edited bundle (another mtime) must never run stale bytecode, so the header must
  * match or the cache is ignored. Anything amiss (no cache, another Node, a Node 20 without the
  * dynamic-import loader constant) falls back to a plain require.
+ *
+ * Node 20 stores a script's dynamic-import callback in the code cache as an id of the process that
+ * made it, so an `import()` in bytecode from the cache fails in every later process
+ * (ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING). The build therefore rewrites the bundle's `import()`
+ * calls into importBeside (below), which runs outside the cached script.
  */
 import { readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { constants, Script } from 'node:vm';
 
 interface CacheHeader {
@@ -69,4 +75,15 @@ export function requireWithCodeCache(bundle: string): unknown {
   }
   if (constants?.USE_MAIN_CONTEXT_DEFAULT_LOADER === undefined) return null;
   return compileBundle(bundle, cachedData).exports;
+}
+
+/**
+ * `import(specifier)` as written in `file`: a relative specifier is resolved beside that file,
+ * anything else (a package, a node: builtin) as Node resolves it from here (the same dist tree).
+ */
+export function importBeside(file: string, specifier: string): Promise<unknown> {
+  const target = specifier.startsWith('.')
+    ? pathToFileURL(resolve(dirname(file), specifier)).href
+    : specifier;
+  return import(target);
 }

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -14,13 +15,30 @@ interface Probe {
   joinType: () => Promise<string>;
 }
 
+const cachedRequire = join(import.meta.dirname, '../../dist/cli/cached-require.cjs');
+
+/** A bundle as the build writes it: its dynamic imports go through importBeside. */
 function makeBundle(value: number): string {
   const bundle = join(tempDir(), 'probe.bundle.cjs');
   writeFileSync(
     bundle,
-    `exports.value = ${value};\nexports.joinType = () => import('node:path').then((m) => typeof m.join);\n`,
+    `exports.value = ${value};\n` +
+      `exports.joinType = () => require(${JSON.stringify(cachedRequire)})` +
+      `.importBeside(__filename, 'node:path').then((m) => typeof m.join);\n`,
   );
   return bundle;
+}
+
+/** Loads the bundle from its cache in a fresh Node process, as bin.cjs does. */
+function joinTypeInAnotherProcess(bundle: string): string {
+  const script =
+    `const { requireWithCodeCache } = require(${JSON.stringify(cachedRequire)});` +
+    `const probe = requireWithCodeCache(${JSON.stringify(bundle)});` +
+    `if (!probe) throw new Error('cache not used');` +
+    `probe.joinType().then((type) => process.stdout.write(type));`;
+  const file = join(tempDir(), 'load.cjs');
+  writeFileSync(file, script);
+  return execFileSync(process.execPath, ['--no-warnings', file], { encoding: 'utf8' });
 }
 
 /** What the build does: run the bundle once, then write header and V8's data. */
@@ -38,6 +56,21 @@ describe('requireWithCodeCache', () => {
     const probe = requireWithCodeCache(bundle) as Probe;
     expect(probe.value).toBe(41);
     await expect(probe.joinType()).resolves.toBe('function');
+  });
+
+  it('keeps dynamic imports working in another process than the one that made the cache', () => {
+    // Node 20 keeps the import callback in the cache as an id of the process that wrote it: a
+    // plain import() in cached bytecode fails later, so the bundles go through importBeside.
+    const bundle = makeBundle(5);
+    writeCache(bundle);
+    expect(joinTypeInAnotherProcess(bundle)).toBe('function');
+  });
+
+  it('the built enqueue bundle has no plain import() left', () => {
+    const bundle = join(import.meta.dirname, '../../dist/cli/fast-enqueue.bundle.cjs');
+    const source = readFileSync(bundle, 'utf8');
+    expect(source).toContain('importBeside(__filename, "../store/postgres/');
+    expect(source.match(/(?<![.\w])import\(/g)).toBeNull();
   });
 
   it('ignores a cache made from another version of the bundle, even one of the same length', () => {
