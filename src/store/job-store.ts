@@ -240,6 +240,12 @@ export interface JobStore {
    */
   jobClaim(params: ClaimParams): Promise<ClaimedJob | null>;
   /**
+   * Up to `limit` jobs for the same worker in one transaction (one commit, one round trip), each
+   * as jobClaim would take it, in the order jobClaim would take them: a worker with that many
+   * free slots (`worker start --concurrency`). Fewer, or none, when fewer are runnable.
+   */
+  jobClaimMany(params: ClaimParams & { limit: number }): Promise<ClaimedJob[]>;
+  /**
    * Milliseconds until the earliest job that would be runnable but is not due yet becomes due
    * (jobs of paused queues and jobs waiting for dependencies do not count), or null when none:
    * an idle worker sleeps until then instead of a whole poll.

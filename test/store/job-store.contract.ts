@@ -212,6 +212,53 @@ export function describeJobStoreContract(name: string, open: StoreFactory): void
       });
     });
 
+    describe('claim several at once', () => {
+      const claimMany = (limit: number, workerId = WORKER.id) =>
+        store.jobClaimMany({ workerId, leaseMs: 30_000, limit });
+
+      it('takes up to the limit in the order single claims would, each with its own lease and attempt', async () => {
+        await store.jobInsertMany([
+          [
+            newJob({ id: 'low' }),
+            newJob({ id: 'high', priority: 10 }),
+            newJob({ id: 'low2' }),
+            newJob({ id: 'low3' }),
+          ],
+        ]);
+        const claimed = await claimMany(3);
+        expect(claimed.map((c) => c.job.id)).toEqual(['high', 'low', 'low2']);
+        for (const c of claimed) {
+          expect(c.lease).toEqual({ jobId: c.job.id, workerId: WORKER.id, run: 1 });
+          expect(c.job).toMatchObject({ state: 'processing', attempts: 1 });
+          expect(await store.attemptList({ jobId: c.job.id })).toHaveLength(1);
+        }
+        expect((await store.jobGet('low3'))!.state).toBe('pending');
+        expect((await claimMany(5)).map((c) => c.job.id)).toEqual(['low3']);
+        expect(await claimMany(5)).toEqual([]);
+      });
+
+      it('never hands one job to two workers claiming batches at the same time', async () => {
+        await store.workerRegister({ ...WORKER, id: 'w-other' });
+        await store.jobInsertMany([Array.from({ length: 40 }, (_, i) => newJob({ id: `b-${i}` }))]);
+        const batches = await Promise.all(
+          Array.from({ length: 12 }, (_, i) => claimMany(4, i % 2 ? WORKER.id : 'w-other')),
+        );
+        const ids = batches.flat().map((c) => c.job.id);
+        expect(ids).toHaveLength(40);
+        expect(new Set(ids).size).toBe(40);
+      });
+
+      it('takes no more of a limited queue than its limit leaves room for', async () => {
+        await store.queueSetConcurrency({ name: 'slow', concurrency: 2 });
+        await store.jobInsertMany([
+          Array.from({ length: 5 }, (_, i) => newJob({ id: `s-${i}`, queue: 'slow' })),
+          [newJob({ id: 'free' })],
+        ]);
+        const claimed = await claimMany(8);
+        expect(claimed.map((c) => c.job.id).sort()).toEqual(['free', 's-0', 's-1']);
+      });
+    });
+
     describe('settle', () => {
       async function claimOne(id = 's') {
         await store.jobInsertMany([[newJob({ id, max_retries: 1 })]]);

@@ -376,6 +376,27 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
         WHERE state IN ('completed', 'dead', 'cancelled');
     `,
   },
+  {
+    version: 5,
+    name: 'claim several jobs in one statement',
+    sql: `
+      -- claim_job up to p_limit times for one worker (worker start --concurrency): one round
+      -- trip and one commit for every free slot. Each claim sees the ones before it, so queue
+      -- limits and priority order hold as for separate claims.
+      CREATE FUNCTION claim_jobs(p_worker text, p_lease bigint, given bigint, serve text[],
+          p_limit integer)
+      RETURNS SETOF jsonb LANGUAGE plpgsql AS $$
+      DECLARE
+        claimed jsonb;
+      BEGIN
+        FOR i IN 1..p_limit LOOP
+          claimed := claim_job(p_worker, p_lease, given, serve);
+          EXIT WHEN claimed IS NULL;
+          RETURN NEXT claimed;
+        END LOOP;
+      END $$;
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

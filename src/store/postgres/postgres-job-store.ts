@@ -429,6 +429,17 @@ export class PostgresJobStore implements JobStore {
     return this.claimedOf(row!.job, params.workerId);
   }
 
+  async jobClaimMany(params: ClaimParams & { limit: number }): Promise<ClaimedJob[]> {
+    const rows = await this.rows(SQL.claimJobs, [
+      params.workerId,
+      params.leaseMs,
+      this.given(),
+      params.queues ?? null,
+      params.limit,
+    ]);
+    return rows.map((row) => toClaimed(row.job as Row, params.workerId));
+  }
+
   async jobSettle(params: SettleParams): Promise<JobState | null> {
     const [row] = await this.rows(SQL.settleJob, this.settleParams(params));
     return (row!.settled as JobState | null) ?? null;

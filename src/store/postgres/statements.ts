@@ -27,6 +27,7 @@ type PostgresOnly =
   | 'cancelDoomed'
   | 'getJobs'
   | 'settleAndClaim'
+  | 'claimJobs'
   | 'lockJobs'
   | 'restartJobs'
   | 'restartBatch'
@@ -112,6 +113,8 @@ export const SQL = {
    * with its attempt opened (claim_job); an unregistered worker claims nothing.
    */
   claimJob: 'SELECT claim_job($1, $2, $3, $4) AS job',
+  /** claimJob up to $5 times in one statement (migration 5's claim_jobs). */
+  claimJobs: 'SELECT job FROM claim_jobs($1, $2, $3, $4, $5) AS job',
   /** $1 now, $2 queues served. Milliseconds until the first job runnable but for its time. */
   nextDueIn: `SELECT min(d.t) - now_ms($1) AS ms FROM queues o
       CROSS JOIN LATERAL (SELECT min(j.run_at) AS t FROM jobs j

@@ -162,6 +162,9 @@ export class SqliteJobStore implements JobStore {
   private readonly claimTransaction: Database.Transaction<
     (params: ClaimParams, now: number) => ClaimedJob | null
   >;
+  private readonly claimManyTransaction: Database.Transaction<
+    (params: ClaimParams & { limit: number }, now: number) => ClaimedJob[]
+  >;
   private readonly settleTransaction: Database.Transaction<
     (params: SettleParams, now: number) => JobState | null
   >;
@@ -180,6 +183,7 @@ export class SqliteJobStore implements JobStore {
     this.sql = prepareStatements(this.db);
     this.deps = new SqliteDependencies(this.sql);
     this.claimTransaction = this.db.transaction(this.claimRows.bind(this));
+    this.claimManyTransaction = this.db.transaction(this.claimManyRows.bind(this));
     this.settleTransaction = this.db.transaction(this.settleRows.bind(this));
     this.settleAndClaimTransaction = this.db.transaction(this.settleAndClaimRows.bind(this));
   }
@@ -544,6 +548,21 @@ export class SqliteJobStore implements JobStore {
   async jobClaim(params: ClaimParams): Promise<ClaimedJob | null> {
     this.files?.check();
     return this.claimTransaction.immediate(params, this.clock.now());
+  }
+
+  async jobClaimMany(params: ClaimParams & { limit: number }): Promise<ClaimedJob[]> {
+    this.files?.check();
+    return this.claimManyTransaction.immediate(params, this.clock.now());
+  }
+
+  private claimManyRows(params: ClaimParams & { limit: number }, now: number): ClaimedJob[] {
+    const claimed: ClaimedJob[] = [];
+    while (claimed.length < params.limit) {
+      const job = this.claimRows(params, now);
+      if (!job) break;
+      claimed.push(job);
+    }
+    return claimed;
   }
 
   async jobSettle(params: SettleParams): Promise<JobState | null> {
