@@ -169,6 +169,12 @@ export const COMMANDS: CommandSpec[] = [
         parse: wholeNumber('--count', 1, 256),
       },
       {
+        flags: '-j, --concurrency <m>',
+        description:
+          'jobs each worker process runs at once; --count N --concurrency M runs N×M (default: config worker-concurrency)',
+        parse: wholeNumber('--concurrency', 1, 256),
+      },
+      {
         flags: '--drain',
         description: 'exit once no job is left to run (pending, waiting for a retry, or running)',
       },
@@ -202,6 +208,7 @@ export const COMMANDS: CommandSpec[] = [
     ],
     examples: [
       'queuectl worker start --count 3',
+      'queuectl worker start --count 2 --concurrency 8',
       'queuectl worker start --count 2 --queue emails,reports',
       'queuectl worker --count 2 --drain',
       'queuectl worker -v -c 2 -s 1',
@@ -567,6 +574,11 @@ export const COMMANDS: CommandSpec[] = [
         parse: wholeNumber('--count', 1, 256),
       },
       {
+        flags: '-j, --concurrency <m>',
+        description: 'jobs each worker process runs at once (default: config worker-concurrency)',
+        parse: wholeNumber('--concurrency', 1, 256),
+      },
+      {
         flags: '--stop-timeout <duration>',
         description:
           'TimeoutStopSec: how long a stop waits for running jobs before SIGKILL (more than kill-grace plus your longest job)',
@@ -577,6 +589,7 @@ export const COMMANDS: CommandSpec[] = [
     ],
     examples: [
       'queuectl service install --user --count 4',
+      'queuectl service install --user --count 2 --concurrency 8',
       'queuectl --db /srv/jobs.db service install --stop-timeout 2h',
       'queuectl service install --print',
     ],

@@ -16,6 +16,8 @@ export interface Settings {
   outputLimitBytes: number;
   pollIntervalMs: number;
   workerCount: number;
+  /** Jobs each worker process runs at once (config worker-concurrency). */
+  workerConcurrency: number;
   // Issue 15: retention (null: forever) and completion hooks.
   keepCompletedMs: number | null;
   keepDeadMs: number | null;
@@ -143,6 +145,11 @@ export const CONFIG_KEYS = {
     default: '1',
     ...integer(1, 256),
   },
+  'worker-concurrency': {
+    description: 'Jobs each worker process runs at once when `worker start --concurrency` is not given',
+    default: '1',
+    ...integer(1, 256),
+  },
   'poll-interval': {
     description: 'Idle workers also look for work this often, in case a wake-up was missed',
     default: '1s',
@@ -239,6 +246,7 @@ export function resolveSettings(stored: Partial<Record<string, string>>): Settin
     outputLimitBytes: parseBytes(value('output-limit')),
     pollIntervalMs: parseDuration(value('poll-interval')),
     workerCount: Number(value('worker-count')),
+    workerConcurrency: Number(value('worker-concurrency')),
     keepCompletedMs: keep('keep-completed'),
     keepDeadMs: keep('keep-dead'),
     keepCancelledMs: keep('keep-cancelled'),

@@ -30,6 +30,8 @@ export interface SupervisorOptions {
   pollIntervalMs?: number;
   /** Each worker exits after this many jobs, and is not replaced. */
   maxJobs?: number;
+  /** Jobs each worker runs at once (absent: config worker-concurrency). */
+  concurrency?: number;
   /** The queues the workers serve (absent: all). */
   queues?: string[];
   log?: (message: string) => void;
@@ -110,6 +112,9 @@ export function startSupervisor(options: SupervisorOptions): Supervisor {
       args.push('--poll-interval-ms', String(options.pollIntervalMs));
     }
     if (options.maxJobs !== undefined) args.push('--max-jobs', String(options.maxJobs));
+    if (options.concurrency !== undefined) {
+      args.push('--concurrency', String(options.concurrency));
+    }
     if (options.queues !== undefined) args.push('--queues', options.queues.join(','));
     const piped = options.onWorkerLine !== undefined;
     const child = fork(WORKER_MAIN, args, {

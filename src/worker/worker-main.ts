@@ -1,7 +1,7 @@
 /**
  * Entry point of one worker process, forked by the supervisor (`queuectl worker start`).
  * Arguments: [--drain] [--quiet] [--verbose] [--poll-interval-ms MS] [--max-jobs N]
- * [--queues A,B] [--label NAME]; the database comes in QUEUECTL_WORKER_DB.
+ * [--concurrency M] [--queues A,B] [--label NAME]; the database comes in QUEUECTL_WORKER_DB.
  * First SIGINT/SIGTERM: graceful stop. Second (or the supervisor's stop-now message): stop at
  * once, and exit within HARD_EXIT_MS whatever happens; a third signal ends the process at once,
  * even inside a long database call. Losing the supervisor: graceful stop.
@@ -57,6 +57,7 @@ async function main(): Promise<number> {
       alert,
       pollIntervalMs: numberArgument('--poll-interval-ms'),
       maxJobs: numberArgument('--max-jobs'),
+      concurrency: numberArgument('--concurrency'),
       queues: argument('--queues')?.split(','),
       onOutput: process.argv.includes('--verbose')
         ? (jobId, stream, text) => log(`${jobId} ${stream}: ${text}`)

@@ -1,9 +1,14 @@
 /**
- * One worker: claim -> run -> settle, one job at a time, until asked to stop.
+ * One worker: claim -> run -> settle, up to `concurrency` jobs at a time (its slots), until asked
+ * to stop.
+ *
+ * - Each slot is a loop: run a job, then record it and take the next in one step
+ *   (jobSettleAndClaim). Free slots are filled together by one claim of as many jobs
+ *   (jobClaimMany). Every job keeps its own lease, heartbeat, timeout, output cap and session.
  *
  * - Wakes within milliseconds of a commit (store.subscribe), when the next waiting job is due,
  *   and at least every poll-interval.
- * - Heartbeats renew the lease of the running job and carry stop requests made through the store.
+ * - Heartbeats renew the lease of each running job and carry stop requests made through the store.
  * - A cancelled running job (a cancel request in the store, from any host) is ended like a
  *   timeout: the worker looks on every wake-up (at most every CANCEL_CHECK_MS) and at every
  *   heartbeat.
@@ -12,8 +17,8 @@
  *   database-wide duties (expired leases, retention, schedules, hooks of command-settled jobs).
  * - Runs the completion hook set for the state a job was settled in (hook-runner.ts), without
  *   waiting for it.
- * - requestStop(): finish the running job, record it, deregister. stopNow(): kill the running
- *   job's process group and put the job back in the queue.
+ * - requestStop(): finish the running jobs, record them, deregister. stopNow(): kill the running
+ *   jobs' process groups and put the jobs back in the queue.
  * - A broken database (StoreBrokenError: corrupt, I/O error, read-only, full, files deleted) stops
  *   the worker for good: it says so through `alert` (even when quiet), stops claiming, kills the
  *   running job, tries a bounded number of times to put it back, and run() rejects with the error.
@@ -29,6 +34,7 @@ import { formatDuration } from '../core/units.js';
 import type {
   ClaimedJob,
   ClaimParams,
+  Heartbeat,
   JobStore,
   Lease,
   NextState,
@@ -60,6 +66,8 @@ export interface WorkerOptions {
   pollIntervalMs?: number;
   /** Run this many jobs, then stop as requestStop() would. */
   maxJobs?: number;
+  /** Jobs run at once (`worker start --concurrency`); by default config worker-concurrency. */
+  concurrency?: number;
   /** Receives every line a job writes (`worker start -v`); its output files are kept as always. */
   onOutput?: (jobId: string, stream: 'stdout' | 'stderr', line: string) => void;
 }
@@ -88,7 +96,7 @@ const NOT_STARTED: RunResult = {
   durationMs: 0,
 };
 
-/** The job a worker is running. */
+/** A job the worker is running. */
 interface Current {
   job: Job;
   lease: Lease;
@@ -107,10 +115,14 @@ export class Worker {
   private readonly store: JobStore;
   private settings!: Settings;
   private stopping = false;
-  private jobsRun = 0;
+  /** Jobs claimed so far, and claims under way (--max-jobs counts them). */
+  private jobsClaimed = 0;
   private stoppedNow = false;
-  private current: Current | null = null;
-  /** When a running job was last asked about (a cancel), and a look planned for later. */
+  /** The jobs running now, by id. */
+  private readonly running = new Map<string, Current>();
+  /** The slots busy with a job (running it, or recording it and taking the next). */
+  private readonly slots = new Set<Promise<void>>();
+  /** When the running jobs were last asked about (a cancel), and a look planned for later. */
   private cancelCheckedAt = 0;
   private cancelCheck: NodeJS.Timeout | null = null;
   private woken = false;
@@ -167,15 +179,15 @@ export class Worker {
     });
     this.every(Math.min(2000, this.settings.leaseTimeoutMs / 3), () => this.heartbeat());
     this.maintenance.start();
+    const concurrency = this.options.concurrency ?? this.settings.workerConcurrency;
     try {
-      // A job taken in the same step as the previous one's settle, not yet started.
-      let next: ClaimedJob | null = null;
-      while (next || !this.stopping) {
+      while (!this.stopping) {
         this.woken = false;
-        if (!next) {
+        const free = Math.min(concurrency - this.slots.size, this.claimsLeft());
+        if (free > 0) {
+          let claimed: ClaimedJob[];
           try {
-            next = await this.store.jobClaim(this.claimParams());
-            if (!next && this.options.drain && (await this.nothingLeft())) break;
+            claimed = await this.claim(free);
           } catch (error) {
             if (this.storeBroke(error)) continue;
             // Database restarting or connection cut: nothing was taken that the lease won't return.
@@ -183,15 +195,19 @@ export class Worker {
             await this.waitForWake(STORE_RETRY_MS);
             continue;
           }
+          for (const taken of claimed) this.startSlot(taken);
+          // Every free slot filled: more may be runnable; look again once a slot frees.
+          if (claimed.length === free) continue;
+          if (this.slots.size === 0 && this.options.drain && (await this.nothingLeft())) break;
         }
-        if (next) {
-          next = await this.process(next);
-          continue;
-        }
-        const wait = await this.idleWait();
+        // A slot that frees, or a commit, wakes this loop; idle, it also looks when a job is due.
+        const wait =
+          this.slots.size < concurrency ? await this.idleWait() : this.settings.pollIntervalMs;
         // A wake-up that came while asking (a commit) means: look again now.
         if (!this.woken) await this.waitForWake(wait);
       }
+      // Stopping: the running jobs finish (or, stopped at once, are interrupted) and are recorded.
+      while (this.slots.size > 0) await Promise.race(this.slots);
     } finally {
       unsubscribe();
       for (const timer of this.timers) clearInterval(timer);
@@ -212,11 +228,11 @@ export class Worker {
     this.wake();
   }
 
-  /** At once: kill the running job's process group; the job goes back to the queue. */
+  /** At once: kill the running jobs' process groups; the jobs go back to the queue. */
   stopNow(): void {
     this.stopping = true;
     this.stoppedNow = true;
-    this.current?.run.interrupt();
+    for (const current of this.running.values()) current.run.interrupt();
     this.hookRunner.killAll();
     this.wake();
   }
@@ -230,10 +246,6 @@ export class Worker {
     });
   }
 
-  /**
-   * Runs a claimed job and records its outcome; unless this worker is stopping, the record and
-   * the claim of the next job are one step, and that job is returned.
-   */
   /** Stored settings, with this worker's own overrides (`worker start -s`). */
   private resolve(stored: Record<string, string>): Settings {
     this.hooks = hooksFrom(stored);
@@ -244,13 +256,49 @@ export class Worker {
     return settings;
   }
 
+  /** How many more jobs --max-jobs lets this worker claim. */
+  private claimsLeft(): number {
+    return (this.options.maxJobs ?? Infinity) - this.jobsClaimed;
+  }
+
+  /**
+   * Claims up to `limit` jobs (one transaction), counted against --max-jobs before the claim is
+   * made, so that slots claiming at the same time cannot take more than it allows.
+   */
+  private async claim(limit: number): Promise<ClaimedJob[]> {
+    this.jobsClaimed += limit;
+    let claimed: ClaimedJob[] = [];
+    try {
+      const params = this.claimParams();
+      claimed =
+        limit === 1
+          ? [await this.store.jobClaim(params)].filter((job) => job !== null)
+          : await this.store.jobClaimMany({ ...params, limit });
+      return claimed;
+    } finally {
+      this.jobsClaimed -= limit - claimed.length;
+      if (this.claimsLeft() <= 0) this.stopping = true;
+    }
+  }
+
+  /** A slot runs `first`, then every job it takes in the same step as recording the last. */
+  private startSlot(first: ClaimedJob): void {
+    const slot = (async () => {
+      let next: ClaimedJob | null = first;
+      while (next) next = await this.process(next);
+    })().finally(() => {
+      this.slots.delete(slot);
+      this.wake();
+    });
+    this.slots.add(slot);
+  }
+
+  /**
+   * Runs a claimed job and records its outcome; unless this worker is stopping (or --max-jobs is
+   * reached), the record and the claim of the next job are one step, and that job is returned.
+   */
   private async process(taken: ClaimedJob): Promise<ClaimedJob | null> {
     const { job, lease } = taken;
-    // The last job this worker may run (--max-jobs): record it without claiming another.
-    this.jobsRun++;
-    if (this.options.maxJobs !== undefined && this.jobsRun >= this.options.maxJobs) {
-      this.stopping = true;
-    }
     // Stopped at once after this job was claimed but before it started: it goes back unrun.
     const result = this.stoppedNow ? NOT_STARTED : await this.execute(taken);
 
@@ -271,9 +319,10 @@ export class Worker {
       next,
       ifCancelRequested,
     };
-    const { settled, claimed } = this.stopping
-      ? { settled: await this.settle(settle), claimed: null }
-      : await this.settleAndClaim(settle);
+    const { settled, claimed } =
+      this.stopping || this.claimsLeft() <= 0
+        ? { settled: await this.settle(settle), claimed: null }
+        : await this.settleAndClaim(settle);
     this.report(job, result, next, settled);
     if (settled) {
       this.runHook(
@@ -308,16 +357,17 @@ export class Worker {
       onOutput:
         this.options.onOutput && ((stream, line) => this.options.onOutput!(job.id, stream, line)),
     });
-    this.current = { job, lease, run, cancelling: false };
+    const current: Current = { job, lease, run, cancelling: false };
+    this.running.set(job.id, current);
     const early = setTimeout(
-      () => void this.heartbeat().catch((error: unknown) => this.dutyFailed(error)),
+      () => void this.beat(current).catch((error: unknown) => this.dutyFailed(error)),
       FIRST_HEARTBEAT_MS,
     );
     try {
       return await run.result;
     } finally {
       clearTimeout(early);
-      this.current = null;
+      this.running.delete(job.id);
     }
   }
 
@@ -358,15 +408,18 @@ export class Worker {
   private async settleAndClaim(
     settle: SettleParams,
   ): Promise<{ settled: JobState | false | null; claimed: ClaimedJob | null }> {
+    this.jobsClaimed++;
+    let claimed: ClaimedJob | null = null;
     try {
-      const { state, claimed } = await this.store.jobSettleAndClaim({
-        settle,
-        claim: this.claimParams(),
-      });
-      return { settled: state ?? false, claimed };
+      const result = await this.store.jobSettleAndClaim({ settle, claim: this.claimParams() });
+      claimed = result.claimed;
+      return { settled: result.state ?? false, claimed };
     } catch (error) {
       this.storeBroke(error);
       return { settled: await this.settle(settle), claimed: null };
+    } finally {
+      if (!claimed) this.jobsClaimed--;
+      if (this.claimsLeft() <= 0) this.stopping = true;
     }
   }
 
@@ -411,9 +464,10 @@ export class Worker {
     if (!(error instanceof StoreBrokenError)) return false;
     if (this.broken) return true;
     this.broken = error;
-    const job = this.current?.job.id;
+    const jobs = [...this.running.keys()];
+    const which = jobs.length === 1 ? ` and its job ${jobs[0]}` : ` and its jobs ${jobs.join(', ')}`;
     this.alert(
-      `${error.message}; stopping this worker${job ? ` and its job ${job}` : ''}, claiming nothing more`,
+      `${error.message}; stopping this worker${jobs.length ? which : ''}, claiming nothing more`,
     );
     this.stopNow();
     return true;
@@ -424,22 +478,15 @@ export class Worker {
     if (!this.storeBroke(error)) this.log(`background duty failed: ${(error as Error).message}`);
   }
 
+  /**
+   * Says the worker is alive and renews the lease of each running job, each on its own (one
+   * lost lease stops only its run); then takes in stop requests and changed settings.
+   */
   private async heartbeat(): Promise<void> {
-    const current = this.current;
-    const beat = await this.store.workerHeartbeat({
-      workerId: this.id,
-      lease: current?.lease ?? null,
-      leaseMs: this.settings.leaseTimeoutMs,
-      jobPid: current?.run.pid ?? null,
-    });
-    if (current && !beat.leaseHeld && this.current === current) {
-      // Taken over while this worker was frozen or cut off: stop the run now, so it does not
-      // go on beside the new one (on another host, the rescuer cannot kill it).
-      this.log(`${current.job.id}: lost its lease to another worker; stopping this run`);
-      current.run.interrupt();
-    }
-    // The fallback for a cancel whose wake-up was missed.
-    if (current && beat.cancelRequested && this.current === current) this.cancelRun(current);
+    const running = [...this.running.values()];
+    let beat: Heartbeat | null = null;
+    for (const current of running) beat = await this.beat(current);
+    beat ??= await this.beat(null);
     if (!beat.known) await this.register();
     if (beat.stopRequested && !this.stopping) {
       this.log('stop requested');
@@ -448,25 +495,50 @@ export class Worker {
     this.settings = this.resolve(await this.store.configGetAll());
   }
 
+  /** One heartbeat, renewing the lease of `current` (null: no job) and acting on its answer. */
+  private async beat(current: Current | null): Promise<Heartbeat> {
+    const beat = await this.store.workerHeartbeat({
+      workerId: this.id,
+      lease: current?.lease ?? null,
+      leaseMs: this.settings.leaseTimeoutMs,
+      jobPid: current?.run.pid ?? null,
+    });
+    if (current && this.isRunning(current)) {
+      if (!beat.leaseHeld) {
+        // Taken over while this worker was frozen or cut off: stop the run now, so it does not
+        // go on beside the new one (on another host, the rescuer cannot kill it).
+        this.log(`${current.job.id}: lost its lease to another worker; stopping this run`);
+        current.run.interrupt();
+      }
+      // The fallback for a cancel whose wake-up was missed.
+      if (beat.cancelRequested) this.cancelRun(current);
+    }
+    return beat;
+  }
+
+  private isRunning(current: Current): boolean {
+    return this.running.get(current.job.id) === current;
+  }
+
   /**
-   * After a wake-up while a job runs: asks the store whether the job was cancelled, at most every
+   * After a wake-up while jobs run: asks the store whether they were cancelled, at most every
    * CANCEL_CHECK_MS (a wake-up inside that time plans one look at its end).
    */
   private checkCancelSoon(): void {
-    if (!this.current || this.cancelCheck) return;
+    if (this.running.size === 0 || this.cancelCheck) return;
     const wait = this.cancelCheckedAt + CANCEL_CHECK_MS - performance.now();
     this.cancelCheck = setTimeout(
       () => {
         this.cancelCheck = null;
-        const current = this.current;
-        if (!current) return;
         this.cancelCheckedAt = performance.now();
-        this.store
-          .jobCancelRequested({ lease: current.lease })
-          .then((cancelled) => {
-            if (cancelled && this.current === current) this.cancelRun(current);
-          })
-          .catch((error: unknown) => this.dutyFailed(error));
+        for (const current of this.running.values()) {
+          this.store
+            .jobCancelRequested({ lease: current.lease })
+            .then((cancelled) => {
+              if (cancelled && this.isRunning(current)) this.cancelRun(current);
+            })
+            .catch((error: unknown) => this.dutyFailed(error));
+        }
       },
       Math.max(0, wait),
     );

@@ -132,6 +132,7 @@ describe('interactive menu', () => {
         { steps: [id, command, ['echo never', /^\? Max retries/]], text: '1' },
         { steps: [['2', /^\? Which jobs/]] },
         { steps: [['4', /^\? How many workers/]] },
+        { steps: [['4', /^\? How many workers/], ['', /^\? How many jobs at once in each\?/]] },
         { steps: [setting] },
         { steps: [setting, ['2', /^\? New value for backoff-base/]], text: '9' },
         { steps: [['1', /^\? Press Enter/]] },
@@ -170,7 +171,8 @@ describe('interactive menu', () => {
     await answer(t, '4', /^\? How many workers\? \(Enter for 1\)/);
     await answer(t, '0', /must be a whole number from 1 to 256/);
     t.keys('C-u');
-    await answer(t, '2', /^started 2 workers/);
+    await answer(t, '2', /^\? How many jobs at once in each\? \(Enter for 1\)/);
+    await answer(t, '3', /^started 2 workers × 3 jobs at once/);
     await t.waitFor(/w1: completed/);
     await s.run(['enqueue', '{"id":"w2","command":"true"}']);
     await t.waitFor(/w2: completed/);

@@ -1,5 +1,5 @@
 /**
- * `queuectl service install [--user] [--count N] [--stop-timeout D] [--print]`: a systemd unit
+ * `queuectl service install [--user] [--count N] [--concurrency M] [--stop-timeout D] [--print]`: a systemd unit
  * that runs `queuectl worker start` on this database, so workers start at boot (or login) and
  * come back after a crash. Stopping is graceful: systemd sends SIGTERM to the supervisor only
  * (KillMode=mixed: jobs in the same cgroup must not get it too), which lets running jobs finish;
@@ -18,6 +18,7 @@ export interface ServiceOptions {
   db?: string;
   user?: boolean;
   count?: number;
+  concurrency?: number;
   /** Milliseconds. */
   stopTimeout?: number;
   print?: boolean;
@@ -39,6 +40,7 @@ export function serviceUnit(options: {
   location: string;
   user: boolean;
   count?: number;
+  concurrency?: number;
   stopTimeoutMs: number;
   node?: string;
   script?: string;
@@ -52,6 +54,7 @@ export function serviceUnit(options: {
     'start',
     '--quiet',
     ...(options.count === undefined ? [] : ['--count', String(options.count)]),
+    ...(options.concurrency === undefined ? [] : ['--concurrency', String(options.concurrency)]),
   ]
     .map(systemdWord)
     .join(' ');
@@ -96,6 +99,7 @@ export const serviceInstallCommand: PlainCommand<ServiceOptions> = {
       location,
       user: opts.user === true,
       count: opts.count,
+      concurrency: opts.concurrency,
       stopTimeoutMs: opts.stopTimeout ?? DEFAULT_STOP_TIMEOUT_MS,
     });
     if (opts.print) {

@@ -29,6 +29,8 @@ export interface WorkerStartOptions {
   /** Milliseconds. */
   pollInterval?: number;
   maxJobs?: number;
+  /** Jobs each worker process runs at once. */
+  concurrency?: number;
   stop?: boolean;
   detach?: boolean;
   /** Serve only these queues. */
@@ -43,6 +45,7 @@ function detachedArgs(options: WorkerStartOptions, count: number): string[] {
   if (options.verbose) args.push('--verbose');
   if (options.pollInterval !== undefined) args.push('--poll-interval', `${options.pollInterval}ms`);
   if (options.maxJobs !== undefined) args.push('--max-jobs', String(options.maxJobs));
+  if (options.concurrency !== undefined) args.push('--concurrency', String(options.concurrency));
   if (options.queue !== undefined) args.push('--queue', options.queue.join(','));
   return args;
 }
@@ -58,6 +61,7 @@ export const workerStartCommand: PlainCommand<WorkerStartOptions> = {
         'verbose',
         'pollInterval',
         'maxJobs',
+        'concurrency',
         'detach',
         'queue',
       ].filter((name) => opts[name as keyof WorkerStartOptions] !== undefined);
@@ -84,8 +88,10 @@ export async function workerStart(
   // Opened (and migrated) once here, so a database that cannot be used fails once, not per
   // worker. Closed again before the workers run: a connection held here would keep a deleted
   // -wal open after the workers stopped and spoil the integrity check's verdict.
-  const count = await withOpenQueue(location, async (queue) => {
-    const workers = options.count ?? (await queue.settings()).workerCount;
+  const started = await withOpenQueue(location, async (queue) => {
+    const settings = await queue.settings();
+    const workers = options.count ?? settings.workerCount;
+    const concurrency = options.concurrency ?? settings.workerConcurrency;
     prepareLogDirectory(location); // so does a log directory no run could use
     if (options.detach) {
       const { renderDetached, startDetached } = await import('./worker-detach.js');
@@ -98,9 +104,19 @@ export async function workerStart(
       process.stdout.write(`${renderDetached(detached, location)}\n`);
       return null;
     }
-    return workers;
+    return { workers, concurrency };
   });
-  if (count !== null) await superviseWorkers(location, count, options);
+  if (started !== null) {
+    await superviseWorkers(location, started.workers, {
+      ...options,
+      concurrency: started.concurrency,
+    });
+  }
+}
+
+/** How many jobs each worker runs at once, when more than one. */
+function slots(concurrency: number | undefined): string {
+  return concurrency !== undefined && concurrency > 1 ? ` × ${concurrency} jobs at once` : '';
 }
 
 async function withOpenQueue<T>(location: string, work: (queue: Queue) => Promise<T>): Promise<T> {
@@ -131,6 +147,7 @@ async function superviseWorkers(
     verbose: options.verbose,
     pollIntervalMs: options.pollInterval,
     maxJobs: options.maxJobs,
+    concurrency: options.concurrency,
     queues: options.queue,
     log: say,
     onWorkerLine: live
@@ -139,7 +156,7 @@ async function superviseWorkers(
   });
   const serving = options.queue ? ` serving ${options.queue.join(', ')}` : '';
   say(
-    `started ${count} worker${count === 1 ? '' : 's'} (pids ${supervisor.pids().join(', ')}) on ${displayLocation(location)}${serving}; ` +
+    `started ${count} worker${count === 1 ? '' : 's'}${slots(options.concurrency)} (pids ${supervisor.pids().join(', ')}) on ${displayLocation(location)}${serving}; ` +
       (options.drain ? 'they exit when the queue is empty' : 'Ctrl+C stops them gracefully'),
   );
   // The live line reads the queue through a connection of its own, closed when the workers stop.

@@ -1,0 +1,71 @@
+/**
+ * `worker start --concurrency M` through the CLI: N×M slots drain a batch, and a worker process
+ * SIGKILLed while it runs eight jobs loses none of them: its replacement on the same host puts
+ * all eight back at once (their runs count as worker_lost) and runs them again.
+ */
+import { describe, expect, it } from 'vitest';
+import { collect, sandbox } from '../helpers/cli-sandbox.js';
+import { waitFor } from '../helpers/wait-for.js';
+import type { QueueStatus } from '../../src/core/queue.js';
+import type { AttemptJson, Shown } from '../helpers/json-shapes.js';
+
+describe('worker start --concurrency', () => {
+  it('runs --count 2 --concurrency 4 as eight slots and drains the batch', async () => {
+    const s = sandbox();
+    const jobs = Array.from({ length: 24 }, (_, i) => ({ id: `d${i}`, command: 'sleep 0.2' }));
+    expect((await s.run(['enqueue', JSON.stringify(jobs)])).code).toBe(0);
+    const run = await s.run(['worker', 'start', '--count', '2', '--concurrency', '4', '--drain']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toMatch(/^started 2 workers × 4 jobs at once \(pids \d+, \d+\)/m);
+    expect(run.stderr).toMatch(/drained in .*: 24 jobs completed, 0 failed runs, 0 dead/);
+  });
+
+  it('rejects a concurrency out of range, and config worker-concurrency sets the default', async () => {
+    const s = sandbox();
+    for (const bad of ['0', '257', '-1', 'two', '1.5']) {
+      const result = await s.run(['worker', 'start', '--concurrency', bad]);
+      expect(result.code, bad).toBe(2);
+      expect(result.stderr).toMatch(/^queuectl: --concurrency must be a whole number from 1 to 256/);
+    }
+    expect((await s.run(['config', 'set', 'worker-concurrency', '3'])).code).toBe(0);
+    await s.run(['enqueue', '{"command":"true"}']);
+    const run = await s.run(['worker', 'start', '--drain']);
+    expect(run.stderr).toMatch(/^started 1 worker × 3 jobs at once/m);
+  });
+
+  it('a worker SIGKILLed with eight running jobs loses none: all eight run again at once', async () => {
+    const s = sandbox();
+    // The first run of each job hangs; the rerun after the kill finishes at once.
+    const jobs = Array.from({ length: 8 }, (_, i) => ({
+      id: `k${i}`,
+      command: 'if [ "$QUEUECTL_ATTEMPT" = 1 ]; then sleep 300; fi',
+    }));
+    expect((await s.run(['enqueue', JSON.stringify(jobs)])).code).toBe(0);
+    const supervisor = s.start(['worker', 'start', '--count', '1', '--concurrency', '8']);
+    const done = collect(supervisor);
+    const status = () => s.json<QueueStatus>(['status']);
+    const first = await waitFor(
+      async () => {
+        const now = await status();
+        return now.counts.processing === 8 && now.workers.length === 1 ? now.workers[0]! : null;
+      },
+      { what: 'eight jobs running in one worker' },
+    );
+    const killed = Date.now();
+    process.kill(first.pid, 'SIGKILL');
+    await waitFor(async () => (await status()).counts.completed === 8, {
+      timeoutMs: 15_000,
+      what: 'all eight jobs to complete after the kill',
+    });
+    const tookMs = Date.now() - killed;
+    for (const { id } of jobs) {
+      const { attempts } = await s.json<Shown>(['show', id]);
+      expect(attempts.map((a) => a.outcome), id).toEqual(['worker_lost', 'completed']);
+      expect((attempts[0] as AttemptJson & { pid: number }).pid).toBe(first.pid);
+    }
+    // The replacement worker rescues a dead local worker's jobs at once, not after the lease.
+    expect(tookMs).toBeLessThan(10_000);
+    supervisor.kill('SIGTERM');
+    expect((await done).code).toBe(0);
+  });
+});
