@@ -146,7 +146,8 @@ export const CONFIG_KEYS = {
     ...integer(1, 256),
   },
   'worker-concurrency': {
-    description: 'Jobs each worker process runs at once when `worker start --concurrency` is not given',
+    description:
+      'Jobs each worker process runs at once when `worker start --concurrency` is not given',
     default: '1',
     ...integer(1, 256),
   },

@@ -465,7 +465,8 @@ export class Worker {
     if (this.broken) return true;
     this.broken = error;
     const jobs = [...this.running.keys()];
-    const which = jobs.length === 1 ? ` and its job ${jobs[0]}` : ` and its jobs ${jobs.join(', ')}`;
+    const which =
+      jobs.length === 1 ? ` and its job ${jobs[0]}` : ` and its jobs ${jobs.join(', ')}`;
     this.alert(
       `${error.message}; stopping this worker${jobs.length ? which : ''}, claiming nothing more`,
     );

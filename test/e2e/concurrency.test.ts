@@ -25,7 +25,9 @@ describe('worker start --concurrency', () => {
     for (const bad of ['0', '257', '-1', 'two', '1.5']) {
       const result = await s.run(['worker', 'start', '--concurrency', bad]);
       expect(result.code, bad).toBe(2);
-      expect(result.stderr).toMatch(/^queuectl: --concurrency must be a whole number from 1 to 256/);
+      expect(result.stderr).toMatch(
+        /^queuectl: --concurrency must be a whole number from 1 to 256/,
+      );
     }
     expect((await s.run(['config', 'set', 'worker-concurrency', '3'])).code).toBe(0);
     await s.run(['enqueue', '{"command":"true"}']);
@@ -60,7 +62,10 @@ describe('worker start --concurrency', () => {
     const tookMs = Date.now() - killed;
     for (const { id } of jobs) {
       const { attempts } = await s.json<Shown>(['show', id]);
-      expect(attempts.map((a) => a.outcome), id).toEqual(['worker_lost', 'completed']);
+      expect(
+        attempts.map((a) => a.outcome),
+        id,
+      ).toEqual(['worker_lost', 'completed']);
       expect((attempts[0] as AttemptJson & { pid: number }).pid).toBe(first.pid);
     }
     // The replacement worker rescues a dead local worker's jobs at once, not after the lease.

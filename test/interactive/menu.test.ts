@@ -132,7 +132,12 @@ describe('interactive menu', () => {
         { steps: [id, command, ['echo never', /^\? Max retries/]], text: '1' },
         { steps: [['2', /^\? Which jobs/]] },
         { steps: [['4', /^\? How many workers/]] },
-        { steps: [['4', /^\? How many workers/], ['', /^\? How many jobs at once in each\?/]] },
+        {
+          steps: [
+            ['4', /^\? How many workers/],
+            ['', /^\? How many jobs at once in each\?/],
+          ],
+        },
         { steps: [setting] },
         { steps: [setting, ['2', /^\? New value for backoff-base/]], text: '9' },
         { steps: [['1', /^\? Press Enter/]] },
