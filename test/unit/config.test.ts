@@ -41,6 +41,7 @@ describe('config', () => {
       outputLimitBytes: 1024 * 1024,
       pollIntervalMs: 1000,
       workerCount: 1,
+      workerConcurrency: 1,
       keepCompletedMs: 7 * 86_400_000,
       keepDeadMs: 30 * 86_400_000,
       keepCancelledMs: 7 * 86_400_000,
