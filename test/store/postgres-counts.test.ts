@@ -143,17 +143,22 @@ describePg('PostgreSQL job counts', () => {
       ...hosts.map((store) => meddler(store)),
       checker(),
     ];
-    await new Promise((resolve) => setTimeout(resolve, 4000));
+    // Until enough has happened to prove something (a loaded machine gets there later).
+    const started = Date.now();
+    const enough = () =>
+      Date.now() > started + 3000 && settled >= 300 && enqueued >= 400 && checks >= 20;
+    while (Date.now() < started + 40_000 && !enough()) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
     stop = true;
     await Promise.all(running);
 
     expect(mismatches).toEqual([]);
-    expect(checks).toBeGreaterThan(20);
+    expect(checks).toBeGreaterThanOrEqual(20);
+    expect(settled).toBeGreaterThanOrEqual(300);
+    expect(enqueued).toBeGreaterThanOrEqual(400);
     const { kept, real } = await bothCounts(schema);
     expect(sortKeys(kept)).toEqual(sortKeys(real));
-    // Enough happened to prove something.
-    expect(settled).toBeGreaterThan(300);
-    expect(enqueued).toBeGreaterThan(300);
     await expectStoreCountsExact(hosts[0]!, schema);
     await hosts[1]!.jobCountsFold();
     await expectStoreCountsExact(hosts[2]!, schema);
