@@ -115,8 +115,9 @@ describePg('PostgreSQL job counts', () => {
       while (!stop) {
         const ids = async (state: JobState) =>
           (await store.jobList({ state, limit: 5 })).map((job) => job.id);
+        await enqueue(store, 1 + Math.floor(Math.random() * 10));
         const action = Math.floor(Math.random() * 7);
-        if (action === 0) await enqueue(store, 1 + Math.floor(Math.random() * 20));
+        if (action === 0) await enqueue(store, 1 + Math.floor(Math.random() * 50));
         if (action === 1) await tolerant(async () => store.jobDelete({ ids: await ids('completed') }));
         if (action === 2) await tolerant(async () => store.jobRetryDead({ ids: await ids('dead') }));
         if (action === 3) await tolerant(async () => store.jobCancel({ ids: await ids('pending') }));
