@@ -1,6 +1,7 @@
 /**
  * PostgreSQL next to SQLite: throughput of 2 workers and the wake-up latency of an idle worker,
- * each measured on both stores in the same run. Runs when QUEUECTL_TEST_PG (or
+ * each measured on both stores in the same run; and `status` at a large jobs table against a
+ * small one (postgres-status.mjs). Runs when QUEUECTL_TEST_PG (or
  * QUEUECTL_BENCH_PG) names a database; every run uses a fresh schema, dropped afterwards.
  */
 import { fmt, median, ratio, sleep } from '../lib/measure.mjs';
@@ -8,6 +9,7 @@ import { openBenchStore, startWorkers, tempPlace } from '../lib/fixtures.mjs';
 import { benchPostgresUrl, freshSchema } from '../lib/postgres.mjs';
 import { queuectlRate } from './throughput.mjs';
 import { wakeLatencies } from './idle-worker.mjs';
+import { statusAtScale } from './postgres-status.mjs';
 
 async function medianWakeUp(db, samples) {
   const place = tempPlace('pg-wake');
@@ -44,6 +46,7 @@ export async function measurePostgres({ quick, log }) {
     log(`postgres: wake-up latency, ${samples} samples on each store`);
     const sqliteWake = await medianWakeUp(undefined, samples);
     const pgWake = await medianWakeUp(db, samples);
+    const status = await statusAtScale(url, { quick, log });
     return [
       {
         figure: `PostgreSQL throughput, 2 workers, ${count} \`true\` jobs`,
@@ -61,6 +64,7 @@ export async function measurePostgres({ quick, log }) {
         target: 'reported',
         met: null,
       },
+      status,
     ];
   } finally {
     await place.drop();

@@ -403,6 +403,12 @@ export interface JobStore {
   jobPurgeExpired(params: ExpiredParams): Promise<RemovedJob[]>;
   /** Gives freed space back to the file system, a bounded step at a time; returns pages freed. */
   storeCompact(): Promise<number>;
+  /**
+   * Folds the job counts' recent changes into their totals (PostgreSQL keeps counts as changes
+   * appended by every write, so that writers never wait on one counter row; SQLite counts the
+   * jobs themselves and has nothing to fold). Returns the changes folded.
+   */
+  jobCountsFold(): Promise<number>;
 
   /** Stores a new schedule; ConflictError when one has that name. */
   scheduleInsert(schedule: NewSchedule): Promise<void>;

@@ -397,6 +397,96 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       END $$;
     `,
   },
+  {
+    version: 6,
+    name: 'job counts per queue and state, kept as the jobs change',
+    // `status`, the dashboard and `stats` read these instead of counting every job. One counter
+    // row per (queue, state) updated by every claim and settle would make all workers take turns
+    // on it; instead each statement appends its own deltas to job_count_changes (no row is ever
+    // updated, so writers never wait for each other), readers add them to job_counts, and the
+    // maintenance leader folds them in every few seconds (fold_job_counts). Statement triggers
+    // with transition tables: a bulk enqueue or a batch restart appends one row per (queue, state)
+    // it touched, not one per job.
+    sql: `
+      CREATE TABLE job_counts (
+        queue text   NOT NULL,
+        state text   NOT NULL,
+        n     bigint NOT NULL,
+        PRIMARY KEY (queue, state)
+      );
+      -- Append-only between folds; no index, so an append costs one heap insert.
+      CREATE TABLE job_count_changes (
+        queue text   NOT NULL,
+        state text   NOT NULL,
+        delta bigint NOT NULL
+      );
+
+      -- The counts now: what was folded plus every committed change since. One statement reads
+      -- both with one snapshot, so a fold committing meanwhile is seen whole or not at all.
+      CREATE VIEW job_tally AS
+        SELECT queue, state, sum(n)::bigint AS n FROM (
+          SELECT queue, state, n FROM job_counts
+          UNION ALL SELECT queue, state, delta FROM job_count_changes) c
+        GROUP BY queue, state;
+
+      -- An update's deltas are -1 per old row and +1 per new row, summed: rows whose queue and
+      -- state stayed cancel out, so nothing is appended for a lease renewal or a priority change.
+      CREATE FUNCTION count_jobs_updated() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        INSERT INTO job_count_changes (queue, state, delta)
+          SELECT queue, state, sum(d) FROM (
+            SELECT queue, state, -1 AS d FROM old_jobs
+            UNION ALL SELECT queue, state, 1 FROM new_jobs) t
+          GROUP BY queue, state HAVING sum(d) <> 0;
+        RETURN NULL;
+      END $$;
+      CREATE FUNCTION count_jobs_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        INSERT INTO job_count_changes (queue, state, delta)
+          SELECT queue, state, count(*) FROM new_jobs GROUP BY queue, state;
+        RETURN NULL;
+      END $$;
+      CREATE FUNCTION count_jobs_deleted() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        INSERT INTO job_count_changes (queue, state, delta)
+          SELECT queue, state, -count(*) FROM old_jobs GROUP BY queue, state;
+        RETURN NULL;
+      END $$;
+      -- queuectl never truncates jobs; should someone, the counts follow.
+      CREATE FUNCTION count_jobs_truncated() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        DELETE FROM job_count_changes;
+        DELETE FROM job_counts;
+        RETURN NULL;
+      END $$;
+
+      -- No writer may commit between the backfill's count and the triggers taking over.
+      LOCK TABLE jobs IN SHARE ROW EXCLUSIVE MODE;
+      CREATE TRIGGER jobs_count_insert AFTER INSERT ON jobs REFERENCING NEW TABLE AS new_jobs
+        FOR EACH STATEMENT EXECUTE FUNCTION count_jobs_inserted();
+      CREATE TRIGGER jobs_count_update AFTER UPDATE ON jobs
+        REFERENCING OLD TABLE AS old_jobs NEW TABLE AS new_jobs
+        FOR EACH STATEMENT EXECUTE FUNCTION count_jobs_updated();
+      CREATE TRIGGER jobs_count_delete AFTER DELETE ON jobs REFERENCING OLD TABLE AS old_jobs
+        FOR EACH STATEMENT EXECUTE FUNCTION count_jobs_deleted();
+      CREATE TRIGGER jobs_count_truncate AFTER TRUNCATE ON jobs
+        FOR EACH STATEMENT EXECUTE FUNCTION count_jobs_truncated();
+      INSERT INTO job_counts (queue, state, n) SELECT queue, state, count(*) FROM jobs
+        GROUP BY queue, state;
+
+      -- Moves every committed change into job_counts in one statement; returns how many rows it
+      -- moved. Two folds at once cannot count a change twice: the second waits for the rows the
+      -- first deletes, then skips them.
+      CREATE FUNCTION fold_job_counts() RETURNS bigint LANGUAGE sql AS $$
+        WITH moved AS (DELETE FROM job_count_changes RETURNING queue, state, delta),
+          stored AS (
+            INSERT INTO job_counts AS c (queue, state, n)
+              SELECT queue, state, sum(delta) FROM moved GROUP BY queue, state
+            ON CONFLICT (queue, state) DO UPDATE SET n = c.n + EXCLUDED.n)
+        SELECT count(*) FROM moved
+      $$;
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -1050,6 +1050,11 @@ export class SqliteJobStore implements JobStore {
     return before - free();
   }
 
+  /** SQLite counts the jobs themselves (fast enough at its scale): nothing to fold. */
+  async jobCountsFold(): Promise<number> {
+    return 0;
+  }
+
   async scheduleInsert(schedule: NewSchedule): Promise<void> {
     const env = schedule.env ? encodeEnvironment(schedule.env) : null;
     const inserted = this.sql.insertSchedule.run({

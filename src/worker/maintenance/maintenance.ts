@@ -9,6 +9,7 @@ import { leaderTimings, leadsUntil, MAINTENANCE_LEASE } from '../../core/leaders
 import { setLongTimeout } from '../../core/timers.js';
 import type { Duty, DutyContext } from './duty.js';
 import { commandHooks } from './duties/command-hooks.js';
+import { counts } from './duties/counts.js';
 import { deadLocalWorkers } from './duties/dead-local-workers.js';
 import { expiredLeases } from './duties/expired-leases.js';
 import { retention } from './duties/retention.js';
@@ -21,6 +22,7 @@ export const DUTIES: readonly Duty[] = [
   retention,
   schedules,
   commandHooks,
+  counts,
 ];
 
 /** A duty whose round failed tries again after this long. */
