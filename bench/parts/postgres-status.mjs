@@ -67,7 +67,9 @@ export async function statusAtScale(url, { quick, log }) {
   const env = cliEnv(home.dir);
   const places = [];
   try {
-    log(`postgres: status at ${small.toLocaleString('en-US')} and ${big.toLocaleString('en-US')} jobs`);
+    log(
+      `postgres: status at ${small.toLocaleString('en-US')} and ${big.toLocaleString('en-US')} jobs`,
+    );
     const smallPlace = await schemaWithJobs(url, env, small);
     places.push(smallPlace);
     const bigPlace = await schemaWithJobs(url, env, big);

@@ -17,6 +17,7 @@ import { benchPostgresUrl, freshSchema } from '../lib/postgres.mjs';
 const COUNTS = [1, 2, 4];
 const CONCURRENCIES = [1, 4, 16];
 const SLEEP = 0.05;
+let runs = 0;
 
 /** `n` jobs of `command` through xargs with `slots` at once; jobs per second. */
 export async function xargsRate(n, slots, command = 'true') {
@@ -62,13 +63,16 @@ export async function queuectlRun({ n, command, count, concurrency, db }) {
       await sleep(300); // the workers finish starting (first heartbeat, first empty claim)
       const idle = workers.pids.map((pid) => rssKiB(pid));
       const stopSampling = sampleRss(workers.pids);
+      // Cells on PostgreSQL share one schema: each run's ids are its own, and the jobs of the
+      // cells before are already completed.
+      const before = (await store.jobCountByState()).completed;
       const started = nowMs();
-      await store.jobInsertMany([jobs(n, command)]);
+      await store.jobInsertMany([jobs(n, command, `run${++runs}`)]);
       await waitFor(
         async () => {
           const counts = await store.jobCountByState();
           if (counts.dead + counts.failed > 0) throw new Error(`a \`${command}\` job failed`);
-          return counts.completed === n;
+          return counts.completed === before + n;
         },
         { what: `${n} jobs to complete`, timeoutMs: 600_000, intervalMs: 10 },
       );

@@ -36,12 +36,15 @@ export class ChildReaper {
   exited(pid: number): Promise<ExitStatus> {
     return new Promise((resolve, reject) => {
       this.waiting.set(pid, { resolve, reject });
-      if (this.waiting.size === 1) {
+      // Set up once and kept: adding and removing a signal listener for every job costs more
+      // than a listener that hears the occasional SIGCHLD of nothing it waits for.
+      if (!this.safety) {
         process.on('SIGCHLD', this.onSignal);
-        // Kept referenced: while a child runs, it is what keeps the process alive (signal
-        // listeners do not), as the blocking wait on the thread pool did.
         this.safety = setInterval(this.onSignal, SAFETY_CHECK_MS);
       }
+      // Referenced while a child runs: it is what keeps the process alive (signal listeners do
+      // not), as the blocking wait on the thread pool did.
+      if (this.waiting.size === 1) this.safety.ref();
       // It may have exited already, before anyone listened.
       this.check(pid);
     });
@@ -63,10 +66,7 @@ export class ChildReaper {
     const result = this.waitNoHang(pid, status);
     if (result === 0) return;
     this.waiting.delete(pid);
-    if (this.waiting.size === 0) {
-      process.off('SIGCHLD', this.onSignal);
-      clearInterval(this.safety);
-    }
+    if (this.waiting.size === 0) this.safety?.unref();
     if (result === pid) waiting.resolve(this.decode(status[0]!));
     else waiting.reject(new Error(`the exit status of process ${pid} was lost`));
   }

@@ -324,7 +324,8 @@ export class Worker {
         ? { settled: await this.settle(settle), claimed: null }
         : await this.settleAndClaim(settle);
     this.report(job, result, next, settled);
-    if (settled) {
+    // The subject is only made when a hook is set for the state (most jobs have none).
+    if (settled && this.hooks[settled] !== undefined) {
       this.runHook(
         runSubject(this.options.logDir, {
           jobId: job.id,
