@@ -118,10 +118,14 @@ describePg('PostgreSQL job counts', () => {
         await enqueue(store, 1 + Math.floor(Math.random() * 10));
         const action = Math.floor(Math.random() * 7);
         if (action === 0) await enqueue(store, 1 + Math.floor(Math.random() * 50));
-        if (action === 1) await tolerant(async () => store.jobDelete({ ids: await ids('completed') }));
-        if (action === 2) await tolerant(async () => store.jobRetryDead({ ids: await ids('dead') }));
-        if (action === 3) await tolerant(async () => store.jobCancel({ ids: await ids('pending') }));
-        if (action === 4) await tolerant(async () => store.jobRestart({ ids: await ids('cancelled') }));
+        if (action === 1)
+          await tolerant(async () => store.jobDelete({ ids: await ids('completed') }));
+        if (action === 2)
+          await tolerant(async () => store.jobRetryDead({ ids: await ids('dead') }));
+        if (action === 3)
+          await tolerant(async () => store.jobCancel({ ids: await ids('pending') }));
+        if (action === 4)
+          await tolerant(async () => store.jobRestart({ ids: await ids('cancelled') }));
         if (action === 5) await store.jobRestartState({ state: 'completed' });
         if (action === 6) await store.jobCountsFold();
       }
@@ -187,9 +191,9 @@ describePg('PostgreSQL job counts', () => {
     expect(changes).toBeGreaterThan(0);
 
     expect(await store.jobCountsFold()).toBe(changes);
-    expect(
-      await adminQuery(`SELECT count(*)::int AS n FROM ${schema}.job_count_changes`),
-    ).toEqual([{ n: 0 }]);
+    expect(await adminQuery(`SELECT count(*)::int AS n FROM ${schema}.job_count_changes`)).toEqual([
+      { n: 0 },
+    ]);
     expect(await store.jobCountByState()).toEqual(before);
     expect(await store.queueList()).toEqual(queuesBefore);
     expect(before).toMatchObject({ pending: 23, completed: 4, cancelled: 2 });
@@ -246,5 +250,9 @@ describePg('PostgreSQL job counts', () => {
 /** A JSON object with its keys in order, for comparing two aggregates. */
 function sortKeys(value: unknown): Record<string, unknown> {
   const object = value as Record<string, unknown>;
-  return Object.fromEntries(Object.keys(object).sort().map((key) => [key, object[key]]));
+  return Object.fromEntries(
+    Object.keys(object)
+      .sort()
+      .map((key) => [key, object[key]]),
+  );
 }
