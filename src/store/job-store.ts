@@ -320,6 +320,11 @@ export interface JobStore {
   jobEnvironment(params: { id: string }): Promise<JobEnvironment | null>;
   /** Whether the job held under `lease` has been cancelled (false once the lease is lost). */
   jobCancelRequested(params: { lease: Lease }): Promise<boolean>;
+  /**
+   * jobCancelRequested for several leases in one step (a worker running many jobs): the ids of
+   * those jobs, still held under their lease, whose cancel was requested.
+   */
+  jobListCancelRequested(params: { leases: Lease[] }): Promise<string[]>;
   attemptList(params: { jobId: string }): Promise<Attempt[]>;
 
   workerRegister(params: {

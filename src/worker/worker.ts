@@ -533,14 +533,18 @@ export class Worker {
       () => {
         this.cancelCheck = null;
         this.cancelCheckedAt = performance.now();
-        for (const current of this.running.values()) {
-          this.store
-            .jobCancelRequested({ lease: current.lease })
-            .then((cancelled) => {
-              if (cancelled && this.isRunning(current)) this.cancelRun(current);
-            })
-            .catch((error: unknown) => this.dutyFailed(error));
-        }
+        const running = [...this.running.values()];
+        if (running.length === 0) return;
+        this.store
+          .jobListCancelRequested({ leases: running.map((current) => current.lease) })
+          .then((asked) => {
+            for (const current of running) {
+              if (asked.includes(current.job.id) && this.isRunning(current)) {
+                this.cancelRun(current);
+              }
+            }
+          })
+          .catch((error: unknown) => this.dutyFailed(error));
       },
       Math.max(0, wait),
     );

@@ -137,6 +137,20 @@ export function describeJobActionsContract(name: string, open: StoreFactory): vo
         expect(await store.jobCancelRequested({ lease: { ...lease, run: 2 } })).toBe(false);
       });
 
+      it('lists which of several running jobs were asked to cancel, each under its own lease only', async () => {
+        await store.jobInsertMany([['m1', 'm2', 'm3'].map((id) => newJob({ id }))]);
+        const leases = (
+          await store.jobClaimMany({ workerId: WORKER.id, leaseMs: 30_000, limit: 3 })
+        ).map((claimed) => claimed.lease);
+        expect(await store.jobListCancelRequested({ leases })).toEqual([]);
+        await store.jobCancel({ ids: ['m1', 'm3'] });
+        expect((await store.jobListCancelRequested({ leases })).sort()).toEqual(['m1', 'm3']);
+        // A lease that is not the job's (another run, another worker) hears nothing.
+        const stale = leases.map((lease) => ({ ...lease, run: lease.run + 1 }));
+        expect(await store.jobListCancelRequested({ leases: stale })).toEqual([]);
+        expect(await store.jobListCancelRequested({ leases: [] })).toEqual([]);
+      });
+
       it('refuses finished jobs, naming the job and its state', async () => {
         await jobsInEveryState();
         for (const id of ['c', 'd']) {

@@ -185,6 +185,28 @@ function describeStore(name: string, location: () => string) {
       expect(attempts.map((a) => a.outcome)).toEqual(['interrupted']);
     });
 
+    it('stops only the cancelled ones of eight running jobs, within a second', async () => {
+      const store = await fresh();
+      const ids = Array.from({ length: SLOTS }, (_, i) => `x${i}`);
+      await store.jobInsertMany([ids.map((id) => newJob({ id, command: 'sleep 2' }))]);
+      const { done, worker } = await start();
+      await waitFor(async () => (await store.jobCountByState()).processing === SLOTS, {
+        what: 'eight jobs running',
+      });
+      const asked = performance.now();
+      await store.jobCancel({ ids: ['x2', 'x6'] });
+      await waitFor(
+        async () => (await states(store, ['x2', 'x6'])).every((state) => state === 'cancelled'),
+        { what: 'x2 and x6 cancelled', intervalMs: 10 },
+      );
+      expect(performance.now() - asked).toBeLessThan(1500);
+      await waitFor(async () => (await store.jobCountByState()).completed === SLOTS - 2, {
+        what: 'the other six to complete',
+      });
+      worker.requestStop();
+      await done;
+    });
+
     it('keeps a queue limit of 2 with eight slots, and stops after --max-jobs across slots', async () => {
       const store = await fresh();
       await store.queueSetConcurrency({ name: 'narrow', concurrency: 2 });

@@ -697,6 +697,17 @@ export class PostgresJobStore implements JobStore {
     return row?.cancel_requested === true;
   }
 
+  async jobListCancelRequested(params: { leases: Lease[] }): Promise<string[]> {
+    const { leases } = params;
+    if (leases.length === 0) return [];
+    const rows = await this.rows(SQL.listCancelRequested, [
+      leases.map((lease) => lease.jobId),
+      leases.map((lease) => lease.workerId),
+      leases.map((lease) => lease.run),
+    ]);
+    return rows.map((row) => row.id as string);
+  }
+
   async attemptList(params: { jobId: string }): Promise<Attempt[]> {
     return (await this.rows(SQL.listAttempts, [params.jobId])) as unknown as Attempt[];
   }

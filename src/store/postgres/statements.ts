@@ -28,6 +28,7 @@ type PostgresOnly =
   | 'getJobs'
   | 'settleAndClaim'
   | 'claimJobs'
+  | 'listCancelRequested'
   | 'lockJobs'
   | 'restartJobs'
   | 'restartBatch'
@@ -167,6 +168,11 @@ export const SQL = {
         COALESCE((SELECT cancel_requested FROM renewed), false) AS "cancelRequested"`,
   /** $1 job, $2 worker, $3 run. */
   cancelRequested: `SELECT cancel_requested FROM jobs WHERE ${HELD}`,
+  /** cancelRequested for the leases ($1 job ids, $2 workers, $3 runs): the ids asked to cancel. */
+  listCancelRequested: `SELECT j.id FROM jobs j
+      JOIN unnest($1::text[], $2::text[], $3::integer[]) AS l(job, worker, run)
+        ON j.id = l.job AND j.worker_id = l.worker AND j.runs = l.run
+      WHERE j.state = 'processing' AND j.cancel_requested`,
   /** $1 now. */
   listHeld: `SELECT j.id AS "jobId", j.runs AS run, j.worker_id AS "workerId",
         j.max_retries AS "maxRetries", j.attempts AS attempts,

@@ -836,6 +836,15 @@ export class SqliteJobStore implements JobStore {
     return row?.cancel_requested === 1;
   }
 
+  async jobListCancelRequested(params: { leases: Lease[] }): Promise<string[]> {
+    // In-process reads of one indexed row each: a loop costs what one statement would.
+    const asked: string[] = [];
+    for (const lease of params.leases) {
+      if (await this.jobCancelRequested({ lease })) asked.push(lease.jobId);
+    }
+    return asked;
+  }
+
   async attemptList(params: { jobId: string }): Promise<Attempt[]> {
     return this.sql.listAttempts.all(params.jobId) as Attempt[];
   }
