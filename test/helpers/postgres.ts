@@ -6,6 +6,8 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, describe } from 'vitest';
+import { quoteIdent } from '../../src/store/postgres/connection.js';
+import { MIGRATIONS } from '../../src/store/postgres/migrations.js';
 
 export const TEST_PG = process.env.QUEUECTL_TEST_PG || '';
 
@@ -59,5 +61,26 @@ export async function adminQuery<T extends pg.QueryResultRow>(
     return (await client.query<T>(sql, params)).rows;
   } finally {
     await client.end();
+  }
+}
+
+/**
+ * Makes `schema` as an older release left it: the migrations up to `version` applied and
+ * recorded, through `client` (whose search_path is then that schema). For migration tests.
+ */
+export async function schemaAtVersion(
+  client: pg.Client,
+  schema: string,
+  version: number,
+): Promise<void> {
+  await client.query(`CREATE SCHEMA ${quoteIdent(schema)}; SET search_path = ${schema}`);
+  await client.query(`CREATE TABLE migrations (
+    version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
+  for (const migration of MIGRATIONS.filter((m) => m.version <= version)) {
+    await client.query(migration.sql);
+    await client.query('INSERT INTO migrations (version, name) VALUES ($1, $2)', [
+      migration.version,
+      migration.name,
+    ]);
   }
 }

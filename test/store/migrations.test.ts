@@ -11,13 +11,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/clock.js';
 import type { Job } from '../../src/core/job.js';
 import type { JobStore } from '../../src/store/job-store.js';
-import { quoteIdent } from '../../src/store/postgres/connection.js';
-import { MIGRATIONS as PG_MIGRATIONS } from '../../src/store/postgres/migrations.js';
 import { openPostgresStore } from '../../src/store/postgres/open-postgres-store.js';
 import { MIGRATIONS as SQLITE_MIGRATIONS } from '../../src/store/sqlite/migrations.js';
 import { SqliteJobStore } from '../../src/store/sqlite/sqlite-job-store.js';
 import { SCHEMA_VERSION as SQLITE_SCHEMA_VERSION } from '../../src/store/sqlite/open-database.js';
-import { describePg, freshSchema, TEST_PG } from '../helpers/postgres.js';
+import { describePg, freshSchema, schemaAtVersion, TEST_PG } from '../helpers/postgres.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 const BetterSqlite3 = createRequire(import.meta.url)('better-sqlite3') as typeof Database;
@@ -215,11 +213,7 @@ describePg('PostgreSQL schema 1 -> latest', () => {
     const client = new pg.Client({ connectionString: TEST_PG });
     await client.connect();
     try {
-      await client.query(`CREATE SCHEMA ${quoteIdent(schema)}; SET search_path = ${schema}`);
-      await client.query(`CREATE TABLE migrations (
-        version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
-      await client.query(PG_MIGRATIONS[0]!.sql);
-      await client.query(`INSERT INTO migrations (version, name) VALUES (1, 'initial schema')`);
+      await schemaAtVersion(client, schema, 1);
       for (const values of oldJobValues()) {
         // seq is GENERATED ALWAYS in PostgreSQL: the first release never wrote it either.
         await client.query(

@@ -9,11 +9,16 @@ import { ManualClock } from '../../src/core/clock.js';
 import { QueuectlError } from '../../src/core/errors.js';
 import { JOB_STATES, type JobState } from '../../src/core/job.js';
 import type { JobStore, NextState } from '../../src/store/job-store.js';
-import { quoteIdent } from '../../src/store/postgres/connection.js';
-import { MIGRATIONS } from '../../src/store/postgres/migrations.js';
 import { openPostgresStore } from '../../src/store/postgres/open-postgres-store.js';
 import { newJob } from '../helpers/job-factory.js';
-import { adminQuery, describePg, freshPgUrl, freshSchema, TEST_PG } from '../helpers/postgres.js';
+import {
+  adminQuery,
+  describePg,
+  freshPgUrl,
+  freshSchema,
+  schemaAtVersion,
+  TEST_PG,
+} from '../helpers/postgres.js';
 import { okRun } from './job-store.contract.js';
 
 const stores: JobStore[] = [];
@@ -207,16 +212,7 @@ describePg('PostgreSQL job counts', () => {
     const client = new pg.Client({ connectionString: TEST_PG });
     await client.connect();
     try {
-      await client.query(`CREATE SCHEMA ${quoteIdent(schema)}; SET search_path = ${schema}`);
-      await client.query(`CREATE TABLE migrations (
-        version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
-      for (const migration of MIGRATIONS.filter((m) => m.version <= 5)) {
-        await client.query(migration.sql);
-        await client.query('INSERT INTO migrations (version, name) VALUES ($1, $2)', [
-          migration.version,
-          migration.name,
-        ]);
-      }
+      await schemaAtVersion(client, schema, 5);
       await client.query(`INSERT INTO queues (name) VALUES ('a'), ('b')`);
       await client.query(
         `INSERT INTO jobs (id, command, state, max_retries, run_at, created_at, updated_at, queue)

@@ -6,40 +6,27 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { logPath } from '../../src/core/output-files.js';
 import { Queue } from '../../src/core/queue.js';
-import type { JobStore } from '../../src/store/job-store.js';
-import { openStore } from '../../src/store/open-store.js';
 import { isProcessAlive } from '../../src/worker/process-info.js';
 import { Worker } from '../../src/worker/worker.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { waitFor } from '../helpers/wait-for.js';
-
-const opened: JobStore[] = [];
-const running: { worker: Worker; done: Promise<void> }[] = [];
-afterEach(async () => {
-  for (const { worker, done } of running.splice(0)) {
-    worker.stopNow();
-    await done.catch(() => {});
-  }
-  for (const store of opened.splice(0)) await store.close();
-});
+import { openTracked, runTracked } from '../helpers/workers.js';
 
 async function setup() {
   const dir = tempDir();
   const db = join(dir, 'q.db');
-  const store = await openStore({ db, durable: false });
-  opened.push(store);
+  const store = await openTracked(db);
   return { dir, db, queue: new Queue(store), logDir: `${db}.logs` };
 }
 
 async function startWorker(db: string, logDir: string) {
-  const store = await openStore({ db, durable: false });
-  opened.push(store);
+  const store = await openTracked(db);
   const lines: string[] = [];
   const worker = new Worker({ store, logDir, log: (line) => lines.push(line) });
-  running.push({ worker, done: worker.run() });
+  runTracked(worker);
   return { worker, lines };
 }
 

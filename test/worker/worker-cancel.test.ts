@@ -7,32 +7,17 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { logPath } from '../../src/core/output-files.js';
 import { Queue } from '../../src/core/queue.js';
-import type { JobStore } from '../../src/store/job-store.js';
-import { openStore } from '../../src/store/open-store.js';
 import { hostId, isProcessAlive } from '../../src/worker/process-info.js';
 import { Worker } from '../../src/worker/worker.js';
 import { describePg, freshPgUrl } from '../helpers/postgres.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { waitFor } from '../helpers/wait-for.js';
+import { openTracked, runTracked } from '../helpers/workers.js';
 
-const opened: JobStore[] = [];
-const running: { worker: Worker; done: Promise<void> }[] = [];
-afterEach(async () => {
-  for (const { worker, done } of running.splice(0)) {
-    worker.stopNow();
-    await done.catch(() => {});
-  }
-  for (const store of opened.splice(0)) await store.close();
-});
-
-async function open(db: string): Promise<JobStore> {
-  const store = await openStore({ db, durable: false });
-  opened.push(store);
-  return store;
-}
+const open = openTracked;
 
 /** Starts a worker on its own connection; `host` stands for another machine. */
 async function startWorker(db: string, logDir: string, host?: string): Promise<Worker> {
@@ -41,7 +26,7 @@ async function startWorker(db: string, logDir: string, host?: string): Promise<W
   const worker = new Worker({ store: await open(db), logDir });
   if (before === undefined) delete process.env.QUEUECTL_HOST;
   else process.env.QUEUECTL_HOST = before;
-  running.push({ worker, done: worker.run() });
+  runTracked(worker);
   return worker;
 }
 

@@ -7,27 +7,17 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { logPath } from '../../src/core/output-files.js';
 import type { JobStore } from '../../src/store/job-store.js';
-import { openStore } from '../../src/store/open-store.js';
 import { Worker, type WorkerOptions } from '../../src/worker/worker.js';
 import { newJob } from '../helpers/job-factory.js';
 import { describePg, freshPgUrl } from '../helpers/postgres.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { waitFor } from '../helpers/wait-for.js';
+import { openTracked, runTracked } from '../helpers/workers.js';
 
 const SLOTS = 8;
-
-const opened: JobStore[] = [];
-const started: { worker: Worker; done: Promise<void> }[] = [];
-afterEach(async () => {
-  for (const { worker, done } of started.splice(0)) {
-    worker.stopNow();
-    await done.catch(() => {});
-  }
-  for (const store of opened.splice(0)) await store.close();
-});
 
 /**
  * A job that notes its start and end (with its id and the time in ns) in a shared file; small
@@ -74,11 +64,7 @@ function describeStore(name: string, location: () => string) {
     let logDir: string;
     let events: string;
 
-    async function open(): Promise<JobStore> {
-      const store = await openStore({ db, durable: false });
-      opened.push(store);
-      return store;
-    }
+    const open = () => openTracked(db);
 
     async function start(options: Partial<WorkerOptions> = {}, store?: JobStore) {
       const worker = new Worker({
@@ -87,9 +73,7 @@ function describeStore(name: string, location: () => string) {
         concurrency: SLOTS,
         ...options,
       });
-      const done = worker.run();
-      started.push({ worker, done });
-      return { worker, done };
+      return runTracked(worker);
     }
 
     async function states(store: JobStore, ids: string[]) {
