@@ -40,6 +40,12 @@ import type {
   NextState,
   SettleParams,
 } from '../store/job-store.js';
+import {
+  DESCRIPTORS_PER_JOB,
+  DESCRIPTORS_RESERVED,
+  openFileLimit,
+  slotsWithin,
+} from './descriptor-limit.js';
 import { hostId, processStartTime } from './process-info.js';
 import { HookRunner, runSubject } from './hook-runner.js';
 import { Maintenance } from './maintenance/maintenance.js';
@@ -179,7 +185,7 @@ export class Worker {
     });
     this.every(Math.min(2000, this.settings.leaseTimeoutMs / 3), () => this.heartbeat());
     this.maintenance.start();
-    const concurrency = this.options.concurrency ?? this.settings.workerConcurrency;
+    const concurrency = this.slotCount();
     try {
       while (!this.stopping) {
         this.woken = false;
@@ -254,6 +260,22 @@ export class Worker {
       settings.pollIntervalMs = this.options.pollIntervalMs;
     }
     return settings;
+  }
+
+  /**
+   * The jobs to run at once: --concurrency (or config worker-concurrency), fewer when this
+   * process may not open enough files for that many (descriptor-limit.ts), which it says.
+   */
+  private slotCount(): number {
+    const wanted = this.options.concurrency ?? this.settings.workerConcurrency;
+    const limit = openFileLimit();
+    const slots = slotsWithin(wanted, limit);
+    if (slots < wanted) {
+      this.alert(
+        `${wanted} jobs at once need about ${wanted * DESCRIPTORS_PER_JOB + DESCRIPTORS_RESERVED} open files, but this process may open ${limit} (ulimit -n); running ${slots} at once`,
+      );
+    }
+    return slots;
   }
 
   /** How many more jobs --max-jobs lets this worker claim. */

@@ -4,6 +4,7 @@
  * all eight back at once (their runs count as worker_lost) and runs them again.
  */
 import { describe, expect, it } from 'vitest';
+import { startCliInShell } from '../faults/helpers/fault-env.js';
 import { collect, sandbox } from '../helpers/cli-sandbox.js';
 import { waitFor } from '../helpers/wait-for.js';
 import type { QueueStatus } from '../../src/core/queue.js';
@@ -72,5 +73,22 @@ describe('worker start --concurrency', () => {
     expect(tookMs).toBeLessThan(10_000);
     supervisor.kill('SIGTERM');
     expect((await done).code).toBe(0);
+  });
+
+  it('runs fewer jobs at once than asked when the open-file limit is too low, and says so', async () => {
+    const s = sandbox();
+    const jobs = Array.from({ length: 120 }, (_, i) => ({ id: `f${i}`, command: 'sleep 0.2' }));
+    expect((await s.run(['enqueue', JSON.stringify(jobs)])).code).toBe(0);
+    // 200 files: (200 - 64 kept for the worker) / 4 per job = 34 jobs at once, not 256.
+    const run = await collect(
+      startCliInShell(s.env, ['worker', 'start', '--concurrency', '256', '--drain', '--quiet'], {
+        prelude: 'ulimit -n 200',
+      }),
+    );
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toMatch(
+      /256 jobs at once need about 1088 open files, but this process may open 200 \(ulimit -n\); running 34 at once/,
+    );
+    expect(run.stderr).toMatch(/120 jobs completed, 0 failed runs, 0 dead/);
   });
 });
