@@ -50,6 +50,7 @@ import { didYouMean } from './suggest.js';
 import type {
   CancelledJob,
   JobStore,
+  ListedWorker,
   LeaderInfo,
   RemovedJob,
   RunTotals,
@@ -103,7 +104,7 @@ export interface RemovedJobs {
 export interface QueueStatus {
   location: string;
   counts: StateCounts;
-  workers: (WorkerInfo & { stale: boolean })[];
+  workers: ListedWorker[];
   /** The worker running the database-wide maintenance duties, if one holds the lease. */
   leader: LeaderInfo | null;
   /** Every named queue with its counts, limit and pause. */

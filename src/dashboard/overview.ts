@@ -15,6 +15,8 @@ export interface WorkerView {
   host: string;
   pid: number;
   current_job: string | null;
+  /** Jobs it runs now (more than one with --concurrency). */
+  running: number;
   heartbeat_age_ms: number;
   stale: boolean;
   stop_requested: boolean;
@@ -51,6 +53,7 @@ export async function overview(queue: Queue): Promise<Overview> {
       host: w.host,
       pid: w.pid,
       current_job: w.current_job,
+      running: w.running,
       heartbeat_age_ms: Math.max(0, now - w.heartbeat_at),
       stale: w.stale,
       stop_requested: w.stop_requested,

@@ -121,6 +121,12 @@ export interface Heartbeat {
   cancelRequested: boolean;
 }
 
+/**
+ * A registered worker as listed: `stale` when no heartbeat came for the time asked; `running`,
+ * how many jobs it holds now (`current_job` names one of them).
+ */
+export type ListedWorker = WorkerInfo & { stale: boolean; running: number };
+
 /** A deleted job: its id and how many runs it had (runs 1..runs may have output files). */
 export interface RemovedJob {
   id: string;
@@ -347,7 +353,7 @@ export interface JobStore {
   }): Promise<Heartbeat>;
   workerDeregister(params: { workerId: string }): Promise<void>;
   /** Every registered worker; `stale` when no heartbeat came for `staleAfterMs`. */
-  workerList(params: { staleAfterMs: number }): Promise<(WorkerInfo & { stale: boolean })[]>;
+  workerList(params: { staleAfterMs: number }): Promise<ListedWorker[]>;
   /** Asks workers (all, or one host's) to stop; returns the ones asked. */
   workerRequestStop(params: { host?: string }): Promise<WorkerInfo[]>;
 

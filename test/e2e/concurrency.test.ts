@@ -50,10 +50,16 @@ describe('worker start --concurrency', () => {
     const first = await waitFor(
       async () => {
         const now = await status();
-        return now.counts.processing === 8 && now.workers.length === 1 ? now.workers[0]! : null;
+        const [worker] = now.workers;
+        // Its first heartbeats (100 ms into a run) name a job it runs.
+        return now.counts.processing === 8 && worker?.current_job ? worker : null;
       },
       { what: 'eight jobs running in one worker' },
     );
+    // status counts every job a worker holds, and names one of them.
+    expect(first.running).toBe(8);
+    expect(jobs.map((j) => j.id)).toContain(first.current_job);
+    expect((await s.run(['status'])).stdout).toMatch(/\bk\d \+7\b/);
     const killed = Date.now();
     process.kill(first.pid, 'SIGKILL');
     await waitFor(async () => (await status()).counts.completed === 8, {

@@ -233,6 +233,8 @@ export function describeJobStoreContract(name: string, open: StoreFactory): void
           expect(await store.attemptList({ jobId: c.job.id })).toHaveLength(1);
         }
         expect((await store.jobGet('low3'))!.state).toBe('pending');
+        const [listed] = await store.workerList({ staleAfterMs: 60_000 });
+        expect(listed!.running).toBe(3);
         expect((await claimMany(5)).map((c) => c.job.id)).toEqual(['low3']);
         expect(await claimMany(5)).toEqual([]);
       });

@@ -38,7 +38,7 @@ export function renderStatus(status: QueueStatus, now = Date.now()): string {
           w.id,
           w.host,
           String(w.pid),
-          w.current_job ?? '-',
+          currentJobs(w.current_job, w.running),
           `${ago(w.heartbeat_at, now)}${w.stale ? paint(' (stale)', 'yellow') : ''}${w.stop_requested ? ' (stopping)' : ''}`,
         ]),
       )
@@ -48,6 +48,12 @@ export function renderStatus(status: QueueStatus, now = Date.now()): string {
     ? `\nmaintenance leader: ${status.leader.holder} on ${status.leader.host} (since ${ago(status.leader.since_at, now)})`
     : '';
   return `database: ${status.location}\n\n${counts}\n${dlq}\n\n${queues}${workers}${leader}`;
+}
+
+/** The job a worker runs, and how many more with --concurrency (`build-7 +3`). */
+function currentJobs(named: string | null, running: number): string {
+  if (running <= 1) return named ?? (running === 1 ? '?' : '-');
+  return `${named ?? '?'} +${running - 1}`;
 }
 
 /**

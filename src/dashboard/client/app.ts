@@ -165,7 +165,11 @@ function renderOverview(o: Overview): void {
         el('td', {}, w.id),
         el('td', {}, w.host),
         el('td', {}, w.pid),
-        el('td', {}, w.current_job ?? '-'),
+        el(
+          'td',
+          {},
+          w.running > 1 ? `${w.current_job ?? '?'} +${w.running - 1}` : (w.current_job ?? '-'),
+        ),
         el(
           'td',
           {},

@@ -37,6 +37,7 @@ import type {
   InsertResult,
   JobListParams,
   JobStore,
+  ListedWorker,
   Lease,
   NextState,
   RemovedJob,
@@ -755,9 +756,13 @@ export class PostgresJobStore implements JobStore {
     await this.rows(SQL.deregisterWorker, [params.workerId]);
   }
 
-  async workerList(params: { staleAfterMs: number }): Promise<(WorkerInfo & { stale: boolean })[]> {
+  async workerList(params: { staleAfterMs: number }): Promise<ListedWorker[]> {
     const rows = await this.rows(SQL.listWorkers, [this.given(), params.staleAfterMs]);
-    return rows.map((row) => ({ ...toWorker(row), stale: row.stale === true }));
+    return rows.map((row) => ({
+      ...toWorker(row),
+      stale: row.stale === true,
+      running: Number(row.running),
+    }));
   }
 
   async workerRequestStop(params: { host?: string }): Promise<WorkerInfo[]> {

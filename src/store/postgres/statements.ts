@@ -290,8 +290,9 @@ export const SQL = {
         heartbeat_at = now_ms($5), current_job = NULL, stop_requested = false`,
   deregisterWorker: 'DELETE FROM workers WHERE id = $1',
   /** $1 now, $2 stale after ms. */
-  listWorkers: `SELECT *, (heartbeat_at < now_ms($1) - $2) AS stale FROM workers
-      ORDER BY host, started_at`,
+  listWorkers: `SELECT w.*, (w.heartbeat_at < now_ms($1) - $2) AS stale,
+        (SELECT count(*) FROM jobs j WHERE j.state = 'processing' AND j.worker_id = w.id) AS running
+      FROM workers w ORDER BY w.host, w.started_at`,
   /** $1 host or null (all), $2 channel. */
   requestStop: `WITH asked AS (
         UPDATE workers SET stop_requested = true WHERE $1::text IS NULL OR host = $1 RETURNING *)

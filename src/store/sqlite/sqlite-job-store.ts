@@ -31,6 +31,7 @@ import type {
   InsertResult,
   JobListParams,
   JobStore,
+  ListedWorker,
   Lease,
   NextState,
   RemovedJob,
@@ -896,12 +897,16 @@ export class SqliteJobStore implements JobStore {
     this.sql.deregisterWorker.run(params.workerId);
   }
 
-  async workerList(params: { staleAfterMs: number }): Promise<(WorkerInfo & { stale: boolean })[]> {
+  async workerList(params: { staleAfterMs: number }): Promise<ListedWorker[]> {
     const rows = this.sql.listWorkers.all({
       now: this.clock.now(),
       stale: params.staleAfterMs,
     }) as Row[];
-    return rows.map((row) => ({ ...toWorker(row), stale: row.stale === 1 }));
+    return rows.map((row) => ({
+      ...toWorker(row),
+      stale: row.stale === 1,
+      running: row.running as number,
+    }));
   }
 
   async workerRequestStop(params: { host?: string }): Promise<WorkerInfo[]> {

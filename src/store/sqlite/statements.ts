@@ -249,7 +249,9 @@ export const SQL = {
   heartbeat: `UPDATE workers SET heartbeat_at = :now, current_job = :job WHERE id = :id
       RETURNING stop_requested`,
   deregisterWorker: 'DELETE FROM workers WHERE id = ?',
-  listWorkers: `SELECT *, (heartbeat_at < :now - :stale) AS stale FROM workers ORDER BY host, started_at`,
+  listWorkers: `SELECT w.*, (w.heartbeat_at < :now - :stale) AS stale,
+        (SELECT count(*) FROM jobs j WHERE j.state = 'processing' AND j.worker_id = w.id) AS running
+      FROM workers w ORDER BY w.host, w.started_at`,
   requestStop: `UPDATE workers SET stop_requested = 1 WHERE :host IS NULL OR host = :host RETURNING *`,
   configAll: 'SELECT key, value FROM config ORDER BY key',
   configSet:
