@@ -1,7 +1,8 @@
 /**
  * `worker start --concurrency M` through the CLI: N×M slots drain a batch, and a worker process
  * SIGKILLed while it runs eight jobs loses none of them: its replacement on the same host puts
- * all eight back at once (their runs count as worker_lost) and runs them again.
+ * all eight back at once (their runs count as worker_lost) and runs them again. Ctrl+C lets
+ * all running jobs finish; a second Ctrl+C kills them all and puts them back.
  */
 import { describe, expect, it } from 'vitest';
 import { startCliInShell } from '../faults/helpers/fault-env.js';
@@ -96,5 +97,41 @@ describe('worker start --concurrency', () => {
       /256 jobs at once need about 1088 open files, but this process may open 200 \(ulimit -n\); running 34 at once/,
     );
     expect(run.stderr).toMatch(/120 jobs completed, 0 failed runs, 0 dead/);
+  });
+
+  it('Ctrl+C lets all eight running jobs finish; a second Ctrl+C kills them all and puts them back', async () => {
+    const s = sandbox();
+    const status = () => s.json<QueueStatus>(['status']);
+    const eightRunning = async () => (await status()).counts.processing === 8;
+    const jobs = (prefix: string, command: string) =>
+      JSON.stringify(Array.from({ length: 10 }, (_, i) => ({ id: `${prefix}${i}`, command })));
+
+    expect((await s.run(['enqueue', jobs('g', 'sleep 1')])).code).toBe(0);
+    const graceful = s.start(['worker', 'start', '--concurrency', '8']);
+    const gracefulDone = collect(graceful);
+    await waitFor(eightRunning, { what: 'eight jobs running' });
+    graceful.kill('SIGINT');
+    expect((await gracefulDone).code).toBe(0);
+    expect((await status()).counts).toMatchObject({ completed: 8, pending: 2, processing: 0 });
+
+    expect((await s.run(['enqueue', jobs('h', 'sleep 60')])).code).toBe(0);
+    const hard = s.start(['worker', 'start', '--concurrency', '8']);
+    let said = '';
+    hard.stderr!.on('data', (chunk: Buffer) => (said += chunk.toString()));
+    const hardDone = collect(hard);
+    await waitFor(eightRunning, { what: 'eight jobs running' });
+    hard.kill('SIGINT');
+    await waitFor(() => said.includes('running jobs finish first'), { what: 'the first stop' });
+    hard.kill('SIGINT');
+    const result = await hardDone;
+    expect(result.code, result.stderr).toBe(0);
+    expect(said).toMatch(/stopping at once/);
+    // Every h job is back in the queue (the two g jobs left ran first), none left processing.
+    const after = await status();
+    expect(after.counts.processing).toBe(0);
+    for (let i = 0; i < 10; i++) {
+      const { job } = await s.json<Shown>(['show', `h${i}`]);
+      expect(job.state, `h${i}`).toBe('pending');
+    }
   });
 });
