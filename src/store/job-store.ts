@@ -104,14 +104,18 @@ export interface SettleParams {
 
 export interface SettleAndClaimParams {
   settle: SettleParams;
-  claim: ClaimParams;
+  /** `limit`: claim up to this many (default 1), as jobClaimMany would. */
+  claim: ClaimParams & { limit?: number };
 }
 
 export interface SettledAndClaimed {
   settled: boolean;
   /** The state the settle recorded (`next`, or `ifCancelRequested`); null when refused. */
   state: JobState | null;
+  /** The first job claimed, or null. */
   claimed: ClaimedJob | null;
+  /** The other jobs claimed, when the claim's limit was more than 1. */
+  more: ClaimedJob[];
 }
 
 export interface Heartbeat {

@@ -124,6 +124,10 @@ export class Worker {
   /** Jobs claimed so far, and claims under way (--max-jobs counts them). */
   private jobsClaimed = 0;
   private stoppedNow = false;
+  /** How many jobs this worker runs at once (its slots); set when it starts. */
+  private concurrency = 1;
+  /** Free slots held for claims under way (their jobs get slots when the claim returns). */
+  private reserved = 0;
   /** The jobs running now, by id. */
   private readonly running = new Map<string, Current>();
   /** The slots busy with a job (running it, or recording it and taking the next). */
@@ -185,13 +189,13 @@ export class Worker {
     });
     this.every(Math.min(2000, this.settings.leaseTimeoutMs / 3), () => this.heartbeat());
     this.maintenance.start();
-    const concurrency = this.slotCount();
+    this.concurrency = this.slotCount();
     try {
       while (!this.stopping) {
         this.woken = false;
-        const free = Math.min(concurrency - this.slots.size, this.claimsLeft());
+        const free = Math.min(this.freeSlots(), this.claimsLeft());
         if (free > 0) {
-          let claimed: ClaimedJob[];
+          let claimed: number;
           try {
             claimed = await this.claim(free);
           } catch (error) {
@@ -201,14 +205,12 @@ export class Worker {
             await this.waitForWake(STORE_RETRY_MS);
             continue;
           }
-          for (const taken of claimed) this.startSlot(taken);
           // Every free slot filled: more may be runnable; look again once a slot frees.
-          if (claimed.length === free) continue;
+          if (claimed === free) continue;
           if (this.slots.size === 0 && this.options.drain && (await this.nothingLeft())) break;
         }
         // A slot that frees, or a commit, wakes this loop; idle, it also looks when a job is due.
-        const wait =
-          this.slots.size < concurrency ? await this.idleWait() : this.settings.pollIntervalMs;
+        const wait = this.freeSlots() > 0 ? await this.idleWait() : this.settings.pollIntervalMs;
         // A wake-up that came while asking (a commit) means: look again now.
         if (!this.woken) await this.waitForWake(wait);
       }
@@ -283,12 +285,20 @@ export class Worker {
     return (this.options.maxJobs ?? Infinity) - this.jobsClaimed;
   }
 
+  /** Slots neither running a job nor held for a claim under way. */
+  private freeSlots(): number {
+    return this.concurrency - this.slots.size - this.reserved;
+  }
+
   /**
-   * Claims up to `limit` jobs (one transaction), counted against --max-jobs before the claim is
-   * made, so that slots claiming at the same time cannot take more than it allows.
+   * Claims up to `limit` jobs (one transaction) and starts a slot for each; returns how many.
+   * The slots and --max-jobs are counted before the claim is made, so that claims made at the
+   * same time (this loop's, and settle-and-claims of running slots) cannot take more than either
+   * allows.
    */
-  private async claim(limit: number): Promise<ClaimedJob[]> {
+  private async claim(limit: number): Promise<number> {
     this.jobsClaimed += limit;
+    this.reserved += limit;
     let claimed: ClaimedJob[] = [];
     try {
       const params = this.claimParams();
@@ -296,8 +306,10 @@ export class Worker {
         limit === 1
           ? [await this.store.jobClaim(params)].filter((job) => job !== null)
           : await this.store.jobClaimMany({ ...params, limit });
-      return claimed;
+      for (const taken of claimed) this.startSlot(taken);
+      return claimed.length;
     } finally {
+      this.reserved -= limit;
       this.jobsClaimed -= limit - claimed.length;
       if (this.claimsLeft() <= 0) this.stopping = true;
     }
@@ -427,21 +439,33 @@ export class Worker {
     }
   }
 
-  /** Records a run and claims the next job; if that step fails, records it alone, retrying. */
+  /**
+   * Records a run and claims the next job, and one for each other free slot, in one step (the
+   * others start slots of their own); if that step fails, records the run alone, retrying.
+   */
   private async settleAndClaim(
     settle: SettleParams,
   ): Promise<{ settled: JobState | false | null; claimed: ClaimedJob | null }> {
-    this.jobsClaimed++;
-    let claimed: ClaimedJob | null = null;
+    // This slot's next job, and one for every slot free now (counted like claim's).
+    const others = Math.max(0, this.freeSlots());
+    const limit = Math.min(1 + others, this.claimsLeft());
+    this.jobsClaimed += limit;
+    this.reserved += others;
+    let taken = 0;
     try {
-      const result = await this.store.jobSettleAndClaim({ settle, claim: this.claimParams() });
-      claimed = result.claimed;
-      return { settled: result.state ?? false, claimed };
+      const result = await this.store.jobSettleAndClaim({
+        settle,
+        claim: { ...this.claimParams(), limit },
+      });
+      taken = (result.claimed ? 1 : 0) + result.more.length;
+      for (const job of result.more) this.startSlot(job);
+      return { settled: result.state ?? false, claimed: result.claimed };
     } catch (error) {
       this.storeBroke(error);
       return { settled: await this.settle(settle), claimed: null };
     } finally {
-      if (!claimed) this.jobsClaimed--;
+      this.reserved -= others;
+      this.jobsClaimed -= limit - taken;
       if (this.claimsLeft() <= 0) this.stopping = true;
     }
   }

@@ -354,6 +354,34 @@ export function describeJobStoreContract(name: string, open: StoreFactory): void
         expect(await store.jobCountByState()).toMatchObject({ completed: 1, processing: 1 });
       });
 
+      it('takes up to its limit, in claim order, each with its lease, the first as claimed', async () => {
+        await store.jobInsertMany([
+          ['one', 'two', 'three', 'four', 'five'].map((id) => newJob({ id })),
+        ]);
+        const { lease } = (await claim())!;
+        const result = await store.jobSettleAndClaim({
+          settle: { lease, run: okRun, next: { state: 'completed' } },
+          claim: { ...claimParams, limit: 3 },
+        });
+        expect(result.state).toBe('completed');
+        expect(result.claimed!.job.id).toBe('two');
+        expect(result.more.map((c) => c.job.id)).toEqual(['three', 'four']);
+        for (const c of result.more) {
+          expect(c.lease).toEqual({ jobId: c.job.id, workerId: WORKER.id, run: 1 });
+        }
+        expect(await store.jobCountByState()).toMatchObject({
+          completed: 1,
+          processing: 3,
+          pending: 1,
+        });
+        // Fewer left than the limit: what there is.
+        const last = await store.jobSettleAndClaim({
+          settle: { lease: result.claimed!.lease, run: okRun, next: { state: 'completed' } },
+          claim: { ...claimParams, limit: 4 },
+        });
+        expect([last.claimed!.job.id, ...last.more.map((c) => c.job.id)]).toEqual(['five']);
+      });
+
       it('claims nothing when nothing else is runnable, and still records the run', async () => {
         await store.jobInsertMany([[newJob({ id: 'only' })]]);
         const { lease } = (await claim())!;
@@ -362,7 +390,7 @@ export function describeJobStoreContract(name: string, open: StoreFactory): void
             settle: { lease, run: failedRun, next: { state: 'failed', delayMs: 5000 } },
             claim: claimParams,
           }),
-        ).toEqual({ settled: true, state: 'failed', claimed: null });
+        ).toEqual({ settled: true, state: 'failed', claimed: null, more: [] });
         expect((await store.jobGet('only'))!.state).toBe('failed');
       });
 

@@ -378,7 +378,7 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
   },
   {
     version: 5,
-    name: 'claim several jobs in one statement',
+    name: 'claim several jobs in one statement, also with a settle',
     sql: `
       -- claim_job up to p_limit times for one worker (worker start --concurrency): one round
       -- trip and one commit for every free slot. Each claim sees the ones before it, so queue
@@ -394,6 +394,31 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
           EXIT WHEN claimed IS NULL;
           RETURN NEXT claimed;
         END LOOP;
+      END $$;
+
+      -- settle_and_claim taking up to p_limit jobs (a worker whose other slots are free too): a
+      -- row per job claimed, or one row with a null job when none was.
+      CREATE FUNCTION settle_and_claim_jobs(p_job text, p_worker text, p_run integer,
+          p_state text, p_delay bigint, p_error text, p_exit integer, p_signal text,
+          p_outcome text, given bigint, channel text, p_cancel_state text, p_cancel_delay bigint,
+          p_release text[], p_cancel text[], p_message text, p_claimer text, p_lease bigint,
+          serve text[], p_limit integer)
+      RETURNS TABLE (settled text, job jsonb) LANGUAGE plpgsql AS $$
+      DECLARE
+        taken integer := 0;
+      BEGIN
+        settled := settle_job(p_job, p_worker, p_run, p_state, p_delay, p_error, p_exit,
+          p_signal, p_outcome, given, channel, p_cancel_state, p_cancel_delay, p_release,
+          p_cancel, p_message);
+        FOR job IN SELECT claimed FROM claim_jobs(p_claimer, p_lease, given, serve, p_limit)
+            AS claimed LOOP
+          taken := taken + 1;
+          RETURN NEXT;
+        END LOOP;
+        IF taken = 0 THEN
+          job := NULL;
+          RETURN NEXT;
+        END IF;
       END $$;
     `,
   },

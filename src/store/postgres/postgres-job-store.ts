@@ -469,18 +469,19 @@ export class PostgresJobStore implements JobStore {
 
   async jobSettleAndClaim(params: SettleAndClaimParams): Promise<SettledAndClaimed> {
     const { settle, claim } = params;
-    const [row] = await this.rows(SQL.settleAndClaim, [
+    const limit = claim.limit ?? 1;
+    const rows = await this.rows(limit === 1 ? SQL.settleAndClaim : SQL.settleAndClaimJobs, [
       ...this.settleParams(settle),
       claim.workerId,
       claim.leaseMs,
       claim.queues ?? null,
+      ...(limit === 1 ? [] : [limit]),
     ]);
-    const state = (row!.settled as JobState | null) ?? null;
-    return {
-      settled: state !== null,
-      state,
-      claimed: this.claimedOf(row!.job, claim.workerId),
-    };
+    const state = (rows[0]!.settled as JobState | null) ?? null;
+    const claimed = rows
+      .map((row) => this.claimedOf(row.job, claim.workerId))
+      .filter((job) => job !== null);
+    return { settled: state !== null, state, claimed: claimed[0] ?? null, more: claimed.slice(1) };
   }
 
   async jobListHeld(): Promise<HeldJob[]> {

@@ -28,6 +28,7 @@ type PostgresOnly =
   | 'getJobs'
   | 'settleAndClaim'
   | 'claimJobs'
+  | 'settleAndClaimJobs'
   | 'listCancelRequested'
   | 'lockJobs'
   | 'restartJobs'
@@ -148,6 +149,8 @@ export const SQL = {
   settleJob: `SELECT settle_job(${SETTLE_ARGS}) AS settled`,
   /** settleJob's $1–$16, then claimJob for worker $17 with lease $18 ms and queues $19. */
   settleAndClaim: `SELECT settled, job FROM settle_and_claim(${SETTLE_ARGS}, $17, $18, $19)`,
+  /** settleAndClaim claiming up to $20 jobs: a row per job claimed (one row, job null, if none). */
+  settleAndClaimJobs: `SELECT settled, job FROM settle_and_claim_jobs(${SETTLE_ARGS}, $17, $18, $19, $20)`,
   /**
    * $1 job, $2 worker, $3 run (all null without a lease), $4 worker id, $5 lease ms, $6 job pid,
    * $7 now. Renews the worker's heartbeat and its job's lease in one statement.

@@ -578,13 +578,14 @@ export class SqliteJobStore implements JobStore {
 
   private settleAndClaimRows(params: SettleAndClaimParams, now: number): SettledAndClaimed {
     const state = this.settleRows(params.settle, now);
-    let claimed: ClaimedJob | null = null;
+    let claimed: ClaimedJob[] = [];
     try {
-      claimed = this.claimTransaction(params.claim, now); // nested: a savepoint
+      // Nested: a savepoint.
+      claimed = this.claimManyTransaction({ ...params.claim, limit: params.claim.limit ?? 1 }, now);
     } catch {
       // The settle stands; the worker's own claim meets this error again and reports it.
     }
-    return { settled: state !== null, state, claimed };
+    return { settled: state !== null, state, claimed: claimed[0] ?? null, more: claimed.slice(1) };
   }
 
   private claimRows(params: ClaimParams, now: number): ClaimedJob | null {
