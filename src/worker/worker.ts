@@ -30,14 +30,12 @@ import { hooksFrom } from '../core/hooks.js';
 import type { Job, JobState } from '../core/job.js';
 import { settleDecision } from '../core/transitions.js';
 import { intervalMs, setLongTimeout, sleep } from '../core/timers.js';
-import { formatDuration } from '../core/units.js';
 import type {
   ClaimedJob,
   ClaimParams,
   Heartbeat,
   JobStore,
   Lease,
-  NextState,
   SettleParams,
 } from '../store/job-store.js';
 import {
@@ -46,6 +44,7 @@ import {
   openFileLimit,
   slotsWithin,
 } from './descriptor-limit.js';
+import { outcomeLine } from './outcome-line.js';
 import { hostId, processStartTime } from './process-info.js';
 import { HookRunner, runSubject } from './hook-runner.js';
 import { Maintenance } from './maintenance/maintenance.js';
@@ -357,7 +356,9 @@ export class Worker {
       this.stopping || this.claimsLeft() <= 0
         ? { settled: await this.settle(settle), claimed: null }
         : await this.settleAndClaim(settle);
-    this.report(job, result, next, settled);
+    const line = outcomeLine(job, result, next, settled);
+    // A result that cannot be recorded because the database broke is said even when quiet.
+    (settled === null && this.broken ? this.alert : this.log)(line);
     // The subject is only made when a hook is set for the state (most jobs have none).
     if (settled && this.hooks[settled] !== undefined) {
       this.runHook(
@@ -403,39 +404,6 @@ export class Worker {
     } finally {
       clearTimeout(early);
       this.running.delete(job.id);
-    }
-  }
-
-  /** `settled`: the state recorded; false: refused (lease lost); null: could not be recorded. */
-  private report(
-    job: Job,
-    result: RunResult,
-    next: NextState,
-    settled: JobState | false | null,
-  ): void {
-    const took = formatDuration(result.durationMs);
-    if (settled === null) {
-      (this.broken ? this.alert : this.log)(
-        `${job.id}: ${result.outcome}, but the result could not be recorded; the job stays processing until a worker puts it back`,
-      );
-    } else if (!settled) {
-      this.log(
-        `${job.id}: result refused (${result.outcome}); the job was taken over after this worker lost its lease`,
-      );
-    } else if (settled === 'cancelled' || next.state === 'cancelled') {
-      this.log(`${job.id}: cancelled after ${took}`);
-    } else if (next.state === 'completed') {
-      this.log(`${job.id}: completed in ${took}`);
-    } else if (next.state === 'failed') {
-      this.log(
-        `${job.id}: ${result.error}; retry ${job.attempts}/${job.max_retries} in ${formatDuration(next.delayMs)}`,
-      );
-    } else if (next.state === 'dead') {
-      this.log(
-        `${job.id}: ${result.error}; dead after ${job.attempts} attempt${job.attempts === 1 ? '' : 's'}`,
-      );
-    } else {
-      this.log(`${job.id}: interrupted; back in the queue`);
     }
   }
 
