@@ -37,14 +37,80 @@ export async function waitForJobs(
 ): Promise<WaitResult> {
   const unique = [...new Set(ids.map((id) => checkJobId(id, 'job id')))];
   const jobs = new Map<string, Job>();
-  options.signal?.throwIfAborted();
+  /** Jobs before this index in `unique` have been seen finished. */
+  let done = 0;
+  const result = (timedOut: boolean): WaitResult => ({
+    jobs: unique.map((id) => jobs.get(id)!),
+    timedOut,
+  });
+  return watchUntil(queue, options, {
+    // Every id is read once up front, so that an unknown one is refused before any waiting.
+    async first() {
+      for (const id of unique) {
+        const job = await queue.store.jobGet(id);
+        if (!job) throw new NotFoundError(`no job with id "${id}"; see \`queuectl list\``);
+        jobs.set(id, job);
+      }
+    },
+    /** Reads jobs from the first one not seen finished, and stops at the first still running. */
+    async look() {
+      while (done < unique.length) {
+        const id = unique[done]!;
+        const job = await queue.store.jobGet(id);
+        if (!job) {
+          if (!jobs.has(id))
+            throw new NotFoundError(`no job with id "${id}"; see \`queuectl list\``);
+          done++; // deleted meanwhile: it will not run again
+          continue;
+        }
+        jobs.set(id, job);
+        if (!isFinished(job.state)) return null;
+        done++;
+      }
+      return result(false);
+    },
+    timedOut: () => result(true),
+  });
+}
 
-  return new Promise<WaitResult>((resolve, reject) => {
+/**
+ * Resolves once none of the named queues has a job processing (`pause --wait`), or the timeout
+ * has passed; woken by the store's change notification like waitForJobs. Returns the queues as
+ * last read.
+ */
+export async function waitForQueuesIdle(
+  queue: Queue,
+  names: string[],
+  options: WaitOptions = {},
+): Promise<{ queues: QueueInfo[]; timedOut: boolean }> {
+  let last: QueueInfo[] = [];
+  return watchUntil<{ queues: QueueInfo[]; timedOut: boolean }>(queue, options, {
+    async look() {
+      last = (await queue.store.queueList()).filter((q) => names.includes(q.name));
+      return last.every((q) => q.counts.processing === 0)
+        ? { queues: last, timedOut: false }
+        : null;
+    },
+    timedOut: () => ({ queues: last, timedOut: true }),
+  });
+}
+
+/**
+ * Runs `look` after `first`, then again on every change the store announces (and every
+ * SAFETY_CHECK_MS, since a wake-up can be missed), one look at a time (a change during a look
+ * makes it look once more), until it returns something other than null, the timeout passes
+ * (`timedOut()`), or the signal aborts (rejects with its reason). An error rejects.
+ */
+function watchUntil<T>(
+  queue: Queue,
+  options: WaitOptions,
+  steps: { first?: () => Promise<void>; look: () => Promise<T | null>; timedOut: () => T },
+): Promise<T> {
+  options.signal?.throwIfAborted();
+  return new Promise<T>((resolve, reject) => {
     let settled = false;
     let checking = false;
     let again = false;
-    /** Jobs before this index in `unique` have been seen finished. */
-    let done = 0;
     let timeout: LongTimer | undefined;
     // Subscribed before the first read, so no change after that read goes unheard.
     const unsubscribe = queue.store.subscribe(() => void check());
@@ -60,13 +126,8 @@ export async function waitForJobs(
       options.signal?.removeEventListener('abort', onAbort);
       outcome();
     };
-    const result = (timedOut: boolean): WaitResult => ({
-      jobs: unique.map((id) => jobs.get(id)!),
-      timedOut,
-    });
     const onAbort = () => finish(() => reject(options.signal!.reason));
 
-    /** Reads jobs from the first one not seen finished, and stops at the first still running. */
     const check = async (): Promise<void> => {
       if (settled) return;
       if (checking) {
@@ -77,93 +138,8 @@ export async function waitForJobs(
       try {
         do {
           again = false;
-          while (done < unique.length) {
-            const id = unique[done]!;
-            const job = await queue.store.jobGet(id);
-            if (!job) {
-              if (!jobs.has(id))
-                throw new NotFoundError(`no job with id "${id}"; see \`queuectl list\``);
-              done++; // deleted meanwhile: it will not run again
-              continue;
-            }
-            jobs.set(id, job);
-            if (!isFinished(job.state)) break;
-            done++;
-          }
-        } while (again && done < unique.length && !settled);
-        if (done === unique.length) finish(() => resolve(result(false)));
-      } catch (error) {
-        finish(() => reject(error as Error));
-      } finally {
-        checking = false;
-      }
-    };
-
-    options.signal?.addEventListener('abort', onAbort, { once: true });
-    // Every id is read once up front, so that an unknown one is refused before any waiting.
-    void (async () => {
-      try {
-        for (const id of unique) {
-          const job = await queue.store.jobGet(id);
-          if (!job) throw new NotFoundError(`no job with id "${id}"; see \`queuectl list\``);
-          jobs.set(id, job);
-        }
-      } catch (error) {
-        finish(() => reject(error as Error));
-        return;
-      }
-      if (options.timeoutMs !== undefined && !settled) {
-        timeout = setLongTimeout(() => finish(() => resolve(result(true))), options.timeoutMs);
-      }
-      await check();
-    })();
-  });
-}
-
-/**
- * Resolves once none of the named queues has a job processing (`pause --wait`), or the timeout
- * has passed; woken by the store's change notification like waitForJobs. Returns the queues as
- * last read.
- */
-export async function waitForQueuesIdle(
-  queue: Queue,
-  names: string[],
-  options: WaitOptions = {},
-): Promise<{ queues: QueueInfo[]; timedOut: boolean }> {
-  options.signal?.throwIfAborted();
-  const read = async () => (await queue.store.queueList()).filter((q) => names.includes(q.name));
-  return new Promise((resolve, reject) => {
-    let settled = false;
-    let checking = false;
-    let again = false;
-    let timeout: LongTimer | undefined;
-    let last: QueueInfo[] = [];
-    const unsubscribe = queue.store.subscribe(() => void check());
-    const safety = setInterval(() => void check(), SAFETY_CHECK_MS);
-    const finish = (outcome: () => void) => {
-      if (settled) return;
-      settled = true;
-      unsubscribe();
-      clearInterval(safety);
-      timeout?.clear();
-      options.signal?.removeEventListener('abort', onAbort);
-      outcome();
-    };
-    const onAbort = () => finish(() => reject(options.signal!.reason));
-    const check = async (): Promise<void> => {
-      if (settled) return;
-      if (checking) {
-        again = true;
-        return;
-      }
-      checking = true;
-      try {
-        do {
-          again = false;
-          last = await read();
-          if (last.every((q) => q.counts.processing === 0)) {
-            finish(() => resolve({ queues: last, timedOut: false }));
-          }
+          const found = await steps.look();
+          if (found !== null) finish(() => resolve(found));
         } while (again && !settled);
       } catch (error) {
         finish(() => reject(error as Error));
@@ -171,13 +147,19 @@ export async function waitForQueuesIdle(
         checking = false;
       }
     };
+
     options.signal?.addEventListener('abort', onAbort, { once: true });
-    if (options.timeoutMs !== undefined) {
-      timeout = setLongTimeout(
-        () => finish(() => resolve({ queues: last, timedOut: true })),
-        options.timeoutMs,
-      );
-    }
-    void check();
+    void (async () => {
+      try {
+        await steps.first?.();
+      } catch (error) {
+        finish(() => reject(error as Error));
+        return;
+      }
+      if (options.timeoutMs !== undefined && !settled) {
+        timeout = setLongTimeout(() => finish(() => resolve(steps.timedOut())), options.timeoutMs);
+      }
+      await check();
+    })();
   });
 }
