@@ -10,7 +10,7 @@ import {
 } from '../core/job.js';
 import type { StoredSchedule } from '../core/schedule.js';
 import { decodeEnvironment, decodeNames } from './environments.js';
-import type { ClaimedJob, LeaderInfo } from './job-store.js';
+import type { ClaimedJob, ExpiredPage, LeaderInfo } from './job-store.js';
 
 export type Row = Record<string, unknown>;
 
@@ -116,6 +116,18 @@ export function toClaimed(row: Row, workerId: string): ClaimedJob {
 // ---- Issue 15 ----
 
 /** A `leaders` row with `expired` (its lease ran out by the store's clock). */
+/** A page of expired jobs (retention), with the cursor after it when it was full. */
+export function toExpiredPage(rows: Row[], limit: number): ExpiredPage {
+  const last = rows[rows.length - 1];
+  return {
+    jobs: rows.map((row) => ({ id: row.id as string, runs: row.runs as number })),
+    next:
+      rows.length < limit || !last
+        ? null
+        : { finishedAt: last.finished_at as number, seq: last.seq as number },
+  };
+}
+
 export function toLeader(row: Row): LeaderInfo {
   return {
     name: row.name as string,

@@ -2,13 +2,19 @@
  * The contract of what users do to stored jobs — cancel, restart, delete, update — and of
  * recorded working directories and environments. Called per store like job-store.contract.ts.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/clock.js';
 import { ConflictError, NotFoundError } from '../../src/core/errors.js';
 import type { JobEnvironment } from '../../src/core/job.js';
 import type { JobStore, Lease } from '../../src/store/job-store.js';
 import { newJob } from '../helpers/job-factory.js';
-import { failedRun, okRun, WORKER, type StoreFactory } from './job-store.contract.js';
+import {
+  failedRun,
+  freshStoreEachTest,
+  okRun,
+  WORKER,
+  type StoreFactory,
+} from './job-store.contract.js';
 
 const cancelledRun = {
   outcome: 'cancelled' as const,
@@ -22,16 +28,9 @@ export function describeJobActionsContract(name: string, open: StoreFactory): vo
   describe(`JobStore contract, user actions: ${name}`, () => {
     let clock: ManualClock;
     let store: JobStore;
-    const opened: JobStore[] = [];
-
-    beforeEach(async () => {
-      clock = new ManualClock(Date.UTC(2026, 0, 1, 12));
-      store = await open(clock);
-      opened.push(store);
-      await store.workerRegister(WORKER);
-    });
-    afterEach(async () => {
-      for (const s of opened.splice(0)) await s.close();
+    freshStoreEachTest(open, (opened, openedClock) => {
+      store = opened;
+      clock = openedClock;
     });
 
     async function claim(workerId = WORKER.id) {

@@ -19,20 +19,34 @@ export const failedRun = {
 };
 export const okRun = { outcome: 'completed' as const, exitCode: 0, signal: null, error: null };
 
+/**
+ * Before each test of a contract: a fresh store on a manual clock (the first of 2026, noon) with
+ * WORKER registered, handed to `use`; closed after the test.
+ */
+export function freshStoreEachTest(
+  open: StoreFactory,
+  use: (store: JobStore, clock: ManualClock) => void,
+): void {
+  let store: JobStore | undefined;
+  beforeEach(async () => {
+    const clock = new ManualClock(Date.UTC(2026, 0, 1, 12));
+    store = await open(clock);
+    await store.workerRegister(WORKER);
+    use(store, clock);
+  });
+  afterEach(async () => {
+    await store?.close();
+    store = undefined;
+  });
+}
+
 export function describeJobStoreContract(name: string, open: StoreFactory): void {
   describe(`JobStore contract: ${name}`, () => {
     let clock: ManualClock;
     let store: JobStore;
-    const opened: JobStore[] = [];
-
-    beforeEach(async () => {
-      clock = new ManualClock(Date.UTC(2026, 0, 1, 12));
-      store = await open(clock);
-      opened.push(store);
-      await store.workerRegister(WORKER);
-    });
-    afterEach(async () => {
-      for (const s of opened.splice(0)) await s.close();
+    freshStoreEachTest(open, (opened, openedClock) => {
+      store = opened;
+      clock = openedClock;
     });
 
     async function claim(workerId = WORKER.id) {

@@ -7,7 +7,7 @@
  */
 import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/clock.js';
 import { cleanFinished } from '../../src/core/cleaner.js';
 import { ConflictError } from '../../src/core/errors.js';
@@ -17,7 +17,13 @@ import { slotJob, type NewSchedule } from '../../src/core/schedule.js';
 import type { JobStore } from '../../src/store/job-store.js';
 import { newJob } from '../helpers/job-factory.js';
 import { tempDir } from '../helpers/temp-dir.js';
-import { failedRun, okRun, WORKER, type StoreFactory } from './job-store.contract.js';
+import {
+  failedRun,
+  freshStoreEachTest,
+  okRun,
+  WORKER,
+  type StoreFactory,
+} from './job-store.contract.js';
 
 const NAME = MAINTENANCE_LEASE;
 
@@ -46,14 +52,9 @@ export function describeMaintenanceContract(name: string, open: StoreFactory): v
   describe(`JobStore contract, issue 15: ${name}`, () => {
     let clock: ManualClock;
     let store: JobStore;
-
-    beforeEach(async () => {
-      clock = new ManualClock(Date.UTC(2026, 0, 1, 12));
-      store = await open(clock);
-      await store.workerRegister(WORKER);
-    });
-    afterEach(async () => {
-      await store.close();
+    freshStoreEachTest(open, (opened, openedClock) => {
+      store = opened;
+      clock = openedClock;
     });
 
     const acquire = (holder: string, ttlMs = 10_000) =>

@@ -3,7 +3,7 @@
  * called per store like job-store.contract.ts: one definition of "runnable" behind the claim,
  * the next wake-up, the drain check and the counts.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/clock.js';
 import {
   ConflictError,
@@ -14,7 +14,13 @@ import {
 import type { NewJob } from '../../src/core/job.js';
 import type { JobStore, Lease } from '../../src/store/job-store.js';
 import { newJob } from '../helpers/job-factory.js';
-import { failedRun, okRun, WORKER, type StoreFactory } from './job-store.contract.js';
+import {
+  failedRun,
+  freshStoreEachTest,
+  okRun,
+  WORKER,
+  type StoreFactory,
+} from './job-store.contract.js';
 
 const cancelledRun = {
   outcome: 'cancelled' as const,
@@ -27,16 +33,9 @@ export function describeQueuesContract(name: string, open: StoreFactory): void {
   describe(`JobStore contract, queues and dependencies: ${name}`, () => {
     let clock: ManualClock;
     let store: JobStore;
-    const opened: JobStore[] = [];
-
-    beforeEach(async () => {
-      clock = new ManualClock(Date.UTC(2026, 0, 1, 12));
-      store = await open(clock);
-      opened.push(store);
-      await store.workerRegister(WORKER);
-    });
-    afterEach(async () => {
-      for (const s of opened.splice(0)) await s.close();
+    freshStoreEachTest(open, (opened, openedClock) => {
+      store = opened;
+      clock = openedClock;
     });
 
     const insert = (...jobs: Partial<NewJob>[]) =>

@@ -73,6 +73,7 @@ import {
 } from '../environments.js';
 import {
   toClaimed,
+  toExpiredPage,
   toJob,
   toLeader,
   toLinks,
@@ -874,14 +875,7 @@ export class PostgresJobStore implements JobStore {
       params.limit,
       params.queue ?? null,
     ]);
-    const last = rows[rows.length - 1];
-    return {
-      jobs: rows.map((row) => ({ id: row.id as string, runs: row.runs as number })),
-      next:
-        rows.length < params.limit || !last
-          ? null
-          : { finishedAt: last.finished_at as number, seq: last.seq as number },
-    };
+    return toExpiredPage(rows, params.limit);
   }
 
   async jobPurgeExpired(params: ExpiredParams): Promise<RemovedJob[]> {

@@ -64,6 +64,7 @@ import {
 } from '../environments.js';
 import {
   toClaimed,
+  toExpiredPage,
   toJob,
   toLeader,
   toLinks,
@@ -1021,14 +1022,7 @@ export class SqliteJobStore implements JobStore {
       limit: params.limit,
       queue: params.queue ?? null,
     }) as Row[];
-    const last = rows[rows.length - 1];
-    return {
-      jobs: rows.map((row) => ({ id: row.id as string, runs: row.runs as number })),
-      next:
-        rows.length < params.limit || !last
-          ? null
-          : { finishedAt: last.finished_at as number, seq: last.seq as number },
-    };
+    return toExpiredPage(rows, params.limit);
   }
 
   async jobPurgeExpired(params: ExpiredParams): Promise<RemovedJob[]> {
