@@ -4,7 +4,8 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { expect } from 'vitest';
-import { runCli, type CliEnv } from '../helpers/run-cli.js';
+import type { ChildProcess } from 'node:child_process';
+import { collect, runCli, startCli, type CliEnv, type CliResult } from '../helpers/run-cli.js';
 import { adminQuery } from '../helpers/postgres.js';
 
 export function schemaOf(url: string): string {
@@ -60,4 +61,27 @@ export async function expectEveryJobOnce(schema: string, ids: string[], file: st
     completed: ids.length,
   });
   return { repeated: repeated.length, lost: lost.size };
+}
+
+/**
+ * `worker start --count 2 --drain --quiet` on each of `hosts` (QUEUECTL_HOST), as separate
+ * machines would; each child is added to `children` for the test's clean-up.
+ */
+export function startHostGroups(
+  ctx: CliEnv,
+  hosts: string[],
+  children: ChildProcess[],
+): { host: string; child: ChildProcess; done: Promise<CliResult> }[] {
+  return hosts.map((host) => {
+    const child = startCli({ ...ctx, env: { QUEUECTL_HOST: host } }, [
+      'worker',
+      'start',
+      '--count',
+      '2',
+      '--drain',
+      '--quiet',
+    ]);
+    children.push(child);
+    return { host, child, done: collect(child) };
+  });
 }

@@ -6,11 +6,17 @@
 import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import type { ChildProcess } from 'node:child_process';
-import { collect, runCli, startCli, type CliEnv } from '../helpers/run-cli.js';
+import { runCli, type CliEnv } from '../helpers/run-cli.js';
 import { adminQuery, describePg, freshPgUrl } from '../helpers/postgres.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { waitFor } from '../helpers/wait-for.js';
-import { countInState, enqueueAppendJobs, expectEveryJobOnce, schemaOf } from './pg-workload.js';
+import {
+  countInState,
+  enqueueAppendJobs,
+  expectEveryJobOnce,
+  schemaOf,
+  startHostGroups,
+} from './pg-workload.js';
 
 describePg('many hosts on one PostgreSQL queue', () => {
   const children: ChildProcess[] = [];
@@ -25,18 +31,7 @@ describePg('many hosts on one PostgreSQL queue', () => {
     expect((await runCli(ctx, ['config', 'set', 'lease-timeout', '3s'])).code).toBe(0);
     const ids = await enqueueAppendJobs(ctx, 3000, out);
 
-    const groups = ['host-1', 'host-2', 'host-3'].map((host) => {
-      const child = startCli({ ...ctx, env: { QUEUECTL_HOST: host } }, [
-        'worker',
-        'start',
-        '--count',
-        '2',
-        '--drain',
-        '--quiet',
-      ]);
-      children.push(child);
-      return { host, child, done: collect(child) };
-    });
+    const groups = startHostGroups(ctx, ['host-1', 'host-2', 'host-3'], children);
 
     await waitFor(async () => (await countInState(schema, 'completed')) >= 600, {
       timeoutMs: 120_000,

@@ -6,11 +6,12 @@
 import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import type { ChildProcess } from 'node:child_process';
-import { cliJson, collect, runCli, startCli, type CliEnv } from '../helpers/run-cli.js';
+import { cliJson, runCli, type CliEnv } from '../helpers/run-cli.js';
 import { describePg, freshPgUrl } from '../helpers/postgres.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import type { JobJson } from '../helpers/json-shapes.js';
 import { maxOverlap, ranBeside, readIntervals, timedJob } from './queue-workload.js';
+import { startHostGroups } from './pg-workload.js';
 
 describePg('named queues on PostgreSQL', () => {
   const children: ChildProcess[] = [];
@@ -33,19 +34,10 @@ describePg('named queues on PostgreSQL', () => {
       specs.map((spec) => JSON.stringify(spec)).join('\n'),
     );
     expect(enqueued.code, enqueued.stderr).toBe(0);
-    const groups = ['host-1', 'host-2', 'host-3'].map((host) => {
-      const child = startCli({ ...ctx, env: { QUEUECTL_HOST: host } }, [
-        'worker',
-        'start',
-        '--count',
-        '2',
-        '--drain',
-        '--quiet',
-      ]);
-      children.push(child);
-      return collect(child);
-    });
-    for (const group of await Promise.all(groups)) expect(group.code, group.stderr).toBe(0);
+    const groups = startHostGroups(ctx, ['host-1', 'host-2', 'host-3'], children);
+    for (const group of await Promise.all(groups.map((g) => g.done))) {
+      expect(group.code, group.stderr).toBe(0);
+    }
     const runs = readIntervals(limited);
     expect(runs).toHaveLength(16);
     expect(maxOverlap(runs)).toBe(2);
