@@ -302,11 +302,7 @@ export class Worker {
     this.reserved += limit;
     let claimed: ClaimedJob[] = [];
     try {
-      const params = this.claimParams();
-      claimed =
-        limit === 1
-          ? [await this.store.jobClaim(params)].filter((job) => job !== null)
-          : await this.store.jobClaimMany({ ...params, limit });
+      claimed = await this.store.jobClaimMany({ ...this.claimParams(), limit });
       for (const taken of claimed) this.startSlot(taken);
       return claimed.length;
     } finally {

@@ -447,7 +447,7 @@ export class PostgresJobStore implements JobStore {
     return (row!.settled as JobState | null) ?? null;
   }
 
-  /** $1–$16 of settleJob and settleAndClaim. */
+  /** $1–$16 of settleJob and settleAndClaimJobs. */
   private settleParams({ lease, run, next, ifCancelRequested }: SettleParams): unknown[] {
     const cancelNext = ifCancelRequested ?? next;
     return [
@@ -471,12 +471,12 @@ export class PostgresJobStore implements JobStore {
   async jobSettleAndClaim(params: SettleAndClaimParams): Promise<SettledAndClaimed> {
     const { settle, claim } = params;
     const limit = claim.limit ?? 1;
-    const rows = await this.rows(limit === 1 ? SQL.settleAndClaim : SQL.settleAndClaimJobs, [
+    const rows = await this.rows(SQL.settleAndClaimJobs, [
       ...this.settleParams(settle),
       claim.workerId,
       claim.leaseMs,
       claim.queues ?? null,
-      ...(limit === 1 ? [] : [limit]),
+      limit,
     ]);
     const state = (rows[0]!.settled as JobState | null) ?? null;
     const claimed = rows

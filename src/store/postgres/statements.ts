@@ -3,7 +3,7 @@
  * do the same step (statement-names.ts: the compiler checks both sets). Every statement that
  * needs the time takes it as a parameter passed to now_ms(): null in production (the server's
  * clock), the test clock's reading under the contract suite. The claim and the settle are the
- * functions of migration 3 (claim_job, settle_job, settle_and_claim). Statements run with
+ * functions of migrations 3 and 5 (claim_job, settle_job, claim_jobs, settle_and_claim_jobs). Statements run with
  * search_path set to the store's schema, so none names it.
  */
 import type { StatementSet } from '../statement-names.js';
@@ -26,7 +26,6 @@ type PostgresOnly =
   | 'existingIds'
   | 'cancelDoomed'
   | 'getJobs'
-  | 'settleAndClaim'
   | 'claimJobs'
   | 'settleAndClaimJobs'
   | 'listCancelRequested'
@@ -147,9 +146,11 @@ export const SQL = {
    * unless the lease is still held.
    */
   settleJob: `SELECT settle_job(${SETTLE_ARGS}) AS settled`,
-  /** settleJob's $1–$16, then claimJob for worker $17 with lease $18 ms and queues $19. */
-  settleAndClaim: `SELECT settled, job FROM settle_and_claim(${SETTLE_ARGS}, $17, $18, $19)`,
-  /** settleAndClaim claiming up to $20 jobs: a row per job claimed (one row, job null, if none). */
+  /**
+   * settleJob's $1–$16, then claimJob up to $20 times for worker $17 with lease $18 ms and queues
+   * $19: a row per job claimed (one row, job null, if none). Migration 3's settle_and_claim, which
+   * claims one, is left unused.
+   */
   settleAndClaimJobs: `SELECT settled, job FROM settle_and_claim_jobs(${SETTLE_ARGS}, $17, $18, $19, $20)`,
   /**
    * $1 job, $2 worker, $3 run (all null without a lease), $4 worker id, $5 lease ms, $6 job pid,
