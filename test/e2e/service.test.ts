@@ -82,6 +82,18 @@ describe('worker start --detach', () => {
 });
 
 describe('service install', () => {
+  it('writes --concurrency into the unit, and refuses one out of range', async () => {
+    const s = sandbox();
+    const printed = await s.run(['service', 'install', '--print', '--count', '2', '-j', '8']);
+    expect(printed.code, printed.stderr).toBe(0);
+    expect(printed.stdout).toMatch(
+      /^ExecStart=\S+node \S+bin\.cjs worker start --quiet --count 2 --concurrency 8$/m,
+    );
+    const bad = await s.run(['service', 'install', '--print', '--concurrency', '0']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/^queuectl: --concurrency must be a whole number from 1 to 256/);
+  });
+
   it('prints a unit that stops gracefully and that systemd-analyze verify accepts', async () => {
     const s = sandbox();
     const printed = await s.run([
