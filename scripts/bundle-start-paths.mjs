@@ -1,19 +1,21 @@
 /**
- * After tsc: bundles the two start-up paths that must be fast into one CommonJS file each, which
+ * After tsc: bundles the start-up paths that must be fast into one CommonJS file each, which
  * skips Node's ES module loader and reads one file instead of dozens:
  * - dist/cli/fast-enqueue.bundle.cjs: the plain `queuectl enqueue '<json>'` (bin.cjs requires it);
+ * - dist/cli/fast-worker-start.bundle.cjs: a plain `queuectl worker start` (bin.cjs requires it);
  * - dist/worker/worker-main.bundle.cjs: a worker process (the supervisor forks it), so that a
  *   `worker start` gets its first job running sooner.
- * Packages stay external, so better-sqlite3's JavaScript always matches its installed native
- * addon; the PostgreSQL store stays a separate ES module, imported only for a PostgreSQL URL, so
- * that a SQLite enqueue or worker never loads its driver.
- * The enqueue bundle runs from V8's code cache, where Node 20 loses `import()`'s callback: its
- * `import("x")` calls become cached-require's importBeside(__filename, "x").
+ * Packages stay external (but for INLINE_PACKAGES), so better-sqlite3's JavaScript always matches
+ * its installed native addon; the PostgreSQL store stays a separate ES module, imported only for a
+ * PostgreSQL URL, so that a SQLite enqueue or worker never loads its driver.
+ * All run from V8's code cache, where Node 20 loses `import()`'s callback: their `import("x")`
+ * calls become core/cached-require's importBeside(__filename, "x").
  */
 import { build } from 'rolldown';
+import { dirname, relative } from 'node:path';
 import { fileURLToPath, URL } from 'node:url';
 
-const POSTGRES = '/store/postgres/';
+const POSTGRES_DIR = 'store/postgres/';
 const dist = (path) => fileURLToPath(new URL(`../dist/${path}`, import.meta.url));
 
 const importBeside = {
@@ -21,25 +23,63 @@ const importBeside = {
   renderChunk: (code) =>
     code.replace(
       /\bimport\((["'][^"']+["'])\)/g,
-      'require("./cached-require.cjs").importBeside(__filename, $1)',
+      'require("../core/cached-require.cjs").importBeside(__filename, $1)',
     ),
 };
 
-for (const [entry, out, toPostgres, plugins] of [
-  ['cli/fast-enqueue.js', 'cli/fast-enqueue.bundle.cjs', '../store/postgres/', [importBeside]],
-  ['worker/worker-main.js', 'worker/worker-main.bundle.cjs', '../store/postgres/', []],
-]) {
+/**
+ * Each bundle: its entry and file (in dist/), and modules kept apart (dist paths, or a directory
+ * ending in /), imported at run time from where they are only when a run needs them: the
+ * PostgreSQL store everywhere, and what worker start does with --detach and --stop. A CommonJS
+ * bundle requires every package it keeps external up front, so a package only some runs need
+ * must not be reached from a bundle, except through a module kept apart.
+ */
+const BUNDLES = [
+  { entry: 'cli/fast-enqueue.js', out: 'cli/fast-enqueue.bundle.cjs', apart: [POSTGRES_DIR] },
+  {
+    entry: 'cli/fast-worker-start.js',
+    out: 'cli/fast-worker-start.bundle.cjs',
+    apart: [POSTGRES_DIR, 'cli/commands/worker-detach.js', 'cli/commands/worker-stop.js'],
+  },
+  { entry: 'worker/worker-main.js', out: 'worker/worker-main.bundle.cjs', apart: [POSTGRES_DIR] },
+];
+
+/**
+ * Packages written into the bundles rather than required: get-east-asian-width is an ES module,
+ * which a CommonJS bundle cannot require on every Node 20.
+ */
+const INLINE_PACKAGES = ['get-east-asian-width'];
+
+/** The dist path a module id names, when it is one of `apart`; else null. */
+function apartPath(id, apart) {
+  const path = id.startsWith('/') ? relative(dist(''), id) : null;
+  for (const kept of apart) {
+    const at = id.indexOf(`/${kept}`);
+    if (at >= 0) return id.slice(at + 1);
+    if (path !== null && (kept.endsWith('/') ? path.startsWith(kept) : path === kept)) return path;
+  }
+  return null;
+}
+
+for (const { entry, out, apart } of BUNDLES) {
   await build({
     input: dist(entry),
     platform: 'node',
-    plugins,
-    external: (id) => (!id.startsWith('.') && !id.startsWith('/')) || id.includes(POSTGRES),
+    plugins: [importBeside],
+    external: (id) =>
+      (!id.startsWith('.') && !id.startsWith('/') && !INLINE_PACKAGES.includes(id)) ||
+      apartPath(id, apart) !== null,
     logLevel: 'warn',
     output: {
       file: dist(out),
       format: 'cjs',
       codeSplitting: false,
-      paths: (id) => (id.includes(POSTGRES) ? `${toPostgres}${id.split(POSTGRES)[1]}` : id),
+      paths: (id) => {
+        const path = apartPath(id, apart);
+        if (path === null) return id;
+        const from = relative(dirname(dist(out)), dist(path));
+        return from.startsWith('.') ? from : `./${from}`;
+      },
     },
   });
 }

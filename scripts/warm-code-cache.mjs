@@ -1,49 +1,168 @@
 /**
- * After the bundles: runs the fast enqueue bundle once, on a throw-away database in a temporary
+ * After the bundles: runs each start-up bundle once, on a throw-away database in a temporary
  * directory, and writes V8's code cache of everything that run compiled beside the bundle
- * (dist/cli/fast-enqueue.bundle.cjs.v8cache; bin.cjs loads it through cached-require.cjs).
+ * (<bundle>.v8cache, loaded through core/cached-require.cjs):
+ * - dist/cli/fast-enqueue.bundle.cjs: one `queuectl enqueue '<json>'` (bin.cjs loads it);
+ * - dist/cli/fast-worker-start.bundle.cjs: one `queuectl worker start --count 1 --drain` draining
+ *   one job (bin.cjs loads it);
+ * - dist/worker/worker-main.bundle.cjs: a worker draining one job (worker-entry.cjs loads it).
+ *   A code cache is only accepted by a Node started with the same V8 flags, so this part runs in
+ *   a Node of its own started with the workers' options (worker-process.ts).
  * A failure only costs the speed-up: it is reported and the build goes on.
  */
 import { Buffer } from 'node:buffer';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { clearTimeout, setTimeout } from 'node:timers';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, URL } from 'node:url';
 
-const dist = fileURLToPath(new URL('../dist/cli/', import.meta.url));
-const bundle = join(dist, 'fast-enqueue.bundle.cjs');
+const dist = fileURLToPath(new URL('../dist/', import.meta.url));
+const CLI = join(dist, 'cli', 'bin.cjs');
+const ENQUEUE_BUNDLE = join(dist, 'cli', 'fast-enqueue.bundle.cjs');
+const WORKER_START_BUNDLE = join(dist, 'cli', 'fast-worker-start.bundle.cjs');
+const WORKER_BUNDLE = join(dist, 'worker', 'worker-main.bundle.cjs');
 const { cacheFileOf, compileBundle, headerOf } = createRequire(import.meta.url)(
-  join(dist, 'cached-require.cjs'),
+  join(dist, 'core', 'cached-require.cjs'),
 );
 
-async function main() {
+/** Runs `work` in a fresh temporary directory (the working directory meanwhile). */
+async function inPlace(work) {
   const home = process.cwd();
   const place = mkdtempSync(join(tmpdir(), 'queuectl-warm-'));
-  const write = process.stdout.write;
   try {
     process.chdir(place);
-    const { exports: fast, script } = compileBundle(bundle);
+    return await work(place);
+  } finally {
+    process.chdir(home);
+    rmSync(place, { recursive: true, force: true });
+  }
+}
+
+function writeCache(bundle, script) {
+  const header = Buffer.from(`${JSON.stringify(headerOf(bundle))}\n`);
+  writeFileSync(cacheFileOf(bundle), Buffer.concat([header, script.createCachedData()]));
+}
+
+/** Runs `work` with nothing written to this process's stdout and stderr. */
+async function silently(work) {
+  const { stdout, stderr } = process;
+  const writes = [stdout.write, stderr.write];
+  stdout.write = stderr.write = () => true;
+  try {
+    return await work();
+  } finally {
+    [stdout.write, stderr.write] = writes;
+  }
+}
+
+async function warmEnqueue() {
+  await inPlace(async (place) => {
+    const { exports: fast, script } = compileBundle(ENQUEUE_BUNDLE);
     const args = fast.parseFastEnqueue([
       '--db',
       join(place, 'warm.db'),
       'enqueue',
       '{"command":"true"}',
     ]);
-    process.stdout.write = () => true;
-    const code = await fast.runFastEnqueue(args);
-    process.stdout.write = write;
+    const code = await silently(() => fast.runFastEnqueue(args));
     if (code !== 0) throw new Error(`the warm-up enqueue exited ${code}`);
-    const header = Buffer.from(`${JSON.stringify(headerOf(bundle))}\n`);
-    writeFileSync(cacheFileOf(bundle), Buffer.concat([header, script.createCachedData()]));
+    writeCache(ENQUEUE_BUNDLE, script);
+  });
+}
+
+/** After the worker's cache: the worker start it forks loads that one. */
+async function warmWorkerStart() {
+  await inPlace(async (place) => {
+    const db = join(place, 'warm.db');
+    execFileSync(process.execPath, [CLI, '--db', db, 'enqueue', '{"command":"true"}'], {
+      stdio: 'ignore',
+    });
+    const { exports: fast, script } = compileBundle(WORKER_START_BUNDLE);
+    const args = fast.parseFastWorkerStart([
+      '--db',
+      db,
+      'worker',
+      'start',
+      '--count',
+      '1',
+      '--drain',
+      '--quiet',
+    ]);
+    if (args === null) throw new Error('the warm-up worker start was not taken by the fast path');
+    const code = await silently(() => fast.runFastWorkerStart(args));
+    if (code !== 0) throw new Error(`the warm-up worker start exited ${code}`);
+    writeCache(WORKER_START_BUNDLE, script);
+  });
+}
+
+/**
+ * In the Node started for it: a worker drains one `true` job, as a forked worker would (the
+ * bundle runs its main() when loaded and ends with process.exit, caught here).
+ */
+async function warmWorker() {
+  await inPlace(async (place) => {
+    const db = join(place, 'warm.db');
+    execFileSync(process.execPath, [CLI, '--db', db, 'enqueue', '{"command":"true"}'], {
+      stdio: 'ignore',
+    });
+    process.env.QUEUECTL_WORKER_DB = db;
+    process.argv.push('--drain', '--quiet');
+    const exit = process.exit;
+    const exited = new Promise((resolve) => {
+      process.exit = (code) => resolve(code ?? 0);
+    });
+    try {
+      const { script } = compileBundle(WORKER_BUNDLE);
+      const code = await exited;
+      if (code !== 0) throw new Error(`the warm-up worker exited ${code}`);
+      writeCache(WORKER_BUNDLE, script);
+    } finally {
+      process.exit = exit;
+    }
+  });
+}
+
+/** A warm-up that has not finished by then has gone wrong (a worker that cannot start, say). */
+const WARM_TIMEOUT_MS = 60_000;
+
+async function warm(bundle, work) {
+  let timer;
+  try {
+    await Promise.race([
+      work(),
+      new Promise((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error('it did not finish within a minute')),
+          WARM_TIMEOUT_MS,
+        );
+      }),
+    ]);
+  } catch (error) {
+    rmSync(cacheFileOf(bundle), { force: true });
+    process.stderr.write(`warning: no code cache for ${bundle} (${error.message})\n`);
   } finally {
-    process.stdout.write = write;
-    process.chdir(home);
-    rmSync(place, { recursive: true, force: true });
+    clearTimeout(timer);
   }
 }
 
-main().catch((error) => {
-  rmSync(cacheFileOf(bundle), { force: true });
-  process.stderr.write(`warning: no code cache for the enqueue bundle (${error.message})\n`);
-});
+if (process.argv[2] === '--worker') {
+  await warm(WORKER_BUNDLE, warmWorker);
+  process.exit(0); // the worker's listeners (signals, IPC) would keep this Node alive
+} else {
+  await warm(ENQUEUE_BUNDLE, warmEnqueue);
+  const { WORKER_NODE_OPTIONS } = await import(join(dist, 'worker', 'worker-process.js'));
+  await warm(WORKER_BUNDLE, async () => {
+    execFileSync(
+      process.execPath,
+      [...WORKER_NODE_OPTIONS, fileURLToPath(import.meta.url), '--worker'],
+      {
+        stdio: ['ignore', 'ignore', 'inherit'],
+      },
+    );
+  });
+  await warm(WORKER_START_BUNDLE, warmWorkerStart);
+  process.exit(0); // a warm-up that timed out may have left workers being restarted
+}

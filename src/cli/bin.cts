@@ -1,25 +1,53 @@
 #!/usr/bin/env node
 /**
- * The queuectl executable. The plain `queuectl enqueue '<json>'`, the call scripts make in loops,
- * runs from one CommonJS bundle of the fast path (fast-enqueue.bundle.cjs, made by the build):
- * CommonJS skips Node's ES module loader, about 8 ms of a start-up that is mostly Node's own, and
- * V8's code cache made by the build spares compiling it (cached-require.cts), about 4 ms more.
- * Every other command line, or a checkout without the bundle, loads the full program (main.js).
+ * The queuectl executable. Two command lines run from a CommonJS bundle of their own fast path
+ * (made by the build): the plain `queuectl enqueue '<json>'`, the call scripts make in loops
+ * (fast-enqueue.bundle.cjs), and a plain `queuectl worker start`, whose first job should run as
+ * soon as it can (fast-worker-start.bundle.cjs). CommonJS skips Node's ES module loader, about
+ * 8 ms of a start-up that is mostly Node's own, and V8's code cache made by the build spares
+ * compiling it (core/cached-require.cts), about 4 ms more. Every other command line, or a
+ * checkout without the bundles, loads the full program (main.js).
  */
-type FastPath = typeof import('./fast-enqueue.js');
-type CachedRequire = typeof import('./cached-require.cjs');
+type CachedRequire = typeof import('../core/cached-require.cjs');
 
-function loadBundle(): FastPath | null {
-  const bundle = `${__dirname}/fast-enqueue.bundle.cjs`;
+/** A fast path: recognises its command line (null: not this one) and runs it. */
+interface FastPath<A> {
+  parse(args: readonly string[]): A | null;
+  run(args: A): Promise<number>;
+}
+
+function loadBundle(name: string): Record<string, unknown> | null {
+  const bundle = `${__dirname}/${name}`;
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- the point of this file
-    const { requireWithCodeCache } = require('./cached-require.cjs') as CachedRequire;
+    const { requireWithCodeCache } = require('../core/cached-require.cjs') as CachedRequire;
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- the point of this file
-    return (requireWithCodeCache(bundle) ?? require(bundle)) as FastPath;
+    return (requireWithCodeCache(bundle) ?? require(bundle)) as Record<string, unknown>;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND') return null;
     throw error;
   }
+}
+
+type EnqueueBundle = typeof import('./fast-enqueue.js');
+type WorkerStartBundle = typeof import('./fast-worker-start.js');
+
+/** The fast path for this command line, by its command word; null: the full program. */
+function fastPathFor(args: readonly string[]): FastPath<unknown> | null {
+  if (args.includes('enqueue')) {
+    const bundle = loadBundle('fast-enqueue.bundle.cjs') as EnqueueBundle | null;
+    if (!bundle) return null;
+    return { parse: bundle.parseFastEnqueue, run: bundle.runFastEnqueue } as FastPath<unknown>;
+  }
+  if (args.includes('worker')) {
+    const bundle = loadBundle('fast-worker-start.bundle.cjs') as WorkerStartBundle | null;
+    if (!bundle) return null;
+    return {
+      parse: bundle.parseFastWorkerStart,
+      run: bundle.runFastWorkerStart,
+    } as FastPath<unknown>;
+  }
+  return null;
 }
 
 const args = process.argv.slice(2);
@@ -32,11 +60,10 @@ if (args.some((arg) => /:\/\/[^/@\s]*:[^@/\s]*@/.test(arg))) {
     .map((arg) => arg.replace(/(\w+:\/\/[^/:@\s]*):[^@/\s]*@/g, '$1@'))
     .join(' ');
 }
-const bundle = args.includes('enqueue') ? loadBundle() : null;
-const fast = bundle?.parseFastEnqueue(args);
-if (bundle && fast) {
-  bundle.exitQuietlyOnClosedPipe();
-  void bundle.runFastEnqueue(fast).then((code) => {
+const fastPath = fastPathFor(args);
+const fast = fastPath?.parse(args);
+if (fastPath && fast) {
+  void fastPath.run(fast).then((code) => {
     process.exitCode = code;
   });
 } else {

@@ -9,6 +9,7 @@ import { MAX_EVERY_MS, MIN_EVERY_MS, OVERLAP_POLICIES } from '../core/schedule.j
 import { JOB_STATES } from '../core/job.js';
 import { LIMITS } from '../core/job-spec.js';
 import type { CommandSpec, OptionSpec } from './command-spec.js';
+import { WORKER_START_OPTIONS } from './worker-start-options.js';
 import {
   assignment,
   concurrency,
@@ -18,7 +19,6 @@ import {
   jobId,
   jobIds,
   queueName,
-  queueNames,
   RESTARTABLE,
   restartState,
   state,
@@ -161,51 +161,7 @@ export const COMMANDS: CommandSpec[] = [
     isDefault: true,
     description:
       'Start worker processes in the foreground. Ctrl+C stops them gracefully; a second Ctrl+C stops at once.',
-    options: [
-      {
-        flags: '-n, --count <n>',
-        aliases: ['-c'],
-        description: 'how many worker processes (default: config worker-count)',
-        parse: wholeNumber('--count', 1, 256),
-      },
-      {
-        flags: '-j, --concurrency <m>',
-        description:
-          'jobs each worker process runs at once; --count N --concurrency M runs N×M (default: config worker-concurrency)',
-        parse: wholeNumber('--concurrency', 1, 256),
-      },
-      {
-        flags: '--drain',
-        description: 'exit once no job is left to run (pending, waiting for a retry, or running)',
-      },
-      {
-        flags: '-l, --max-jobs <n>',
-        description: 'each worker process exits after running this many jobs (not replaced)',
-        parse: wholeNumber('--max-jobs', 1, 1_000_000_000),
-      },
-      {
-        flags: '-s, --poll-interval <duration>',
-        description:
-          'look for work at least this often (seconds, or 500ms, 2s); overrides config poll-interval',
-        parse: duration('--poll-interval', 10, HOUR),
-      },
-      { flags: '-q, --quiet', description: 'do not log each job' },
-      {
-        flags: '-v, --verbose',
-        description: "also log every line jobs write, prefixed with the job's id and stream",
-      },
-      {
-        flags: '--detach',
-        description:
-          'run in the background, apart from this terminal (closing it does not stop them); prints the pid and the log file',
-      },
-      { flags: '--stop', description: 'stop running workers instead (as `queuectl worker stop`)' },
-      {
-        flags: '--queue <names>',
-        description: 'serve only these queues (NAME[,NAME...]; default: every queue)',
-        parse: queueNames('--queue'),
-      },
-    ],
+    options: WORKER_START_OPTIONS,
     examples: [
       'queuectl worker start --count 3',
       'queuectl worker start --count 2 --concurrency 8',

@@ -4,6 +4,8 @@
  * (~20 ms of a ~100 ms start). Any other shape of command line (help, flags, --file, -c, extra
  * arguments) returns null and goes through the full program, so behaviour is unchanged.
  */
+import { exitQuietlyOnClosedPipe } from './closed-pipe.js';
+
 export interface FastEnqueueArgs {
   json: string;
   db?: string;
@@ -31,21 +33,9 @@ export function parseFastEnqueue(args: readonly string[]): FastEnqueueArgs | nul
   return sawCommand && json !== undefined ? { json, db, printJson } : null;
 }
 
-/**
- * `queuectl list | head` closes the pipe early: stop quietly, as other command-line tools do.
- * Installed by both entries (the fast path's bundle and the full program).
- */
-export function exitQuietlyOnClosedPipe(): void {
-  for (const stream of [process.stdout, process.stderr]) {
-    stream.on('error', (error: NodeJS.ErrnoException) => {
-      if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-      throw error;
-    });
-  }
-}
-
 /** Runs the fast path; resolves with the exit code. */
 export async function runFastEnqueue(args: FastEnqueueArgs): Promise<number> {
+  exitQuietlyOnClosedPipe();
   const [{ enqueue, jsonOfEnqueue, renderEnqueue }, { withQueue }, { toJson }, errors] =
     await Promise.all([
       import('./commands/enqueue.js'),

@@ -2,7 +2,8 @@
  * The full program, loaded by the executable (bin.cts) for every command line but the plain
  * enqueue: parse argv, run the command, map errors to exit codes.
  */
-import { exitQuietlyOnClosedPipe, parseFastEnqueue, runFastEnqueue } from './fast-enqueue.js';
+import { exitQuietlyOnClosedPipe } from './closed-pipe.js';
+import { parseFastEnqueue, runFastEnqueue } from './fast-enqueue.js';
 
 async function main(argv: string[]): Promise<number> {
   const fast = parseFastEnqueue(argv.slice(2));

@@ -11,6 +11,19 @@ export interface StoreBrokenMessage {
   problem: string;
 }
 
+/**
+ * Supervisor → a worker started held (--hold): the database passed the supervisor's checks; open
+ * it and start. A held worker that loses its supervisor first exits without touching it.
+ */
+export interface GoMessage {
+  type: 'go';
+}
+
+/** A held worker → its supervisor: started, waiting for go (nothing opened yet). */
+export interface HeldMessage {
+  type: 'held';
+}
+
 /** Supervisor → worker: stop at once, as a second Ctrl+C would. */
 export interface StopNowMessage {
   type: 'stop-now';

@@ -46,10 +46,38 @@ export type LauncherName = Launcher['name'];
 
 let chosen: Launcher | undefined;
 
-/** The launcher for this process: the one QUEUECTL_LAUNCHER names, else the fastest available. */
+/**
+ * The launcher for this process: the one QUEUECTL_LAUNCHER names, else the fastest available,
+ * bound once the first job has started (bindFastestAfterFirstLaunch).
+ */
 export function defaultLauncher(): Launcher {
-  chosen ??= pickLauncher(process.env.QUEUECTL_LAUNCHER);
+  const wanted = process.env.QUEUECTL_LAUNCHER;
+  chosen ??= wanted ? pickLauncher(wanted) : bindFastestAfterFirstLaunch();
   return chosen;
+}
+
+/**
+ * Binding posix_spawn loads koffi and libc's functions, ~12 ms that would come between a new
+ * worker's first claim and its first job. So the first job starts through child_process, and
+ * the fastest launcher is bound just after, while that job runs; every later job uses it.
+ */
+function bindFastestAfterFirstLaunch(): Launcher {
+  let fastest: Launcher | null = null;
+  let binding = false;
+  return {
+    get name() {
+      return fastest?.name ?? childProcessLauncher.name;
+    },
+    launch(spec: LaunchSpec): Launched {
+      if (fastest) return fastest.launch(spec);
+      const launched = childProcessLauncher.launch(spec);
+      if (!binding) {
+        binding = true;
+        setImmediate(() => (fastest = pickLauncher(undefined)));
+      }
+      return launched;
+    },
+  };
 }
 
 /**

@@ -8,12 +8,11 @@
  * once and `storeBroken()` says what is wrong.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { WORKER_DB_VARIABLE } from './worker-db.js';
+import { WORKER_NODE_OPTIONS, workerEntry, workerEnvironment } from './worker-process.js';
 import {
   isMessage,
   STORE_BROKEN_EXIT,
+  type GoMessage,
   type StopNowMessage,
   type StoreBrokenMessage,
 } from './exit-codes.js';
@@ -34,6 +33,11 @@ export interface SupervisorOptions {
   concurrency?: number;
   /** The queues the workers serve (absent: all). */
   queues?: string[];
+  /**
+   * Start the workers held: they boot (a Node start each) but do not open the database until
+   * release(), so that the caller can check it meanwhile and abort() if it cannot be used.
+   */
+  held?: boolean;
   log?: (message: string) => void;
   /**
    * Receives each line the workers print instead of the terminal, so that the caller can keep a
@@ -50,16 +54,14 @@ export interface Supervisor {
   stop(): void;
   /** What is wrong with the database, once a worker stopped because it is broken; else null. */
   readonly storeBroken: () => string | null;
+  /** Held workers start; later replacements are not held. */
+  release(): void;
+  /** Held workers are killed (they have not opened the database) and none is replaced. */
+  abort(): void;
 }
 
-/**
- * A worker process's entry: the CommonJS bundle the build makes of worker-main.js (one file, no
- * ES module loader: its first job starts ~30 ms sooner), or the module itself without it.
- */
-const WORKER_MAIN = [
-  fileURLToPath(new URL('./worker-main.bundle.cjs', import.meta.url)),
-  fileURLToPath(new URL('./worker-main.js', import.meta.url)),
-].find((path) => existsSync(path))!;
+/** What the supervisor forks (worker-process.ts). */
+const WORKER_ENTRY = workerEntry();
 /** A worker that dies sooner than this after starting is restarted with a growing delay. */
 const QUICK_DEATH_MS = 2000;
 /**
@@ -78,6 +80,8 @@ export function startSupervisor(options: SupervisorOptions): Supervisor {
   let pendingRestarts = 0;
   let broken: string | null = null;
   let hardKill: NodeJS.Timeout | undefined;
+  let held = options.held ?? false;
+  let aborted = false;
 
   const settleIfDone = () => {
     if (children.size === 0 && pendingRestarts === 0) {
@@ -116,15 +120,14 @@ export function startSupervisor(options: SupervisorOptions): Supervisor {
       args.push('--concurrency', String(options.concurrency));
     }
     if (options.queues !== undefined) args.push('--queues', options.queues.join(','));
+    if (held) args.push('--hold');
     const piped = options.onWorkerLine !== undefined;
-    const child = fork(WORKER_MAIN, args, {
+    const child = fork(WORKER_ENTRY, args, {
       // The location may hold a password: the environment is private to this user, argv is not.
-      env: { ...process.env, [WORKER_DB_VARIABLE]: options.db },
+      env: workerEnvironment(options.db),
       detached: true,
       stdio: ['ignore', piped ? 'pipe' : 'inherit', piped ? 'pipe' : 'inherit', 'ipc'],
-      // A 1 MiB young generation keeps a busy worker small (65 instead of 83 MiB) at no
-      // measurable cost in jobs/s now that jobs are not started by forking the worker.
-      execArgv: ['--max-semi-space-size=1'],
+      execArgv: WORKER_NODE_OPTIONS,
     });
     const started = Date.now();
     children.set(child.pid!, child);
@@ -150,7 +153,7 @@ export function startSupervisor(options: SupervisorOptions): Supervisor {
         settleIfDone();
         return;
       }
-      if (code === 0 || stopSignals > 0 || broken !== null) {
+      if (code === 0 || stopSignals > 0 || broken !== null || aborted) {
         settleIfDone();
         return;
       }
@@ -162,7 +165,7 @@ export function startSupervisor(options: SupervisorOptions): Supervisor {
       pendingRestarts++;
       setTimeout(() => {
         pendingRestarts--;
-        if (stopSignals === 0 && broken === null) spawnWorker(slot);
+        if (stopSignals === 0 && broken === null && !aborted) spawnWorker(slot);
         settleIfDone();
       }, delay);
     });
@@ -180,6 +183,18 @@ export function startSupervisor(options: SupervisorOptions): Supervisor {
       settleIfDone();
     },
     storeBroken: () => broken,
+    release() {
+      if (!held) return;
+      held = false;
+      const go: GoMessage = { type: 'go' };
+      // A worker still booting reads it once it listens: the channel keeps it until then.
+      for (const child of children.values()) if (child.connected) child.send(go, () => {});
+    },
+    abort() {
+      aborted = true;
+      for (const child of children.values()) child.kill('SIGKILL');
+      settleIfDone();
+    },
   };
 }
 

@@ -1,7 +1,8 @@
 /**
  * Entry point of one worker process, forked by the supervisor (`queuectl worker start`).
  * Arguments: [--drain] [--quiet] [--verbose] [--poll-interval-ms MS] [--max-jobs N]
- * [--concurrency M] [--queues A,B] [--label NAME]; the database comes in QUEUECTL_WORKER_DB.
+ * [--concurrency M] [--queues A,B] [--label NAME] [--hold]; the database comes in
+ * QUEUECTL_WORKER_DB. Held (--hold), it opens the database only once the supervisor says go.
  * First SIGINT/SIGTERM: graceful stop. Second (or the supervisor's stop-now message): stop at
  * once, and exit within HARD_EXIT_MS whatever happens; a third signal ends the process at once,
  * even inside a long database call. Losing the supervisor: graceful stop.
@@ -14,8 +15,14 @@ import type { JobStore } from '../store/job-store.js';
 import { checkIntegrity } from '../store/integrity.js';
 import { openStore } from '../store/open-store.js';
 import { logDirectory } from '../core/output-files.js';
-import { isMessage, STORE_BROKEN_EXIT, type StoreBrokenMessage } from './exit-codes.js';
-import { takeWorkerDb, WORKER_DB_VARIABLE } from './worker-db.js';
+import {
+  isMessage,
+  STORE_BROKEN_EXIT,
+  type GoMessage,
+  type HeldMessage,
+  type StoreBrokenMessage,
+} from './exit-codes.js';
+import { takeWorkerDb, WORKER_DB_VARIABLE } from './worker-process.js';
 import { Worker } from './worker.js';
 
 /** After being told to stop at once, the process exits within this long, stuck or not. */
@@ -33,9 +40,34 @@ function numberArgument(name: string): number | undefined {
   return value === undefined ? undefined : Number(value);
 }
 
+/**
+ * A held worker's wait for the supervisor's go: true once it comes, false if the supervisor goes
+ * away first. Listening starts at once, before the event loop delivers any message.
+ */
+function supervisorSaysGo(): Promise<boolean> {
+  return new Promise((resolve) => {
+    const onMessage = (message: unknown) => {
+      if (!isMessage<GoMessage>(message, 'go')) return;
+      done(true);
+    };
+    const onDisconnect = () => done(false);
+    const done = (go: boolean) => {
+      process.off('message', onMessage);
+      process.off('disconnect', onDisconnect);
+      resolve(go);
+    };
+    if (!process.connected) return resolve(false);
+    process.on('message', onMessage);
+    process.on('disconnect', onDisconnect);
+    const held: HeldMessage = { type: 'held' };
+    process.send!(held, undefined, {}, () => {});
+  });
+}
+
 async function main(): Promise<number> {
   const location = takeWorkerDb();
   if (!location) throw new Error(`worker-main needs ${WORKER_DB_VARIABLE} in its environment`);
+  if (process.argv.includes('--hold') && !(await supervisorSaysGo())) return 0;
   const label = argument('--label') ?? `pid ${process.pid}`;
   const quiet = process.argv.includes('--quiet');
   const line = (message: string) =>

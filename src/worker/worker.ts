@@ -23,7 +23,7 @@
  *   the worker for good: it says so through `alert` (even when quiet), stops claiming, kills the
  *   running job, tries a bounded number of times to put it back, and run() rejects with the error.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes } from '../core/random-bytes.js';
 import { resolveSettings, type Settings } from '../core/config.js';
 import { StoreBrokenError } from '../core/errors.js';
 import { hooksFrom } from '../core/hooks.js';
@@ -185,7 +185,9 @@ export class Worker {
     this.settings = this.resolve(await this.store.configGetAll());
     await this.register();
     const unsubscribe = this.store.subscribe(() => {
-      this.wake();
+      // A commit concerns the claim loop only while a slot has no job (a claim under way may
+      // have missed it); with every slot running, a slot that frees wakes the loop itself.
+      if (this.slots.size < this.concurrency) this.wake();
       this.checkCancelSoon();
     });
     this.every(Math.min(2000, this.settings.leaseTimeoutMs / 3), () => this.heartbeat());

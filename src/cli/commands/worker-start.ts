@@ -14,7 +14,11 @@ import { prepareLogDirectory } from '../../worker/job-log.js';
 import { checkLauncherSetting } from '../../worker/launcher.js';
 import type { PlainCommand } from '../command-spec.js';
 import { ProgressLine } from '../progress-line.js';
-import { startSupervisor } from '../../worker/supervisor.js';
+import {
+  startSupervisor,
+  type Supervisor,
+  type SupervisorOptions,
+} from '../../worker/supervisor.js';
 import { CommandFailure } from '../errors.js';
 
 /** The verdict in the final line is bounded: quick_check on a huge database takes minutes. */
@@ -85,33 +89,70 @@ export async function workerStart(
 ): Promise<void> {
   const location = resolveLocation(db);
   checkLauncherSetting(process.env.QUEUECTL_LAUNCHER); // a bad one stops here, not in each worker
-  // Opened (and migrated) once here, so a database that cannot be used fails once, not per
-  // worker. Closed again before the workers run: a connection held here would keep a deleted
-  // -wal open after the workers stopped and spoil the integrity check's verdict.
-  const started = await withOpenQueue(location, async (queue) => {
-    const settings = await queue.settings();
-    const workers = options.count ?? settings.workerCount;
-    const concurrency = options.concurrency ?? settings.workerConcurrency;
-    prepareLogDirectory(location); // so does a log directory no run could use
-    if (options.detach) {
-      const { renderDetached, startDetached } = await import('./worker-detach.js');
-      const detached = await startDetached(
-        queue,
-        location,
-        detachedArgs(options, workers),
-        workers,
-      );
-      process.stdout.write(`${renderDetached(detached, location)}\n`);
-      return null;
-    }
-    return { workers, concurrency };
-  });
-  if (started !== null) {
-    await superviseWorkers(location, started.workers, {
-      ...options,
-      concurrency: started.concurrency,
+  const output = options.detach ? null : workerOutput(options);
+  // With the number of workers given, they are forked first, held: their start-up (a Node boot
+  // each) goes on while the database is checked here, and they open it only once it passed.
+  const early =
+    output && options.count !== undefined
+      ? startSupervisor(supervisorOptions(location, options.count, options, output, true))
+      : null;
+  let started: { workers: number; concurrency: number } | null;
+  try {
+    // Opened (and migrated) once here, so a database that cannot be used fails once, not per
+    // worker. Closed again before the workers run: a connection held here would keep a deleted
+    // -wal open after the workers stopped and spoil the integrity check's verdict.
+    started = await withOpenQueue(location, async (queue) => {
+      const settings = await queue.settings();
+      const workers = options.count ?? settings.workerCount;
+      const concurrency = options.concurrency ?? settings.workerConcurrency;
+      prepareLogDirectory(location); // so does a log directory no run could use
+      if (options.detach) {
+        const { renderDetached, startDetached } = await import('./worker-detach.js');
+        const detached = await startDetached(
+          queue,
+          location,
+          detachedArgs(options, workers),
+          workers,
+        );
+        process.stdout.write(`${renderDetached(detached, location)}\n`);
+        return null;
+      }
+      return { workers, concurrency };
     });
+  } catch (error) {
+    early?.abort();
+    await early?.done;
+    throw error;
   }
+  if (started !== null && output) {
+    await superviseWorkers(
+      location,
+      started.workers,
+      { ...options, concurrency: started.concurrency },
+      output,
+      early,
+    );
+  }
+}
+
+/** Where `worker start` says things, and the workers' lines when they do not go straight out. */
+interface WorkerOutput {
+  /** Draining on a terminal: one live progress line, the lines printed above it. */
+  progress: ProgressLine | null;
+  say(message: string): void;
+  onWorkerLine?: (line: string, stream: 'stdout' | 'stderr') => void;
+}
+
+function workerOutput(options: WorkerStartOptions): WorkerOutput {
+  const progress = options.drain ? new ProgressLine(process.stderr) : null;
+  return {
+    progress,
+    say: (message) => (progress ? progress.log(message) : process.stderr.write(`${message}\n`)),
+    // Only under a live line; otherwise workers write to the terminal themselves.
+    onWorkerLine: progress?.live
+      ? (line, stream) => progress.log(line, stream === 'stdout' ? process.stdout : process.stderr)
+      : undefined,
+  };
 }
 
 /** How many jobs each worker runs at once, when more than one. */
@@ -128,18 +169,17 @@ async function withOpenQueue<T>(location: string, work: (queue: Queue) => Promis
   }
 }
 
-async function superviseWorkers(
+/** What the supervisor is told; `concurrency` only when given, else each worker reads config. */
+function supervisorOptions(
   location: string,
   count: number,
   options: WorkerStartOptions,
-): Promise<void> {
-  const started = Date.now();
-  // Draining on a terminal: one live progress line, worker log lines printed above it.
-  const progress = options.drain ? new ProgressLine(process.stderr) : null;
-  const live = progress?.live ?? false;
-  const say = (message: string) =>
-    progress ? progress.log(message) : process.stderr.write(`${message}\n`);
-  const supervisor = startSupervisor({
+  output: WorkerOutput,
+  held = false,
+): SupervisorOptions {
+  return {
+    log: output.say,
+    onWorkerLine: output.onWorkerLine,
     db: location,
     count,
     drain: options.drain,
@@ -149,11 +189,26 @@ async function superviseWorkers(
     maxJobs: options.maxJobs,
     concurrency: options.concurrency,
     queues: options.queue,
-    log: say,
-    onWorkerLine: live
-      ? (line, stream) => progress!.log(line, stream === 'stdout' ? process.stdout : process.stderr)
-      : undefined,
-  });
+    held,
+  };
+}
+
+/**
+ * Runs the workers until they stop: `early` when they were forked held before the checks (it is
+ * released now), else they start here.
+ */
+async function superviseWorkers(
+  location: string,
+  count: number,
+  options: WorkerStartOptions,
+  output: WorkerOutput,
+  early: Supervisor | null,
+): Promise<void> {
+  const started = Date.now();
+  const { progress, say } = output;
+  const live = progress?.live ?? false;
+  const supervisor = early ?? startSupervisor(supervisorOptions(location, count, options, output));
+  supervisor.release();
   const serving = options.queue ? ` serving ${options.queue.join(', ')}` : '';
   say(
     `started ${count} worker${count === 1 ? '' : 's'}${slots(options.concurrency)} (pids ${supervisor.pids().join(', ')}) on ${displayLocation(location)}${serving}; ` +

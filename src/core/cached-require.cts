@@ -35,18 +35,38 @@ export function headerOf(bundle: string): CacheHeader {
   return { size, mtimeMs };
 }
 
+/** The bundle compiled as Node would wrap it, not run; with `cachedData`, from that cache. */
+export function scriptOf(bundle: string, cachedData?: Buffer): Script {
+  const loader = constants?.USE_MAIN_CONTEXT_DEFAULT_LOADER;
+  if (loader === undefined) throw new Error('this Node has no vm dynamic-import loader');
+  const source = readFileSync(bundle, 'utf8');
+  return new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
+    filename: bundle,
+    cachedData,
+    importModuleDynamically: loader,
+  });
+}
+
+/** The bundle's cache data, when its header matches the bundle as it is now; else null. */
+export function cachedDataOf(bundle: string): Buffer | null {
+  try {
+    const file = readFileSync(cacheFileOf(bundle));
+    const newline = file.indexOf(10);
+    const header = JSON.parse(file.subarray(0, newline).toString()) as CacheHeader;
+    const now = headerOf(bundle);
+    if (header.size !== now.size || header.mtimeMs !== now.mtimeMs) return null;
+    return file.subarray(newline + 1);
+  } catch {
+    return null;
+  }
+}
+
 /** Compiles and runs the bundle as Node would; returns its exports and the compiled script. */
 export function compileBundle(
   bundle: string,
   cachedData?: Buffer,
 ): { exports: unknown; script: Script } {
-  const loader = constants?.USE_MAIN_CONTEXT_DEFAULT_LOADER;
-  if (loader === undefined) throw new Error('this Node has no vm dynamic-import loader');
-  const source = readFileSync(bundle, 'utf8');
-  const script = new Script(
-    `(function (exports, require, module, __filename, __dirname) {${source}\n})`,
-    { filename: bundle, cachedData, importModuleDynamically: loader },
-  );
+  const script = scriptOf(bundle, cachedData);
   const wrapper = script.runInThisContext() as (...args: unknown[]) => void;
   const module = { exports: {} as unknown };
   wrapper.call(
@@ -60,20 +80,13 @@ export function compileBundle(
   return { exports: module.exports, script };
 }
 
-/** The bundle's exports, from the code cache when it matches; null to load it plainly. */
+/**
+ * Runs the bundle from its code cache when the cache matches, and returns its exports; null,
+ * having run nothing, to load it plainly.
+ */
 export function requireWithCodeCache(bundle: string): unknown {
-  let cachedData: Buffer;
-  try {
-    const file = readFileSync(cacheFileOf(bundle));
-    const newline = file.indexOf(10);
-    const header = JSON.parse(file.subarray(0, newline).toString()) as CacheHeader;
-    const now = headerOf(bundle);
-    if (header.size !== now.size || header.mtimeMs !== now.mtimeMs) return null;
-    cachedData = file.subarray(newline + 1);
-  } catch {
-    return null;
-  }
-  if (constants?.USE_MAIN_CONTEXT_DEFAULT_LOADER === undefined) return null;
+  const cachedData = cachedDataOf(bundle);
+  if (cachedData === null || constants?.USE_MAIN_CONTEXT_DEFAULT_LOADER === undefined) return null;
   return compileBundle(bundle, cachedData).exports;
 }
 

@@ -3,19 +3,25 @@ import { existsSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { WORKER_NODE_OPTIONS } from '../../src/worker/worker-process.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 // The built module: Vite does not transform .cts sources (bin.cjs loads the same file).
 const { cacheFileOf, compileBundle, headerOf, requireWithCodeCache } = createRequire(
   import.meta.url,
-)('../../dist/cli/cached-require.cjs') as typeof import('../../src/cli/cached-require.cjs');
+)('../../dist/core/cached-require.cjs') as typeof import('../../src/core/cached-require.cjs');
 
 interface Probe {
   value: number;
   joinType: () => Promise<string>;
 }
 
-const cachedRequire = join(import.meta.dirname, '../../dist/cli/cached-require.cjs');
+const cachedRequire = join(import.meta.dirname, '../../dist/core/cached-require.cjs');
+const BUNDLES = [
+  'cli/fast-enqueue.bundle.cjs',
+  'cli/fast-worker-start.bundle.cjs',
+  'worker/worker-main.bundle.cjs',
+].map((path) => join(import.meta.dirname, '../../dist', path));
 
 /** A bundle as the build writes it: its dynamic imports go through importBeside. */
 function makeBundle(value: number): string {
@@ -66,11 +72,12 @@ describe('requireWithCodeCache', () => {
     expect(joinTypeInAnotherProcess(bundle)).toBe('function');
   });
 
-  it('the built enqueue bundle has no plain import() left', () => {
-    const bundle = join(import.meta.dirname, '../../dist/cli/fast-enqueue.bundle.cjs');
-    const source = readFileSync(bundle, 'utf8');
-    expect(source).toContain('importBeside(__filename, "../store/postgres/');
-    expect(source.match(/(?<![.\w])import\(/g)).toBeNull();
+  it('the built bundles have no plain import() left', () => {
+    for (const bundle of BUNDLES) {
+      const source = readFileSync(bundle, 'utf8');
+      expect(source, bundle).toContain('importBeside(__filename, "../store/postgres/');
+      expect(source.match(/(?<![.\w])import\(/g), bundle).toBeNull();
+    }
   });
 
   it('ignores a cache made from another version of the bundle, even one of the same length', () => {
@@ -92,10 +99,24 @@ describe('requireWithCodeCache', () => {
     expect((requireWithCodeCache(bundle) as Probe).value).toBe(7);
   });
 
-  it('the build leaves a cache that matches the built enqueue bundle', () => {
-    const bundle = join(import.meta.dirname, '../../dist/cli/fast-enqueue.bundle.cjs');
-    expect(existsSync(cacheFileOf(bundle)), 'npm run build writes the cache').toBe(true);
-    const header = readFileSync(cacheFileOf(bundle)).toString('utf8').split('\n')[0]!;
-    expect(JSON.parse(header)).toEqual(headerOf(bundle));
+  it('the build leaves a cache that matches each built bundle', () => {
+    for (const bundle of BUNDLES) {
+      expect(existsSync(cacheFileOf(bundle)), `npm run build writes ${bundle}'s cache`).toBe(true);
+      const header = readFileSync(cacheFileOf(bundle)).toString('utf8').split('\n')[0]!;
+      expect(JSON.parse(header)).toEqual(headerOf(bundle));
+    }
+  });
+
+  it("V8 accepts the worker bundle's cache in a Node started with the workers' options", () => {
+    // V8 flags are part of what a code cache is checked against: a cache warmed without the
+    // workers' --max-semi-space-size would be rejected by every worker, silently.
+    const bundle = BUNDLES.find((path) => path.includes('worker-main'))!;
+    const check =
+      `const c = require(${JSON.stringify(cachedRequire)});` +
+      `const b = ${JSON.stringify(bundle)};` +
+      `process.stdout.write(String(c.scriptOf(b, c.cachedDataOf(b)).cachedDataRejected));`;
+    const run = (options: string[]) =>
+      execFileSync(process.execPath, [...options, '-e', check], { encoding: 'utf8' });
+    expect(run(WORKER_NODE_OPTIONS)).toBe('false');
   });
 });
