@@ -12,6 +12,7 @@
  * calls become core/cached-require's importBeside(__filename, "x").
  */
 import { build } from 'rolldown';
+import { readFileSync } from 'node:fs';
 import { dirname, relative } from 'node:path';
 import { fileURLToPath, URL } from 'node:url';
 
@@ -46,9 +47,36 @@ const BUNDLES = [
 
 /**
  * Packages written into the bundles rather than required: get-east-asian-width is an ES module,
- * which a CommonJS bundle cannot require on every Node 20.
+ * which a CommonJS bundle cannot require on every Node 20; better-sqlite3's JavaScript (its native
+ * addon is loaded from where it is installed), whose ten files cost ~8 ms to resolve, read and
+ * compile in every enqueue and worker (see sqliteInBundle).
  */
-const INLINE_PACKAGES = ['get-east-asian-width'];
+const INLINE_PACKAGES = ['get-east-asian-width', 'better-sqlite3'];
+
+const SQLITE_VERSION = JSON.parse(
+  readFileSync(new URL('../node_modules/better-sqlite3/package.json', import.meta.url), 'utf8'),
+).version;
+
+/**
+ * open-database.js loads better-sqlite3 with require(), out of a bundle's sight. In the bundles it
+ * uses the copy bundled at build time, as long as the installed package is the version bundled
+ * (its JavaScript must match its native addon); otherwise the installed one, as before.
+ */
+const sqliteInBundle = {
+  name: 'sqlite-in-bundle',
+  transform(code, id) {
+    if (!id.endsWith('/store/sqlite/open-database.js')) return null;
+    const plain = "const BetterSqlite3 = require('better-sqlite3');";
+    if (!code.includes(plain)) throw new Error(`${id} no longer loads better-sqlite3 as: ${plain}`);
+    return (
+      "import BundledBetterSqlite3 from 'better-sqlite3';\n" +
+      code.replace(
+        plain,
+        `const BetterSqlite3 = require('better-sqlite3/package.json').version === ${JSON.stringify(SQLITE_VERSION)} ? BundledBetterSqlite3 : require('better-sqlite3');`,
+      )
+    );
+  },
+};
 
 /** The dist path a module id names, when it is one of `apart`; else null. */
 function apartPath(id, apart) {
@@ -65,7 +93,7 @@ for (const { entry, out, apart } of BUNDLES) {
   await build({
     input: dist(entry),
     platform: 'node',
-    plugins: [importBeside],
+    plugins: [sqliteInBundle, importBeside],
     external: (id) =>
       (!id.startsWith('.') && !id.startsWith('/') && !INLINE_PACKAGES.includes(id)) ||
       apartPath(id, apart) !== null,

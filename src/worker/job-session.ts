@@ -176,10 +176,18 @@ function lastPid(): number | null {
   return Number.isInteger(pid) && pid > 0 ? pid : null;
 }
 
+/** pid_max is read again at most this often (only an administrator changes it). */
+const PID_LIMIT_TTL_MS = 1000;
+let pidLimitRead: { limit: number | null; at: number } | undefined;
+
 /** Pids are below this (/proc/sys/kernel/pid_max). */
 function pidLimit(): number | null {
-  const limit = Number(readKernelFile('/proc/sys/kernel/pid_max'));
-  return Number.isInteger(limit) && limit > 1 ? limit : null;
+  const now = performance.now();
+  if (pidLimitRead === undefined || now - pidLimitRead.at > PID_LIMIT_TTL_MS) {
+    const limit = Number(readKernelFile('/proc/sys/kernel/pid_max'));
+    pidLimitRead = { limit: Number.isInteger(limit) && limit > 1 ? limit : null, at: now };
+  }
+  return pidLimitRead.limit;
 }
 
 /**

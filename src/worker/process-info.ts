@@ -57,11 +57,17 @@ export function isProcessAlive(pid: number, startTime: string | null): boolean {
 /** Sends a signal to every process in a process group; false if the group is already gone. */
 export function killProcessGroup(pgid: number, signal: NodeJS.Signals): boolean {
   if (!Number.isInteger(pgid) || pgid <= 1) return false;
+  // After every job the group is usually gone already (ESRCH): the error is thrown away, and
+  // capturing its stack would cost more than the kill itself.
+  const stackTraceLimit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
   try {
     process.kill(-pgid, signal);
     return true;
   } catch {
     return false;
+  } finally {
+    Error.stackTraceLimit = stackTraceLimit;
   }
 }
 

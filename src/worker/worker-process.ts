@@ -5,13 +5,12 @@
  * - The file: worker-entry.cjs, which runs the CommonJS bundle the build makes of worker-main.js
  *   (one file, no ES module loader) from V8's code cache (core/cached-require.cts); without the
  *   bundle (a checkout not built with it), worker-main.js itself.
- * - Node options: a 1 MiB young generation keeps a busy worker small (65 instead of 83 MiB) at no
- *   measurable cost in jobs/s now that jobs are not started by forking the worker. V8 flags are
- *   part of what a code cache is checked against, so the build warms the worker's cache with
- *   these same options (scripts/warm-code-cache.mjs).
- * - Its database: through the environment, never argv. Any user can read another's argv (`ps`),
- *   while /proc/<pid>/environ is readable only by its owner, and a PostgreSQL URL may hold a
- *   password. The worker removes the variable before it starts a job.
+ * - Node options: none. Any V8 flag costs each worker ~15 ms of its start (Node then cannot use
+ *   the code cache of its own built-in modules). A 1 MiB young generation
+ *   (--max-semi-space-size=1) kept a busy worker ~13 MiB smaller (67 instead of 80 MiB running
+ *   16 `true` jobs at once) but delayed every worker's first job, so it is no longer given. V8 flags are also part of
+ *   what a code cache is checked against, so the build warms the worker's cache with these same
+ *   options (scripts/warm-code-cache.mjs), whatever they are.
  * - Variables held back: NODE_EXTRA_CA_CERTS makes Node read and parse a certificate file before
  *   any JavaScript runs (~85 ms of every start where it names the system's bundle of ~150
  *   certificates, as many machines behind a proxy do), and a worker on SQLite opens no TLS
@@ -34,7 +33,7 @@ export function workerEntry(): string {
   );
 }
 
-export const WORKER_NODE_OPTIONS = ['--max-semi-space-size=1'];
+export const WORKER_NODE_OPTIONS: string[] = [];
 
 export const WORKER_DB_VARIABLE = 'QUEUECTL_WORKER_DB';
 
@@ -49,6 +48,8 @@ export function workerEnvironment(
   const env: NodeJS.ProcessEnv = { ...base, [WORKER_DB_VARIABLE]: location };
   if (isPostgresUrl(location)) return env;
   for (const name of HELD) {
+    // Only what was held here is put back: a variable of that name set by anyone else is not.
+    delete env[`${HELD_PREFIX}${name}`];
     if (env[name] === undefined) continue;
     env[`${HELD_PREFIX}${name}`] = env[name];
     delete env[name];

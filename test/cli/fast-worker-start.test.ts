@@ -1,6 +1,4 @@
 /** The fast path of a plain `worker start`: what it takes, and what it leaves to the full program. */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseFastWorkerStart } from '../../src/cli/fast-worker-start.js';
 import { sandbox } from '../helpers/cli-sandbox.js';
@@ -86,19 +84,5 @@ describe('parseFastWorkerStart', () => {
     expect(result.stderr).toMatch(/^queuectl: .*--count/);
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
     expect(s.dump()).toBe(before);
-  });
-});
-
-describe('the fast worker start bundle', () => {
-  const bundle = join(import.meta.dirname, '../../dist/cli/fast-worker-start.bundle.cjs');
-
-  it('requires no package up front: commands it does not run stay out of it', () => {
-    // A CommonJS bundle requires its external packages when loaded, whether a run needs them or
-    // not (commander, the dashboard's HTTP server, an ES-module-only package would each cost
-    // milliseconds of every worker start, or fail on an older Node 20).
-    const required = [...readFileSync(bundle, 'utf8').matchAll(/\brequire\("([^"]+)"\)/g)]
-      .map((match) => match[1]!)
-      .filter((name) => !name.startsWith('.') && !name.startsWith('node:') && name !== 'url');
-    expect(required).toEqual([]);
   });
 });

@@ -108,8 +108,8 @@ describe('requireWithCodeCache', () => {
   });
 
   it("V8 accepts the worker bundle's cache in a Node started with the workers' options", () => {
-    // V8 flags are part of what a code cache is checked against: a cache warmed without the
-    // workers' --max-semi-space-size would be rejected by every worker, silently.
+    // V8 flags are part of what a code cache is checked against: a cache warmed under other flags
+    // than the workers' would be rejected by every worker, silently.
     const bundle = BUNDLES.find((path) => path.includes('worker-main'))!;
     const check =
       `const c = require(${JSON.stringify(cachedRequire)});` +

@@ -37,6 +37,12 @@ describe('workerEnvironment and takeWorkerDb', () => {
     expect(env).toEqual({ [CERTS]: '/etc/certs.pem' });
   });
 
+  it('puts back only what it held, not a look-alike variable from outside', () => {
+    const env = workerEnvironment('q.db', { QUEUECTL_HELD_NODE_EXTRA_CA_CERTS: '/evil.pem' });
+    takeWorkerDb(env);
+    expect(env).toEqual({});
+  });
+
   it('changes nothing else, and copes with nothing to hold', () => {
     const base = { PATH: '/bin', EMPTY: '' };
     const env = workerEnvironment('q.db', base);
