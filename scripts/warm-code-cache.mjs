@@ -18,6 +18,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, URL } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
 
 const dist = fileURLToPath(new URL('../dist/', import.meta.url));
 const CLI = join(dist, 'cli', 'bin.cjs');
@@ -118,6 +119,10 @@ async function warmWorker() {
       const { script } = compileBundle(WORKER_BUNDLE);
       const code = await exited;
       if (code !== 0) throw new Error(`the warm-up worker exited ${code}`);
+      // The worker changes a V8 flag once running (worker-main.ts), and V8 stamps a cache with
+      // the flags of the moment it is made: set back to V8's default, so that the cache matches
+      // a worker that has just started (a test checks that V8 accepts it).
+      setFlagsFromString('--semi-space-growth-factor=2');
       writeCache(WORKER_BUNDLE, script);
     } finally {
       process.exit = exit;

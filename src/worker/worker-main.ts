@@ -9,6 +9,7 @@
  * A broken database: exit STORE_BROKEN_EXIT after telling the supervisor what is wrong (or, run
  * alone, printing it with the integrity verdict).
  */
+import { setFlagsFromString } from 'node:v8';
 import { StoreBrokenError } from '../core/errors.js';
 import { brokenStoreLine } from '../core/store-health.js';
 import type { JobStore } from '../store/job-store.js';
@@ -64,7 +65,19 @@ function supervisorSaysGo(): Promise<boolean> {
   });
 }
 
+/**
+ * A busy worker allocates steadily (rows, promises, timers per job) and V8 would grow its young
+ * generation to 32 MiB for it; kept at its initial 2 MiB, a worker running 16 jobs at once stays
+ * ~10 MiB smaller, at no measured cost in jobs/s. Set here, once running, because the same limit
+ * given as a V8 flag on the command line (--max-semi-space-size) costs every worker ~15 ms of its
+ * start (worker-process.ts); the growth factor is read each time the young generation would grow.
+ */
+function keepYoungGenerationSmall(): void {
+  setFlagsFromString('--semi-space-growth-factor=1');
+}
+
 async function main(): Promise<number> {
+  keepYoungGenerationSmall();
   const location = takeWorkerDb();
   if (!location) throw new Error(`worker-main needs ${WORKER_DB_VARIABLE} in its environment`);
   if (process.argv.includes('--hold') && !(await supervisorSaysGo())) return 0;

@@ -6,9 +6,8 @@
  *   (one file, no ES module loader) from V8's code cache (core/cached-require.cts); without the
  *   bundle (a checkout not built with it), worker-main.js itself.
  * - Node options: none. Any V8 flag costs each worker ~15 ms of its start (Node then cannot use
- *   the code cache of its own built-in modules). A 1 MiB young generation
- *   (--max-semi-space-size=1) kept a busy worker ~13 MiB smaller (67 instead of 80 MiB running
- *   16 `true` jobs at once) but delayed every worker's first job, so it is no longer given. V8 flags are also part of
+ *   the code cache of its own built-in modules), so the young generation that --max-semi-space-size
+ *   kept small is kept small by the worker itself once running (worker-main.ts). V8 flags are also part of
  *   what a code cache is checked against, so the build warms the worker's cache with these same
  *   options (scripts/warm-code-cache.mjs), whatever they are.
  * - Variables held back: NODE_EXTRA_CA_CERTS makes Node read and parse a certificate file before
