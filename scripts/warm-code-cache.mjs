@@ -59,45 +59,45 @@ async function silently(work) {
   }
 }
 
-async function warmEnqueue() {
-  await inPlace(async (place) => {
-    const { exports: fast, script } = compileBundle(ENQUEUE_BUNDLE);
-    const args = fast.parseFastEnqueue([
-      '--db',
-      join(place, 'warm.db'),
-      'enqueue',
-      '{"command":"true"}',
-    ]);
-    const code = await silently(() => fast.runFastEnqueue(args));
-    if (code !== 0) throw new Error(`the warm-up enqueue exited ${code}`);
-    writeCache(ENQUEUE_BUNDLE, script);
+/** One `true` job in a new database at `db`, through the CLI. */
+function enqueueOne(db) {
+  execFileSync(process.execPath, [CLI, '--db', db, 'enqueue', '{"command":"true"}'], {
+    stdio: 'ignore',
   });
 }
 
-/** After the worker's cache: the worker start it forks loads that one. */
-async function warmWorkerStart() {
+/**
+ * Runs a fast path's bundle once on the command line `argsFor(db)` (`parse` and `run` name its
+ * two exports; `prepare` readies the database) and writes its cache.
+ */
+async function warmFastPath(bundle, { parse, run, argsFor, prepare = () => {} }) {
   await inPlace(async (place) => {
     const db = join(place, 'warm.db');
-    execFileSync(process.execPath, [CLI, '--db', db, 'enqueue', '{"command":"true"}'], {
-      stdio: 'ignore',
-    });
-    const { exports: fast, script } = compileBundle(WORKER_START_BUNDLE);
-    const args = fast.parseFastWorkerStart([
-      '--db',
-      db,
-      'worker',
-      'start',
-      '--count',
-      '1',
-      '--drain',
-      '--quiet',
-    ]);
-    if (args === null) throw new Error('the warm-up worker start was not taken by the fast path');
-    const code = await silently(() => fast.runFastWorkerStart(args));
-    if (code !== 0) throw new Error(`the warm-up worker start exited ${code}`);
-    writeCache(WORKER_START_BUNDLE, script);
+    prepare(db);
+    const { exports: fast, script } = compileBundle(bundle);
+    const args = fast[parse](argsFor(db));
+    if (args === null) throw new Error('the warm-up command line was not taken by the fast path');
+    const code = await silently(() => fast[run](args));
+    if (code !== 0) throw new Error(`the warm-up run exited ${code}`);
+    writeCache(bundle, script);
   });
 }
+
+const warmEnqueue = () =>
+  warmFastPath(ENQUEUE_BUNDLE, {
+    parse: 'parseFastEnqueue',
+    run: 'runFastEnqueue',
+    argsFor: (db) => ['--db', db, 'enqueue', '{"command":"true"}'],
+  });
+
+/** After the worker's cache: the worker start it forks loads that one. */
+const warmWorkerStart = () =>
+  warmFastPath(WORKER_START_BUNDLE, {
+    parse: 'parseFastWorkerStart',
+    run: 'runFastWorkerStart',
+    prepare: enqueueOne,
+    argsFor: (db) => ['--db', db, 'worker', 'start', '--count', '1', '--drain', '--quiet'],
+  });
 
 /**
  * In the Node started for it: a worker drains one `true` job, as a forked worker would (the
@@ -106,9 +106,7 @@ async function warmWorkerStart() {
 async function warmWorker() {
   await inPlace(async (place) => {
     const db = join(place, 'warm.db');
-    execFileSync(process.execPath, [CLI, '--db', db, 'enqueue', '{"command":"true"}'], {
-      stdio: 'ignore',
-    });
+    enqueueOne(db);
     process.env.QUEUECTL_WORKER_DB = db;
     process.argv.push('--drain', '--quiet');
     const exit = process.exit;

@@ -34,12 +34,13 @@ type WorkerStartBundle = typeof import('./fast-worker-start.js');
 
 /** The fast path for this command line, by its command word; null: the full program. */
 function fastPathFor(args: readonly string[]): FastPath<unknown> | null {
-  if (args.includes('enqueue')) {
+  const command = commandWord(args);
+  if (command === 'enqueue') {
     const bundle = loadBundle('fast-enqueue.bundle.cjs') as EnqueueBundle | null;
     if (!bundle) return null;
     return { parse: bundle.parseFastEnqueue, run: bundle.runFastEnqueue } as FastPath<unknown>;
   }
-  if (args.includes('worker')) {
+  if (command === 'worker') {
     const bundle = loadBundle('fast-worker-start.bundle.cjs') as WorkerStartBundle | null;
     if (!bundle) return null;
     return {
@@ -48,6 +49,15 @@ function fastPathFor(args: readonly string[]): FastPath<unknown> | null {
     } as FastPath<unknown>;
   }
   return null;
+}
+
+/** The first word that is neither an option nor --db's value: which command this is. */
+function commandWord(args: readonly string[]): string | undefined {
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === '--db') i++;
+    else if (!args[i]!.startsWith('-')) return args[i];
+  }
+  return undefined;
 }
 
 const args = process.argv.slice(2);

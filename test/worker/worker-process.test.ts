@@ -13,7 +13,8 @@ import {
   WORKER_DB_VARIABLE,
   workerEnvironment,
 } from '../../src/worker/worker-process.js';
-import { sandbox } from '../helpers/cli-sandbox.js';
+import { collect, sandbox } from '../helpers/cli-sandbox.js';
+import { newJob } from '../helpers/job-factory.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { openTracked } from '../helpers/workers.js';
 
@@ -69,13 +70,9 @@ describe('a job run by a SQLite worker', () => {
         command: `printf %s "$${CERTS}" > ${seen}; tr '\\0' '\\n' < /proc/$QUEUECTL_WORKER_PID/environ | grep -c '^${CERTS}=' > ${workerHad} || true`,
       }),
     ]);
-    const result = await runWith(s, { [CERTS]: certs }, [
-      'worker',
-      'start',
-      '--count',
-      '1',
-      '--drain',
-    ]);
+    const result = await collect(
+      s.start(['worker', 'start', '--count', '1', '--drain'], { [CERTS]: certs }),
+    );
     expect(result.code).toBe(0);
     expect((await s.json<{ job: { state: string } }>(['show', 'certs'])).job.state).toBe(
       'completed',
@@ -84,17 +81,6 @@ describe('a job run by a SQLite worker', () => {
     expect(readFileSync(workerHad, 'utf8').trim()).toBe('0');
   });
 });
-
-/** The CLI with `extra` in its environment, to completion. */
-async function runWith(
-  s: ReturnType<typeof sandbox>,
-  extra: Record<string, string>,
-  args: string[],
-): Promise<{ code: number | null }> {
-  const child = s.start(args, extra);
-  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-  return { code };
-}
 
 const children: ChildProcess[] = [];
 afterEach(() => {
@@ -130,21 +116,7 @@ describe('a worker started held', () => {
     const mark = join(dir, 'ran');
     const store = await openTracked(db);
     await store.jobInsertMany([
-      [
-        {
-          id: 'held-job',
-          command: `touch ${mark}`,
-          priority: 0,
-          max_retries: 0,
-          timeout_seconds: null,
-          run_at: null,
-          cwd: null,
-          env: null,
-          queue: 'default',
-          unique_key: null,
-          after: [],
-        },
-      ],
+      [newJob({ id: 'held-job', command: `touch ${mark}`, max_retries: 0 })],
     ]);
     const worker = await heldWorker(db);
     // Started and waiting: not registered, the job untouched, the database not even open.
