@@ -68,6 +68,15 @@ describe('worker start --detach', () => {
     expect(readFileSync(log, 'utf8')).toMatch(/all workers stopped/);
   });
 
+  it('with --drain and nothing to run: says the workers finished, and exits 0', async () => {
+    const s = sandbox();
+    const result = await s.run(['worker', 'start', '--drain', '--detach']);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/^the background workers on .+ finished at once: drained in /);
+    expect(result.stdout).toMatch(/^log: /m);
+    expect((await s.json<{ workers: unknown[] }>(['status'])).workers).toEqual([]);
+  });
+
   it('says so, with the reason from its log, when the workers cannot start', async () => {
     const s = sandbox();
     const result = await runCli({ ...s.env, env: { QUEUECTL_LAUNCHER: 'fork' } }, [

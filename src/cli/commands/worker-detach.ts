@@ -28,6 +28,11 @@ export interface Detached {
   pid: number;
   log: string;
   workers: number;
+  /**
+   * Set when the supervisor had already exited 0 before its workers were seen (a `--drain` on a
+   * queue with nothing to run): its last log line.
+   */
+  finished?: string;
 }
 
 /**
@@ -67,6 +72,7 @@ export async function startDetached(
     if (mine.length >= count) return { pid, log, workers: mine.length };
     if (exited !== null || !isProcessAlive(pid, null) || Date.now() > deadline) {
       const said = readFileSync(log, 'utf8').slice(start).trim().split('\n').pop() ?? '';
+      if (exited === 0) return { pid, log, workers: 0, finished: said };
       throw new CommandFailure(
         `the background workers did not start${said ? `: ${said}` : ''} (log: ${log})`,
       );
@@ -85,6 +91,12 @@ function parentOf(pid: number): number | null {
 }
 
 export function renderDetached(detached: Detached, location: string): string {
+  if (detached.finished !== undefined) {
+    return [
+      `the background workers on ${displayLocation(location)} finished at once${detached.finished ? `: ${detached.finished}` : ''}`,
+      `log: ${detached.log}`,
+    ].join('\n');
+  }
   return [
     `started ${detached.workers} worker${detached.workers === 1 ? '' : 's'} in the background on ${displayLocation(location)} (supervisor pid ${detached.pid})`,
     `log: ${detached.log}`,
