@@ -17,6 +17,7 @@ import { measureScale } from './parts/scale.mjs';
 import { measurePostgres } from './parts/postgres.mjs';
 import { measureRetention } from './parts/retention.mjs';
 import { measureScaling } from './parts/scaling.mjs';
+import { measureClaimBacklog } from './parts/claim-backlog.mjs';
 
 const PARTS = {
   throughput: measureThroughput,
@@ -27,6 +28,7 @@ const PARTS = {
   postgres: measurePostgres,
   retention: measureRetention,
   scaling: measureScaling,
+  'claim-backlog': measureClaimBacklog,
 };
 const RESULTS = fileURLToPath(new URL('./results.md', import.meta.url));
 
@@ -37,7 +39,8 @@ function usage() {
   parts: throughput (2 workers vs a Node loop and xargs -P2), latency (idle worker: wake-up,
          idle CPU, RSS), bulk (enqueue --file), startup (enqueue vs node -e), scale (1M jobs),
          retention (database and log sizes plateau under a short retention; clean's pace),
-         scaling (--count 1|2|4 × --concurrency 1|4|16 vs xargs -P<slots>, RSS per worker)`;
+         scaling (--count 1|2|4 × --concurrency 1|4|16 vs xargs -P<slots>, RSS per worker),
+         claim-backlog (a claim behind 100,000 jobs not yet due vs none, SQLite and PostgreSQL)`;
 }
 
 function parseArgs(argv) {

@@ -10,6 +10,7 @@ import { benchPostgresUrl, freshSchema } from '../lib/postgres.mjs';
 import { queuectlRate } from './throughput.mjs';
 import { wakeLatencies } from './idle-worker.mjs';
 import { statusAtScale } from './postgres-status.mjs';
+import { measurePostgresLoop } from './postgres-loop.mjs';
 
 async function medianWakeUp(db, samples) {
   const place = tempPlace('pg-wake');
@@ -46,6 +47,13 @@ export async function measurePostgres({ quick, log }) {
     log(`postgres: wake-up latency, ${samples} samples on each store`);
     const sqliteWake = await medianWakeUp(undefined, samples);
     const pgWake = await medianWakeUp(db, samples);
+    const loopPlace = freshSchema(url, 'loop');
+    let loop;
+    try {
+      loop = await measurePostgresLoop(loopPlace.url, { quick, log });
+    } finally {
+      await loopPlace.drop();
+    }
     const status = await statusAtScale(url, { quick, log });
     return [
       {
@@ -64,6 +72,7 @@ export async function measurePostgres({ quick, log }) {
         target: 'reported',
         met: null,
       },
+      loop,
       status,
     ];
   } finally {

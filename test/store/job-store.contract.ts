@@ -183,6 +183,34 @@ export function describeJobStoreContract(name: string, open: StoreFactory): void
         expect(order).toEqual(['high', 'low', 'low2']);
       });
 
+      it('takes equal priorities in the order they became due, then the oldest', async () => {
+        const t0 = clock.now();
+        await store.jobInsertMany([
+          [
+            newJob({ id: 'delayed', run_at: t0 + 1000 }),
+            newJob({ id: 'first' }),
+            newJob({ id: 'tied' }),
+          ],
+        ]);
+        clock.advance(2000);
+        await store.jobInsertMany([[newJob({ id: 'newest' })]]);
+        const order = [];
+        for (let i = 0; i < 4; i++) order.push((await claim())!.job.id);
+        expect(order).toEqual(['first', 'tied', 'delayed', 'newest']);
+      });
+
+      it('finds the due job behind many that are not due yet, of its priority or higher', async () => {
+        const later = clock.now() + 60_000;
+        await store.jobInsertMany([
+          Array.from({ length: 300 }, (_, i) =>
+            newJob({ id: `later-${i}`, run_at: later, priority: i % 2 ? 5 : 0 }),
+          ),
+        ]);
+        await store.jobInsertMany([[newJob({ id: 'due' })]]);
+        expect((await claim())!.job.id).toBe('due');
+        expect(await claim()).toBeNull();
+      });
+
       it('marks the job processing for the worker, counts the attempt and opens its record', async () => {
         await store.jobInsertMany([[newJob({ id: 'c' })]]);
         const claimed = (await claim())!;
@@ -334,8 +362,11 @@ export function describeJobStoreContract(name: string, open: StoreFactory): void
         expect((await store.attemptList({ jobId: 's' }))[0]!.outcome).toBeNull();
       });
 
-      it('puts an interrupted job straight back to pending', async () => {
+      it('puts an interrupted job straight back to pending, in its place in claim order', async () => {
         const { lease } = await claimOne();
+        const runAt = (await store.jobGet('s'))!.run_at;
+        clock.advance(1000);
+        await store.jobInsertMany([[newJob({ id: 'newer' })]]);
         const run = {
           outcome: 'interrupted' as const,
           exitCode: null,
@@ -343,7 +374,8 @@ export function describeJobStoreContract(name: string, open: StoreFactory): void
           error: 'interrupted',
         };
         await store.jobSettle({ lease, run, next: { state: 'pending' } });
-        expect((await store.jobGet('s'))!).toMatchObject({ state: 'pending', run_at: clock.now() });
+        expect((await store.jobGet('s'))!).toMatchObject({ state: 'pending', run_at: runAt });
+        expect((await claim())!.job.id).toBe('s');
       });
     });
 

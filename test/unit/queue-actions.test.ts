@@ -75,10 +75,10 @@ describe('cancel, restart, remove', () => {
   it('removes jobs and the output files of every run, a file already gone included', async () => {
     const q = await queue();
     await q.enqueue({ id: 'out', command: 'true', max_retries: 0 });
-    await q.enqueue({ id: 'keep', command: 'true' });
+    await q.enqueue({ id: 'keep', command: 'true', priority: -1 });
     await runNext(q, 'failed');
     await q.restart(['out']);
-    await runNext(q, 'completed');
+    expect(await runNext(q, 'completed')).toBe('out');
     const logDir = logDirectory(q.store.location);
     mkdirSync(logDir, { recursive: true });
     for (const name of [

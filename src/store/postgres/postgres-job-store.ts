@@ -90,10 +90,12 @@ const RESTART_BATCH = 1000;
 const ENVIRONMENT_TRIES = 3;
 const UNIQUE_VIOLATION = '23505';
 
-/** A settle's run_at delay: a retry's, 0 (now) for pending, null to keep run_at. */
+/**
+ * A settle's run_at delay: a retry's; null keeps run_at (a job back to pending keeps its place in
+ * claim order).
+ */
 function settleDelay(next: NextState): number | null {
-  if (next.state === 'failed') return next.delayMs;
-  return next.state === 'pending' ? 0 : null;
+  return next.state === 'failed' ? next.delayMs : null;
 }
 
 /**

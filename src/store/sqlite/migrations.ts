@@ -311,4 +311,16 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
         WHERE state IN ('completed', 'dead', 'cancelled');
     `,
   },
+  {
+    version: 5,
+    name: 'claim order: priority, then the time a job became due, then enqueue order',
+    // Ordered by seq, a claim walked past every job not yet due that was enqueued before the
+    // first due one (retries waiting out their backoff, jobs enqueued with a delay): 7 ms a
+    // claim behind 100,000 of them. With run_at before seq, a priority's due jobs come first.
+    sql: `
+      DROP INDEX jobs_ready;
+      CREATE INDEX jobs_ready ON jobs (queue, priority DESC, run_at, seq)
+        WHERE state IN ('pending', 'failed') AND waiting_on = 0;
+    `,
+  },
 ];

@@ -93,10 +93,12 @@ const LINKS_PAGE = 5000;
 
 type Doomed = NonNullable<ReturnType<SqliteDependencies['link']>>;
 
-/** When the run_at of a settled job is reset: a retry's delay, or now for pending. */
+/**
+ * When the run_at of a settled job is reset: a retry's delay. A job back to pending (interrupted,
+ * rescued) keeps its run_at, and with it its place in claim order.
+ */
 function settleRunAt(next: NextState, now: number): number | null {
-  if (next.state === 'failed') return now + next.delayMs;
-  return next.state === 'pending' ? now : null;
+  return next.state === 'failed' ? now + next.delayMs : null;
 }
 
 /**

@@ -1,6 +1,5 @@
 /** Every hot SQLite statement, prepared once per connection (exported for bench/: query plans). */
 import type Database from 'better-sqlite3';
-import { LIMITS } from '../../core/job-spec.js';
 import type { StatementSet } from '../statement-names.js';
 
 const HELD = `state = 'processing' AND id = :job AND worker_id = :worker AND runs = :run`;
@@ -24,21 +23,17 @@ const BLOCKED = `state IN ('pending', 'failed') AND waiting_on > 0`;
 const LIVE = `state IN ('pending', 'failed', 'processing')`;
 
 /**
- * A job's place in claim order as one integer, so that the best of the queues' heads is a min()
- * (no sort): priority (higher first) in the high bits, then seq (below 2^40).
- */
-const SEQ_BITS = 1_099_511_627_776; // 2^40
-const ORDER_KEY = `(${LIMITS.priority} - priority) * ${SEQ_BITS} + seq`;
-
-/**
  * The seq of the best runnable job: each open queue's first ready, due job in jobs_ready order
- * (the index walk stops at it), and the least of their keys. A queue costs one index probe
- * however many jobs it holds, so the claim stays flat as jobs pile up.
+ * (priority, then the time it became due, then seq: the index walk stops at it), and the best of
+ * those heads. A queue costs one index probe however many jobs it holds, so the claim stays
+ * flat as jobs pile up; jobs not yet due are passed over only where their priority is higher
+ * than every due job's.
  */
-const BEST_RUNNABLE = `SELECT min((SELECT ${ORDER_KEY} FROM jobs INDEXED BY jobs_ready
-          WHERE queue = q.name AND ${READY} AND ${DUE} ORDER BY priority DESC, seq LIMIT 1))
-        & ${SEQ_BITS - 1}
-      FROM queues q WHERE ${OPEN} AND ${SERVED} AND q.pending + q.failed > 0`;
+const BEST_RUNNABLE = `SELECT j.seq FROM queues q
+      JOIN jobs j ON j.seq = (SELECT seq FROM jobs INDEXED BY jobs_ready
+          WHERE queue = q.name AND ${READY} AND ${DUE} ORDER BY priority DESC, run_at, seq LIMIT 1)
+      WHERE ${OPEN} AND ${SERVED} AND q.pending + q.failed > 0
+      ORDER BY j.priority DESC, j.run_at, j.seq LIMIT 1`;
 
 /** The earliest run_at of a queue's ready jobs matching `when` (jobs_due). */
 const earliestReady = (when: string) =>
