@@ -117,10 +117,14 @@ async function warmWorker() {
       const { script } = compileBundle(WORKER_BUNDLE);
       const code = await exited;
       if (code !== 0) throw new Error(`the warm-up worker exited ${code}`);
-      // The worker changes a V8 flag once running (worker-main.ts), and V8 stamps a cache with
-      // the flags of the moment it is made: set back to V8's default, so that the cache matches
-      // a worker that has just started (a test checks that V8 accepts it).
+      // The worker changes V8 flags once running (worker-main.ts favourMemory), and V8 stamps a
+      // cache with the flags of the moment it is made: set back to V8's defaults, so that the
+      // cache matches a worker that has just started (a test checks that V8 accepts it).
+      // --optimize-for-size also set --max-semi-space-size=1 (V8's implication), whose
+      // default is 0 (sized by V8).
       setFlagsFromString('--semi-space-growth-factor=2');
+      setFlagsFromString('--no-optimize-for-size');
+      setFlagsFromString('--max-semi-space-size=0');
       writeCache(WORKER_BUNDLE, script);
     } finally {
       process.exit = exit;

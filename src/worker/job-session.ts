@@ -144,7 +144,7 @@ function sessionMembers(sid: number, window: PidWindow | null): Member[] {
   const members: Member[] = [];
   const consider = (pid: number) => {
     if (pid === process.pid) return;
-    const fields = statFields(pid);
+    const fields = statFields(pid, 4); // state, ppid, pgrp, session
     if (!fields || fields[0] === 'Z' || fields[0] === 'X' || Number(fields[3]) !== sid) return;
     members.push({ pid, group: Number(fields[2]) });
   };
