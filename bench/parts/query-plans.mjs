@@ -36,10 +36,14 @@ export function queryPlans(dbPath) {
       const byId = new Map(rows.map((row) => [row.id, row]));
       const steps = rows.map((row) => row.detail);
       // A temp B-tree sorts the rows of the query it belongs to: a sort of every matching row
-      // when those come from a big table, not when the big table only answers a subquery's value.
+      // when those come from a big table, not when the big table only answers a subquery's value,
+      // nor when each of its rows is one looked up by rowid for a row of a small table (the
+      // claim sorts each queue's head, one per queue).
       const sortsBig = rows.some(
         (row) =>
-          /^(SEARCH|SCAN) (jobs|attempts|j|a)\b/.test(row.detail) && !inValueSubquery(row, byId),
+          /^(SEARCH|SCAN) (jobs|attempts|j|a)\b/.test(row.detail) &&
+          !/USING INTEGER PRIMARY KEY \(rowid=\?\)$/.test(row.detail) &&
+          !inValueSubquery(row, byId),
       );
       const fullScans = steps.filter(
         (step) =>
