@@ -362,6 +362,37 @@ export function describeJobStoreContract(name: string, open: StoreFactory): void
         expect((await store.attemptList({ jobId: 's' }))[0]!.outcome).toBeNull();
       });
 
+      it('keeps the place of a job whose worker was lost; a retry after backoff waits its turn', async () => {
+        const { lease } = await claimOne('lost');
+        await store.jobInsertMany([[newJob({ id: 'other', max_retries: 1 })]]);
+        const other = (await claim())!;
+        clock.advance(500);
+        await store.jobInsertMany([[newJob({ id: 'newer' })]]);
+        clock.advance(500); // settled now, 'lost' still goes before 'newer': it was due first
+        const lostRun = {
+          outcome: 'worker_lost' as const,
+          exitCode: null,
+          signal: null,
+          error: 'lost',
+        };
+        await store.jobSettle({ lease, run: lostRun, next: { state: 'failed', delayMs: 0 } });
+        const failedRun = {
+          outcome: 'failed' as const,
+          exitCode: 1,
+          signal: null,
+          error: 'exit 1',
+        };
+        await store.jobSettle({
+          lease: other.lease,
+          run: failedRun,
+          next: { state: 'failed', delayMs: 500 },
+        });
+        clock.advance(500);
+        const order = [];
+        for (let i = 0; i < 3; i++) order.push((await claim())!.job.id);
+        expect(order).toEqual(['lost', 'newer', 'other']);
+      });
+
       it('puts an interrupted job straight back to pending, in its place in claim order', async () => {
         const { lease } = await claimOne();
         const runAt = (await store.jobGet('s'))!.run_at;

@@ -91,11 +91,11 @@ const ENVIRONMENT_TRIES = 3;
 const UNIQUE_VIOLATION = '23505';
 
 /**
- * A settle's run_at delay: a retry's; null keeps run_at (a job back to pending keeps its place in
- * claim order).
+ * A settle's run_at delay: a retry's backoff; null keeps run_at (a job to run again at once,
+ * interrupted or its worker lost, keeps its place in claim order).
  */
 function settleDelay(next: NextState): number | null {
-  return next.state === 'failed' ? next.delayMs : null;
+  return next.state === 'failed' && next.delayMs > 0 ? next.delayMs : null;
 }
 
 /**

@@ -94,11 +94,12 @@ const LINKS_PAGE = 5000;
 type Doomed = NonNullable<ReturnType<SqliteDependencies['link']>>;
 
 /**
- * When the run_at of a settled job is reset: a retry's delay. A job back to pending (interrupted,
- * rescued) keeps its run_at, and with it its place in claim order.
+ * When the run_at of a settled job is reset: after a retry's backoff. A job to run again at once
+ * (interrupted; its worker lost: a retry without delay) keeps its run_at, and with it its place
+ * in claim order, ahead of the jobs that became due after it.
  */
 function settleRunAt(next: NextState, now: number): number | null {
-  return next.state === 'failed' ? now + next.delayMs : null;
+  return next.state === 'failed' && next.delayMs > 0 ? now + next.delayMs : null;
 }
 
 /**
