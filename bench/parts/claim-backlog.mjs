@@ -13,16 +13,13 @@ import { benchPostgresUrl, freshSchema } from '../lib/postgres.mjs';
 const WORKER = { id: 'bench-worker', host: 'bench', pid: process.pid, pidStart: null };
 const completed = { outcome: 'completed', exitCode: 0, signal: null, error: null };
 
-/** Median ms of one claim (and the settle after it) over `samples` due jobs, behind `backlog`. */
+/** Median ms of one claim (settled after, untimed) over `samples` due jobs, behind `backlog`. */
 async function claimMs(db, backlog, samples) {
   const store = await openBenchStore(db, false);
   try {
-    if (backlog > 0) {
-      const later = Date.now() + 86_400_000;
-      const waiting = jobs(backlog, 'true', 'later').map((job) => ({ ...job, run_at: later }));
-      await store.jobInsertMany([waiting]);
-    }
-    await store.jobInsertMany([jobs(samples, 'true', 'due')]);
+    const later = Date.now() + 86_400_000;
+    const waiting = jobs(backlog, 'true', 'later').map((job) => ({ ...job, run_at: later }));
+    await store.jobInsertMany([waiting, jobs(samples, 'true', 'due')]);
     await store.workerRegister(WORKER);
     const times = [];
     for (let i = 0; i < samples; i++) {
@@ -38,26 +35,24 @@ async function claimMs(db, backlog, samples) {
   }
 }
 
-async function onSqlite(backlog, samples) {
-  const places = [tempPlace('claim-empty'), tempPlace('claim-backlog')];
+/** The claim with no backlog and behind one, each on a place of its own (`db`, then `done()`). */
+async function emptyAndBehind(places, backlog, samples) {
   try {
     return [await claimMs(places[0].db, 0, samples), await claimMs(places[1].db, backlog, samples)];
   } finally {
-    for (const place of places) place.cleanup();
+    for (const place of places) await place.done();
   }
 }
 
-async function onPostgres(url, backlog, samples) {
-  const places = [freshSchema(url, 'claim'), freshSchema(url, 'claim')];
-  try {
-    return [
-      await claimMs(places[0].url, 0, samples),
-      await claimMs(places[1].url, backlog, samples),
-    ];
-  } finally {
-    for (const place of places) await place.drop();
-  }
-}
+const sqlitePlace = (name) => {
+  const place = tempPlace(name);
+  return { db: place.db, done: place.cleanup };
+};
+
+const postgresPlace = (url) => {
+  const place = freshSchema(url, 'claim');
+  return { db: place.url, done: place.drop };
+};
 
 function figure(store, backlog, [empty, behind]) {
   return {
@@ -74,11 +69,13 @@ export async function measureClaimBacklog({ quick, log }) {
   const backlog = quick ? 20_000 : 100_000;
   const samples = quick ? 100 : 300;
   log(`claim-backlog: ${samples} claims behind ${backlog} jobs not yet due, SQLite`);
-  const rows = [figure('SQLite', backlog, await onSqlite(backlog, samples))];
+  const sqlite = [sqlitePlace('claim-empty'), sqlitePlace('claim-backlog')];
+  const rows = [figure('SQLite', backlog, await emptyAndBehind(sqlite, backlog, samples))];
   const url = benchPostgresUrl();
   if (url) {
     log(`claim-backlog: the same on PostgreSQL`);
-    rows.push(figure('PostgreSQL', backlog, await onPostgres(url, backlog, samples)));
+    const places = [postgresPlace(url), postgresPlace(url)];
+    rows.push(figure('PostgreSQL', backlog, await emptyAndBehind(places, backlog, samples)));
   }
   return rows;
 }

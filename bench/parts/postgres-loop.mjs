@@ -5,8 +5,8 @@
  * job is read from /proc as well (the figure to watch when changing claim_job or settle_job).
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
+import { statFields } from '../../dist/worker/process-info.js';
 import { fmt, ratio } from '../lib/measure.mjs';
 import { jobs, openBenchStore, tempPlace } from '../lib/fixtures.mjs';
 
@@ -22,12 +22,9 @@ function postgresTicks() {
   }
   let ticks = 0;
   for (const pid of pids) {
-    try {
-      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-      ticks += Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
-    } catch {
-      // exited meanwhile
-    }
+    // utime, stime, cutime, cstime; nothing from one that exited meanwhile
+    const fields = statFields(Number(pid), 15);
+    if (fields) ticks += fields.slice(11).reduce((sum, field) => sum + Number(field), 0);
   }
   return ticks;
 }
