@@ -1,7 +1,8 @@
 /** Running processes for the benchmark and reading their CPU and memory from /proc. */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath, URL } from 'node:url';
+import { statFields } from '../../dist/worker/process-info.js';
 import { nowMs } from './measure.mjs';
 
 export const CLI = fileURLToPath(new URL('../../dist/cli/bin.cjs', import.meta.url));
@@ -57,6 +58,25 @@ export function cpuTimeMs(pid) {
 }
 /** USER_HZ; 100 on every Linux build in use. */
 const CLOCK_TICKS_PER_SECOND = 100;
+/** Milliseconds in a tick of /proc/<pid>/stat's CPU times. */
+export const TICK_MS = 1000 / CLOCK_TICKS_PER_SECOND;
+
+/** CPU ticks of every process owned by the `postgres` user, exited children included; or null. */
+export function postgresTicks() {
+  let pids;
+  try {
+    pids = execFileSync('pgrep', ['-u', 'postgres'], { encoding: 'utf8' }).trim().split('\n');
+  } catch {
+    return null;
+  }
+  let ticks = 0;
+  for (const pid of pids) {
+    // utime, stime, cutime, cstime; nothing from one that exited meanwhile
+    const fields = statFields(Number(pid), 15);
+    if (fields) ticks += fields.slice(11).reduce((sum, field) => sum + Number(field), 0);
+  }
+  return ticks;
+}
 
 /** Resident memory of a process now, in KiB. */
 export function rssKiB(pid) {

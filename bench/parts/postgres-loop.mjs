@@ -4,30 +4,12 @@
  * PostgreSQL in the same run. Where the PostgreSQL server runs on this machine, its CPU time per
  * job is read from /proc as well (the figure to watch when changing claim_job or settle_job).
  */
-import { execFileSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
-import { statFields } from '../../dist/worker/process-info.js';
 import { fmt, ratio } from '../lib/measure.mjs';
 import { jobs, openBenchStore, tempPlace } from '../lib/fixtures.mjs';
+import { postgresTicks, TICK_MS } from '../lib/processes.mjs';
 
 const completed = { outcome: 'completed', exitCode: 0, signal: null, error: null };
-
-/** CPU ticks of every process owned by the `postgres` user, exited children included; or null. */
-function postgresTicks() {
-  let pids;
-  try {
-    pids = execFileSync('pgrep', ['-u', 'postgres'], { encoding: 'utf8' }).trim().split('\n');
-  } catch {
-    return null;
-  }
-  let ticks = 0;
-  for (const pid of pids) {
-    // utime, stime, cutime, cstime; nothing from one that exited meanwhile
-    const fields = statFields(Number(pid), 15);
-    if (fields) ticks += fields.slice(11).reduce((sum, field) => sum + Number(field), 0);
-  }
-  return ticks;
-}
 
 /** µs per job of the loop on `db`, and the server's CPU µs per job (null when not readable). */
 export async function settleClaimLoop(db, count, connections = 2) {
@@ -59,7 +41,7 @@ export async function settleClaimLoop(db, count, connections = 2) {
     const serverUs =
       ticksBefore === null || ticksAfter === null
         ? null
-        : ((ticksAfter - ticksBefore) * 1e4) / count;
+        : ((ticksAfter - ticksBefore) * TICK_MS * 1000) / count;
     return { us, serverUs };
   } finally {
     for (const store of stores) await store.close();

@@ -6,7 +6,8 @@
 import { spawn } from 'node:child_process';
 import { pickLauncher } from '../../dist/worker/launcher.js';
 import { fmt, nowMs, ratio, waitFor } from '../lib/measure.mjs';
-import { run } from '../lib/processes.mjs';
+import { postgresTicks, run, TICK_MS } from '../lib/processes.mjs';
+import { statFields } from '../../dist/worker/process-info.js';
 import { jobs, openBenchStore, startWorkers, tempPlace } from '../lib/fixtures.mjs';
 
 const CONCURRENCY = 2;
@@ -16,7 +17,16 @@ const CONCURRENCY = 2;
  * fresh SQLite file, or on `db` (a PostgreSQL URL) if given; `env` is added to the workers'
  * environment.
  */
-export async function queuectlRate(
+export async function queuectlRate(count, db, env = {}, shape = {}) {
+  return (await queuectlRateAndCpu(count, db, env, shape)).rate;
+}
+
+/**
+ * queuectlRate, and where the machine's CPU went, in ms a job: the worker processes themselves,
+ * the jobs they ran (their reaped children), and every process of the `postgres` user (the
+ * server, when it runs here; about nothing on a SQLite run).
+ */
+export async function queuectlRateAndCpu(
   count,
   db,
   env = {},
@@ -28,6 +38,7 @@ export async function queuectlRate(
   try {
     const workers = await startWorkers(place.dir, location, processes, store, env, concurrency);
     try {
+      const ticksBefore = cpuTicks(workers.pids);
       const started = nowMs();
       await store.jobInsertMany([jobs(count)]);
       await waitFor(
@@ -38,7 +49,13 @@ export async function queuectlRate(
         },
         { what: `${count} jobs to complete`, timeoutMs: 300_000, intervalMs: 20 },
       );
-      return count / ((nowMs() - started) / 1000);
+      const rate = count / ((nowMs() - started) / 1000);
+      const ticksAfter = cpuTicks(workers.pids);
+      const msAJob = (key) => ((ticksAfter[key] - ticksBefore[key]) * TICK_MS) / count;
+      return {
+        rate,
+        cpu: { workers: msAJob('workers'), jobs: msAJob('jobs'), server: msAJob('server') },
+      };
     } finally {
       await workers.stop();
     }
@@ -46,6 +63,19 @@ export async function queuectlRate(
     await store.close();
     place.cleanup();
   }
+}
+
+/** USER_HZ ticks of the worker processes, of the children they reaped, and of the server. */
+function cpuTicks(pids) {
+  let workers = 0;
+  let jobsRun = 0;
+  for (const pid of pids) {
+    const fields = statFields(pid, 15); // [11] utime, [12] stime, [13] cutime, [14] cstime
+    if (!fields) continue;
+    workers += Number(fields[11]) + Number(fields[12]);
+    jobsRun += Number(fields[13]) + Number(fields[14]);
+  }
+  return { workers, jobs: jobsRun, server: postgresTicks() ?? 0 };
 }
 
 function spawnTrue() {
