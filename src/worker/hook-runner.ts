@@ -149,7 +149,7 @@ export class HookRunner {
           // The shell is gone: whatever it left in its session goes too. Then its stderr is
           // read to the end (for the last line), unless a process that left the session
           // (setsid) still holds it open.
-          session?.signal('SIGKILL');
+          session?.ended();
           const done = () => finish(code, signal);
           if (child.stderr.closed) return done();
           child.stderr.once('close', done);

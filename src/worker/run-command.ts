@@ -153,7 +153,7 @@ export function runCommand(options: RunOptions): RunningCommand {
     timeoutTimer?.clear();
     graceTimer?.clear();
     // The shell is gone: kill whatever it left in its session, so nothing outlives the job.
-    session?.signal('SIGKILL');
+    session?.ended();
     try {
       passOn();
       lines?.flush();
