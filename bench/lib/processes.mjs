@@ -49,17 +49,30 @@ export async function runCliWithPeakRss(home, args, rssFile) {
   return { ...result, peakRssKiB: Number(readFileSync(rssFile, 'utf8')) };
 }
 
-/** CPU time (user + system) a process has used so far, in milliseconds. */
-export function cpuTimeMs(pid) {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const ticks = Number(fields[11]) + Number(fields[12]); // fields 14 and 15: utime, stime
-  return (ticks * 1000) / CLOCK_TICKS_PER_SECOND;
-}
 /** USER_HZ; 100 on every Linux build in use. */
 const CLOCK_TICKS_PER_SECOND = 100;
 /** Milliseconds in a tick of /proc/<pid>/stat's CPU times. */
 export const TICK_MS = 1000 / CLOCK_TICKS_PER_SECOND;
+
+/**
+ * CPU ticks (user + system) of a process so far, `own`, and of the children it has reaped,
+ * `reaped`; null when it is gone.
+ */
+export function cpuTicks(pid) {
+  const fields = statFields(pid, 15); // [11] utime, [12] stime, [13] cutime, [14] cstime
+  if (!fields) return null;
+  return {
+    own: Number(fields[11]) + Number(fields[12]),
+    reaped: Number(fields[13]) + Number(fields[14]),
+  };
+}
+
+/** CPU time (user + system) a process has used so far, in milliseconds. */
+export function cpuTimeMs(pid) {
+  const ticks = cpuTicks(pid);
+  if (!ticks) throw new Error(`process ${pid} is gone`);
+  return ticks.own * TICK_MS;
+}
 
 /** CPU ticks of every process owned by the `postgres` user, exited children included; or null. */
 export function postgresTicks() {
@@ -71,9 +84,8 @@ export function postgresTicks() {
   }
   let ticks = 0;
   for (const pid of pids) {
-    // utime, stime, cutime, cstime; nothing from one that exited meanwhile
-    const fields = statFields(Number(pid), 15);
-    if (fields) ticks += fields.slice(11).reduce((sum, field) => sum + Number(field), 0);
+    const process = cpuTicks(Number(pid)); // nothing from one that exited meanwhile
+    if (process) ticks += process.own + process.reaped;
   }
   return ticks;
 }

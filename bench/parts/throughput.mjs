@@ -6,8 +6,7 @@
 import { spawn } from 'node:child_process';
 import { pickLauncher } from '../../dist/worker/launcher.js';
 import { fmt, nowMs, ratio, waitFor } from '../lib/measure.mjs';
-import { postgresTicks, run, TICK_MS } from '../lib/processes.mjs';
-import { statFields } from '../../dist/worker/process-info.js';
+import { cpuTicks, postgresTicks, run, TICK_MS } from '../lib/processes.mjs';
 import { jobs, openBenchStore, startWorkers, tempPlace } from '../lib/fixtures.mjs';
 
 const CONCURRENCY = 2;
@@ -38,7 +37,7 @@ export async function queuectlRateAndCpu(
   try {
     const workers = await startWorkers(place.dir, location, processes, store, env, concurrency);
     try {
-      const ticksBefore = cpuTicks(workers.pids);
+      const ticksBefore = runTicks(workers.pids);
       const started = nowMs();
       await store.jobInsertMany([jobs(count)]);
       await waitFor(
@@ -50,7 +49,7 @@ export async function queuectlRateAndCpu(
         { what: `${count} jobs to complete`, timeoutMs: 300_000, intervalMs: 20 },
       );
       const rate = count / ((nowMs() - started) / 1000);
-      const ticksAfter = cpuTicks(workers.pids);
+      const ticksAfter = runTicks(workers.pids);
       const msAJob = (key) => ((ticksAfter[key] - ticksBefore[key]) * TICK_MS) / count;
       return {
         rate,
@@ -65,15 +64,15 @@ export async function queuectlRateAndCpu(
   }
 }
 
-/** USER_HZ ticks of the worker processes, of the children they reaped, and of the server. */
-function cpuTicks(pids) {
+/** CPU ticks of the worker processes, of the children they reaped (jobs), and of the server. */
+function runTicks(pids) {
   let workers = 0;
   let jobsRun = 0;
   for (const pid of pids) {
-    const fields = statFields(pid, 15); // [11] utime, [12] stime, [13] cutime, [14] cstime
-    if (!fields) continue;
-    workers += Number(fields[11]) + Number(fields[12]);
-    jobsRun += Number(fields[13]) + Number(fields[14]);
+    const ticks = cpuTicks(pid);
+    if (!ticks) continue;
+    workers += ticks.own;
+    jobsRun += ticks.reaped;
   }
   return { workers, jobs: jobsRun, server: postgresTicks() ?? 0 };
 }
