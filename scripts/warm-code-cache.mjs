@@ -121,10 +121,11 @@ async function warmWorker() {
       // cache with the flags of the moment it is made: set back to V8's defaults, so that the
       // cache matches a worker that has just started (a test checks that V8 accepts it).
       // --optimize-for-size also set --max-semi-space-size=1 (V8's implication), whose
-      // default is 0 (sized by V8).
+      // default is 0 (sized by V8); --no-opt (TurboFan off) is undone by --opt.
       setFlagsFromString('--semi-space-growth-factor=2');
       setFlagsFromString('--no-optimize-for-size');
       setFlagsFromString('--max-semi-space-size=0');
+      setFlagsFromString('--opt');
       writeCache(WORKER_BUNDLE, script);
     } finally {
       process.exit = exit;

@@ -71,17 +71,28 @@ function supervisorSaysGo(): Promise<boolean> {
  * ~10 MiB smaller, at no measured cost in jobs/s. With --optimize-for-size V8 also grows the old
  * generation in smaller steps between full collections: a worker running 800 `sleep 0.05` jobs 16
  * at a time peaked at ~60 instead of ~62 MiB (and after 3,000 jobs at 65 instead of 74), with jobs/s
- * within the noise (a worker's time goes to starting processes, not to JavaScript). Set here, once
- * running, because the same settings given as V8 flags on the command line cost every worker
- * ~15 ms of its start (worker-process.ts); V8 reads both each time it sizes the heap.
+ * within the noise (a worker's time goes to starting processes, not to JavaScript).
+ *
+ * TurboFan, V8's optimising compiler, is turned off too, except with --verbose: a busy worker's
+ * JavaScript is spread thin over many functions run once a job, and compiling the few that grow
+ * hot paged in ~5 MiB of the compiler's own code and zones for no gain (800 `sleep 0.05` jobs 16 at
+ * a time peaked at ~54.5 instead of ~60 MiB; user CPU a `true` job, 1 x 2 slots, 1.34 vs 1.33 ms on
+ * SQLite and 1.96 vs 2.05 ms on PostgreSQL, alternating runs of 4,000 and 2,000 jobs). A --verbose
+ * worker relays every line its jobs write, a loop that does gain: 3 jobs of `seq 1 1000000` cost
+ * it ~1.5-2x the CPU without TurboFan, so it keeps it.
+ *
+ * Set here, once running, because the same settings given as V8 flags on the command line cost
+ * every worker ~15 ms of its start (worker-process.ts); V8 reads them each time it sizes the heap
+ * or decides to optimise.
  */
-function favourMemory(): void {
+function favourMemory(verbose: boolean): void {
   setFlagsFromString('--semi-space-growth-factor=1');
   setFlagsFromString('--optimize-for-size');
+  if (!verbose) setFlagsFromString('--no-opt');
 }
 
 async function main(): Promise<number> {
-  favourMemory();
+  favourMemory(process.argv.includes('--verbose'));
   const location = takeWorkerDb();
   if (!location) throw new Error(`worker-main needs ${WORKER_DB_VARIABLE} in its environment`);
   if (process.argv.includes('--hold') && !(await supervisorSaysGo())) return 0;
