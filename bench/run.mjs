@@ -107,6 +107,9 @@ async function main() {
   }
   const table = renderTable(rows);
   process.stdout.write(`\n${table}\n`);
+  // What a part measured beyond its rows (the scaling curve, query plans): printed by every run,
+  // written to bench/results.md by a full one.
+  if (details.length > 0) process.stdout.write(`\n${details.join('\n')}\n`);
   const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
   process.stderr.write(`(${command}: ${Math.round((Date.now() - started) / 1000)} s)\n`);
   const fullRun = !options.quick && options.only.length === Object.keys(PARTS).length;
