@@ -17,7 +17,7 @@ import { clearTimeout, setTimeout } from 'node:timers';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, URL } from 'node:url';
+import { fileURLToPath, pathToFileURL, URL } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 
 const dist = fileURLToPath(new URL('../dist/', import.meta.url));
@@ -27,6 +27,9 @@ const WORKER_START_BUNDLE = join(dist, 'cli', 'fast-worker-start.bundle.cjs');
 const WORKER_BUNDLE = join(dist, 'worker', 'worker-main.bundle.cjs');
 const { cacheFileOf, compileBundle, headerOf } = createRequire(import.meta.url)(
   join(dist, 'core', 'cached-require.cjs'),
+);
+const { WORKER_RUNTIME_FLAGS } = await import(
+  pathToFileURL(join(dist, 'worker', 'worker-process.js')).href
 );
 
 /** Runs `work` in a fresh temporary directory (the working directory meanwhile). */
@@ -120,12 +123,8 @@ async function warmWorker() {
       // The worker changes V8 flags once running (worker-main.ts favourMemory), and V8 stamps a
       // cache with the flags of the moment it is made: set back to V8's defaults, so that the
       // cache matches a worker that has just started (a test checks that V8 accepts it).
-      // --optimize-for-size also set --max-semi-space-size=1 (V8's implication), whose
-      // default is 0 (sized by V8); --no-opt (TurboFan off) is undone by --opt.
-      setFlagsFromString('--semi-space-growth-factor=2');
-      setFlagsFromString('--no-optimize-for-size');
-      setFlagsFromString('--max-semi-space-size=0');
-      setFlagsFromString('--opt');
+      for (const flag of WORKER_RUNTIME_FLAGS)
+        flag.reset.forEach((reset) => setFlagsFromString(reset));
       writeCache(WORKER_BUNDLE, script);
     } finally {
       process.exit = exit;

@@ -23,7 +23,7 @@ import {
   type HeldMessage,
   type StoreBrokenMessage,
 } from './exit-codes.js';
-import { takeWorkerDb, WORKER_DB_VARIABLE } from './worker-process.js';
+import { takeWorkerDb, WORKER_DB_VARIABLE, WORKER_RUNTIME_FLAGS } from './worker-process.js';
 import { Worker } from './worker.js';
 
 /** After being told to stop at once, the process exits within this long, stuck or not. */
@@ -86,13 +86,14 @@ function supervisorSaysGo(): Promise<boolean> {
  * or decides to optimise.
  */
 function favourMemory(verbose: boolean): void {
-  setFlagsFromString('--semi-space-growth-factor=1');
-  setFlagsFromString('--optimize-for-size');
-  if (!verbose) setFlagsFromString('--no-opt');
+  for (const flag of WORKER_RUNTIME_FLAGS) {
+    if (!verbose || flag.inVerbose !== false) setFlagsFromString(flag.set);
+  }
 }
 
 async function main(): Promise<number> {
-  favourMemory(process.argv.includes('--verbose'));
+  const verbose = process.argv.includes('--verbose');
+  favourMemory(verbose);
   const location = takeWorkerDb();
   if (!location) throw new Error(`worker-main needs ${WORKER_DB_VARIABLE} in its environment`);
   if (process.argv.includes('--hold') && !(await supervisorSaysGo())) return 0;
@@ -119,9 +120,7 @@ async function main(): Promise<number> {
       maxJobs: numberArgument('--max-jobs'),
       concurrency: numberArgument('--concurrency'),
       queues: argument('--queues')?.split(','),
-      onOutput: process.argv.includes('--verbose')
-        ? (jobId, stream, text) => log(`${jobId} ${stream}: ${text}`)
-        : undefined,
+      onOutput: verbose ? (jobId, stream, text) => log(`${jobId} ${stream}: ${text}`) : undefined,
     });
     let hardExit: NodeJS.Timeout | undefined;
     const stopAtOnce = () => {

@@ -34,6 +34,26 @@ export function workerEntry(): string {
 
 export const WORKER_NODE_OPTIONS: string[] = [];
 
+/** A V8 flag a worker sets once running, and what sets it back to V8's default. */
+export interface RuntimeFlag {
+  set: string;
+  reset: readonly string[];
+  /** false: not set in a --verbose worker. */
+  inVerbose?: boolean;
+}
+
+/**
+ * The V8 flags a worker sets once running (worker-main.ts favourMemory says why). V8 stamps a code
+ * cache with the flags of the moment it is made, so the build's warm-up (scripts/warm-code-cache.mjs)
+ * runs a worker, then applies every `reset` before writing the worker's cache.
+ */
+export const WORKER_RUNTIME_FLAGS: readonly RuntimeFlag[] = [
+  { set: '--semi-space-growth-factor=1', reset: ['--semi-space-growth-factor=2'] },
+  // V8 implies --max-semi-space-size=1 from --optimize-for-size; its default is 0 (sized by V8).
+  { set: '--optimize-for-size', reset: ['--no-optimize-for-size', '--max-semi-space-size=0'] },
+  { set: '--no-opt', reset: ['--opt'], inVerbose: false },
+];
+
 export const WORKER_DB_VARIABLE = 'QUEUECTL_WORKER_DB';
 
 const HELD = ['NODE_EXTRA_CA_CERTS'] as const;
