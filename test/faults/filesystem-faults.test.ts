@@ -123,7 +123,13 @@ function replaceLogDir(make: (path: string) => void): void {
 const PHASES = [
   {
     name: 'removed',
-    apply: () => rmSync(logDir, { recursive: true, force: true, maxRetries: 20 }),
+    // Renamed away first: workers make files in the directory at any moment, and a recursive
+    // remove racing them fails with ENOTEMPTY (CI saw it). The rename is the removal they see.
+    apply: () => {
+      const moved = `${logDir}.removed`;
+      renameSync(logDir, moved);
+      rmSync(moved, { recursive: true, force: true, maxRetries: 20 });
+    },
     restore: () => {},
     // Recreated by the next run: no run needs to fail.
     error: null,
