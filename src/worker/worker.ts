@@ -11,7 +11,8 @@
  * - Heartbeats renew the lease of each running job and carry stop requests made through the store.
  * - A cancelled running job (a cancel request in the store, from any host) is ended like a
  *   timeout: the worker looks on every wake-up (at most every CANCEL_CHECK_MS) and at every
- *   heartbeat.
+ *   heartbeat. With every slot busy and commits coming faster than that (a busy pool), it stops
+ *   listening and looks every CANCEL_CHECK_MS instead (commit-ears.ts).
  * - Maintenance (maintenance/maintenance.ts): every worker puts back jobs of dead worker
  *   processes on its host; the one holding the maintenance leader's lease also runs the
  *   database-wide duties (expired leases, retention, schedules, hooks of command-settled jobs).
@@ -48,6 +49,7 @@ import { outcomeLine } from './outcome-line.js';
 import { hostId, processStartTime } from './process-info.js';
 import { HookRunner, runSubject } from './hook-runner.js';
 import { Maintenance } from './maintenance/maintenance.js';
+import { CommitEars, EARS_TIMING } from './commit-ears.js';
 import { defaultLauncher, type Launcher } from './launcher.js';
 import { runCommand, type RunningCommand, type RunResult } from './run-command.js';
 
@@ -78,7 +80,7 @@ export interface WorkerOptions {
 }
 
 /** While a job runs, wake-ups make the worker ask whether it was cancelled, at most this often. */
-const CANCEL_CHECK_MS = 100;
+const CANCEL_CHECK_MS = EARS_TIMING.lookEveryMs;
 /** The first heartbeat of a run comes early, to record the job's process group. */
 const FIRST_HEARTBEAT_MS = 100;
 /** An idle worker wakes this long after the next job is due (see idleWait). */
@@ -136,6 +138,8 @@ export class Worker {
   /** When the running jobs were last asked about (a cancel), and a look planned for later. */
   private cancelCheckedAt = 0;
   private cancelCheck: NodeJS.Timeout | null = null;
+  /** The store's commits, heard while they matter (commit-ears.ts). */
+  private readonly ears: CommitEars;
   private woken = false;
   private wakeWaiter: (() => void) | null = null;
   private timers: NodeJS.Timeout[] = [];
@@ -151,6 +155,10 @@ export class Worker {
 
   constructor(private readonly options: WorkerOptions) {
     this.store = options.store;
+    this.ears = new CommitEars((onChange) => this.store.subscribe(onChange), {
+      commit: () => this.changed(),
+      look: () => this.checkCancelSoon(),
+    });
     this.id = options.id ?? newWorkerId();
     this.log = options.log ?? (() => {});
     this.alert =
@@ -184,18 +192,14 @@ export class Worker {
   async run(): Promise<void> {
     this.settings = this.resolve(await this.store.configGetAll());
     await this.register();
-    const unsubscribe = this.store.subscribe(() => {
-      // A commit concerns the claim loop only while a slot has no job (a claim under way may
-      // have missed it); with every slot running, a slot that frees wakes the loop itself.
-      if (this.slots.size < this.concurrency) this.wake();
-      this.checkCancelSoon();
-    });
+    this.ears.listen();
     this.every(Math.min(2000, this.settings.leaseTimeoutMs / 3), () => this.heartbeat());
     this.maintenance.start();
     this.concurrency = this.slotCount();
     try {
       while (!this.stopping) {
         this.woken = false;
+        if (this.slots.size < this.concurrency) this.ears.listen();
         const free = Math.min(this.freeSlots(), this.claimsLeft());
         if (free > 0) {
           let claimed: number;
@@ -220,7 +224,7 @@ export class Worker {
       // Stopping: the running jobs finish (or, stopped at once, are interrupted) and are recorded.
       while (this.slots.size > 0) await Promise.race(this.slots);
     } finally {
-      unsubscribe();
+      this.ears.close();
       for (const timer of this.timers) clearInterval(timer);
       if (this.cancelCheck) clearTimeout(this.cancelCheck);
       await this.maintenance.stop();
@@ -534,6 +538,19 @@ export class Worker {
 
   private isRunning(current: Current): boolean {
     return this.running.get(current.job.id) === current;
+  }
+
+  /** Whether the worker hears the store's commits now (a busy one may not: commit-ears.ts). */
+  get listening(): boolean {
+    return this.ears.listening;
+  }
+
+  private changed(): void {
+    // A commit concerns the claim loop only while a slot has no job (a claim under way may
+    // have missed it); with every slot running, a slot that frees wakes the loop itself.
+    if (this.slots.size < this.concurrency) this.wake();
+    else this.ears.heardWhileBusy();
+    this.checkCancelSoon();
   }
 
   /**

@@ -1,7 +1,7 @@
 /**
  * Wake-ups on PostgreSQL: a subscriber hears another connection's enqueue through LISTEN/NOTIFY,
- * and after its connection is cut it reconnects, calls the listener once (notifications may have
- * been missed) and hears later changes again.
+ * and after its connection is cut, or its subscribers all left and one came back, it listens
+ * again, calls the listener once (notifications may have been missed) and hears later changes.
  */
 import { randomBytes } from 'node:crypto';
 import { afterEach, expect, it } from 'vitest';
@@ -62,6 +62,20 @@ describePg('PostgreSQL change notification', () => {
     });
     expect({ settled, claimed: claimed?.job.id }).toEqual({ settled: true, claimed: 'two' });
     await waitFor(() => calls > 0, { what: 'a wake-up after the settle' });
+  });
+
+  it('calls a subscriber once when listening resumes after every subscriber had left', async () => {
+    const { app, writer, reader } = await twoStores();
+    let calls = 0;
+    const leave = reader.subscribe(() => calls++);
+    await waitFor(async () => (await listening(app)).length > 0, { what: 'the LISTEN connection' });
+    leave();
+    await waitFor(async () => (await listening(app)).length === 0, { what: 'it to stop' });
+    await writer.jobInsertMany([[newJob()]]); // unheard: nobody listens
+    reader.subscribe(() => calls++);
+    await waitFor(() => calls === 1, { what: 'the call once listening again' });
+    await writer.jobInsertMany([[newJob()]]);
+    await waitFor(() => calls === 2, { what: 'a wake-up after it resumed' });
   });
 
   it('reconnects after its connection is terminated and calls the listener once it is back', async () => {

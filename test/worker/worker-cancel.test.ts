@@ -2,7 +2,8 @@
  * A worker and the jobs' recorded context and cancellation, over real stores and real processes:
  * jobs run in their directory with their environment; a cancelled running job is stopped by its
  * holder within a second of the cancel (the wake-up, not the heartbeat), wherever it runs; a
- * cancelled job whose worker died ends cancelled.
+ * cancelled job whose worker died ends cancelled. A busy worker that stopped listening under a
+ * flood of commits still stops a cancelled job within a second, and listens again when idle.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -83,6 +84,56 @@ function describeStore(name: string, url: () => string) {
       const { attempts, job } = await queue.show('on-a');
       expect(job).toMatchObject({ state: 'cancelled', attempts: 1, last_error: 'cancelled' });
       expect(attempts.map((a) => [a.outcome, a.error])).toEqual([['cancelled', 'cancelled']]);
+    });
+
+    it('a busy worker deaf to a flood of commits still stops a cancelled job within a second, and hears commits again once a slot is free', async () => {
+      const db = url();
+      const queue = new Queue(await open(db));
+      await queue.configSet('lease-timeout', '60s');
+      await queue.configSet('poll-interval', '1h'); // a wake-up can only come from listening
+      const dir = tempDir();
+      await queue.enqueue({ id: 'long', command: withChild(dir, 'long'), max_retries: 3 });
+      // The worker's store counts its looks for cancels (a look reads the method once).
+      let looks = 0;
+      const store = new Proxy(await open(db), {
+        get(target, property) {
+          if (property === 'jobListCancelRequested') looks++;
+          return Reflect.get(target, property) as unknown;
+        },
+      });
+      const worker = new Worker({ store, logDir: tempDir() });
+      runTracked(worker);
+      await waitFor(() => existsSync(join(dir, 'long')), { what: 'the job to start' });
+      expect(worker.listening).toBe(true);
+      // Commits faster than the worker asks about cancels (jobs it has no slot for yet).
+      let flood = 0;
+      await waitFor(
+        async () => {
+          await queue.enqueue({ id: `flood-${flood++}`, command: 'true' });
+          return !worker.listening;
+        },
+        { intervalMs: 10, what: 'the busy worker to stop listening' },
+      );
+      // Deaf and with no commits coming, it still looks every 100 ms (a heartbeat: every 2 s).
+      const deafLooks = looks;
+      await waitFor(() => looks >= deafLooks + 5, {
+        timeoutMs: 1500,
+        what: 'five looks for a cancel',
+      });
+      expect(await cancelAndTime(queue, ['long'])).toBeLessThan(1000);
+      await waitFor(() => !isProcessAlive(childPid(dir, 'long'), null), {
+        what: 'the background child to die',
+      });
+      // Its slot free, it runs the flood and listens again: a new job wakes it, not the poll.
+      await waitFor(async () => (await queue.store.jobCountByState()).completed === flood, {
+        what: 'the flood to run',
+      });
+      expect(worker.listening).toBe(true);
+      await queue.enqueue({ id: 'late', command: 'true' });
+      await waitFor(async () => (await queue.get('late')).state === 'completed', {
+        timeoutMs: 5000,
+        what: 'the late job, woken by its commit',
+      });
     });
   });
 }

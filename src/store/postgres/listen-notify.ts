@@ -3,7 +3,9 @@
  * while anyone is subscribed. Writers send pg_notify in the same statement as their change, so a
  * wake-up arrives when the change commits. When the connection drops (server restart,
  * pg_terminate_backend) it reconnects with a growing delay and then calls every listener once,
- * since notifications sent while it was down are lost.
+ * since notifications sent while it was down are lost. The same call follows a LISTEN that
+ * resumes after every subscriber had left (a busy worker stops listening for a while): the
+ * first subscription of all is the only one not called until a change.
  */
 import pg from 'pg';
 import { quoteIdent } from './connection.js';
@@ -16,6 +18,8 @@ export class ChangeListener {
   private client: pg.Client | null = null;
   private retryMs = FIRST_RETRY_MS;
   private retryTimer: NodeJS.Timeout | null = null;
+  /** Set once a LISTEN has succeeded: a later one may have missed notifications. */
+  private listenedBefore = false;
 
   constructor(
     private readonly config: pg.ClientConfig,
@@ -41,6 +45,7 @@ export class ChangeListener {
   }
 
   private async connect(afterDrop: boolean): Promise<void> {
+    const missed = afterDrop || this.listenedBefore;
     const client = new pg.Client(this.config);
     this.client = client;
     client.on('notification', () => this.notifyAll());
@@ -55,7 +60,8 @@ export class ChangeListener {
     }
     if (this.client !== client) return;
     this.retryMs = FIRST_RETRY_MS;
-    if (afterDrop) this.notifyAll();
+    this.listenedBefore = true;
+    if (missed) this.notifyAll();
   }
 
   private dropped(client: pg.Client): void {
