@@ -31,9 +31,9 @@ async function medianWakeUp(db, samples) {
 }
 
 /**
- * `pairs` runs on SQLite each followed by one on PostgreSQL (in a fresh schema): the ratio of each pair (a busy
- * minute on a shared machine moves a single pair's ratio by ±0.15), and the pair whose ratio is
- * the median, for its rates and CPU split.
+ * `pairs` runs on SQLite, each followed by one on PostgreSQL in a fresh schema: every pair's ratio
+ * (a busy minute on a shared machine moves one pair's ratio by ±0.15), their median, and the pair
+ * whose ratio it is, for its rates and CPU split.
  */
 async function throughputPairs(count, url, pairs) {
   const runs = [];
@@ -49,8 +49,8 @@ async function throughputPairs(count, url, pairs) {
     runs.push({ sqlite, postgres, ratio: ratio(postgres.rate, sqlite.rate) });
   }
   const ratios = runs.map((run) => run.ratio);
-  const middle = runs.find((run) => run.ratio === median(ratios)) ?? runs[0];
-  return { ...middle, ratios };
+  const middle = median(ratios);
+  return { ...(runs.find((run) => run.ratio === middle) ?? runs[0]), ratios, middle };
 }
 
 /** A run's CPU a job, all of it. */
@@ -102,7 +102,7 @@ export async function measurePostgres({ quick, log }) {
   const db = place.url;
   try {
     log(`postgres: throughput, ${count} jobs, SQLite then PostgreSQL, ${pairs} pairs`);
-    const { sqlite, postgres, ratios } = await throughputPairs(count, url, pairs);
+    const { sqlite, postgres, ratios, middle } = await throughputPairs(count, url, pairs);
     log(`postgres: wake-up latency, ${samples} samples on each store`);
     const sqliteWake = await medianWakeUp(undefined, samples);
     const pgWake = await medianWakeUp(db, samples);
@@ -119,9 +119,9 @@ export async function measurePostgres({ quick, log }) {
         figure: `PostgreSQL throughput, 2 workers, ${count} \`true\` jobs${pairs > 1 ? ` (median of ${pairs} pairs of runs; the pairs: ${ratios.map((r) => `${fmt(r)}×`).join(', ')})` : ''}`,
         result: `${fmt(postgres.rate)} jobs/s`,
         baseline: `${fmt(sqlite.rate)} jobs/s (SQLite, same run)`,
-        ratio: median(ratios),
+        ratio: middle,
         target: '≥ 0.8×',
-        met: median(ratios) >= 0.8,
+        met: middle >= 0.8,
       },
       ...cpuRows(sqlite, postgres),
       {

@@ -31,8 +31,7 @@ export class CommitEars {
   /** Commits heard with every slot busy, in the second that started at busyFrom. */
   private busyHeard = 0;
   private busyFrom = -Infinity;
-  /** When the worker stopped listening, and the earliest it may stop again. */
-  private deafSince = 0;
+  /** The earliest the worker may stop listening again. */
   private deafFrom = -Infinity;
 
   constructor(
@@ -84,9 +83,9 @@ export class CommitEars {
 
   private deafen(): void {
     this.close();
-    this.deafSince = this.now();
+    const deafSince = this.now();
     this.poll = setInterval(() => {
-      if (this.now() - this.deafSince >= this.timing.deafForMs) this.listen(0);
+      if (this.now() - deafSince >= this.timing.deafForMs) this.listen(0);
       else this.on.look();
     }, this.timing.lookEveryMs);
   }

@@ -192,13 +192,13 @@ export class Worker {
   async run(): Promise<void> {
     this.settings = this.resolve(await this.store.configGetAll());
     await this.register();
-    this.ears.listen();
     this.every(Math.min(2000, this.settings.leaseTimeoutMs / 3), () => this.heartbeat());
     this.maintenance.start();
     this.concurrency = this.slotCount();
     try {
       while (!this.stopping) {
         this.woken = false;
+        // Listening from the first turn on, and again whenever a slot is free (commit-ears.ts).
         if (this.slots.size < this.concurrency) this.ears.listen();
         const free = Math.min(this.freeSlots(), this.claimsLeft());
         if (free > 0) {
