@@ -84,6 +84,13 @@ export function tightenDirectory(dir: string): void {
   }
 }
 
+/**
+ * Times `dir` is opened again when what stood there changed between a failed open and the look
+ * at why (a directory that was a symlink a moment ago, or was removed): the failure described a
+ * state that no longer holds, so the open is tried on what is there now.
+ */
+const CHANGED_RETRIES = 3;
+
 /** Opens a directory without following a final symlink, making it (0700) when missing. */
 function openDirectory(dir: string, what: string, explain: boolean): number {
   for (let attempt = 0; ; attempt++) {
@@ -91,7 +98,8 @@ function openDirectory(dir: string, what: string, explain: boolean): number {
       return openSync(dir, DIRECTORY_FLAGS);
     } catch (error) {
       const code = codeOf(error);
-      if (code === 'ENOENT' && attempt === 0) {
+      const retry = attempt < CHANGED_RETRIES;
+      if (code === 'ENOENT' && retry) {
         try {
           // recursive: no error when another process made it first.
           mkdirSync(dir, { recursive: true, mode: PRIVATE });
@@ -100,22 +108,35 @@ function openDirectory(dir: string, what: string, explain: boolean): number {
         }
         continue;
       }
+      const kind = NOT_A_DIRECTORY.has(code) ? kindOf(dir) : 'other';
+      if (kind === 'changed' && retry) continue;
       if (!explain) throw error;
-      throw new DirectoryError(whyNotADirectory(dir, what, code));
+      throw new DirectoryError(whyNotADirectory(dir, what, code, kind));
     }
   }
 }
 
-/** O_DIRECTORY | O_NOFOLLOW says ENOTDIR for a symlink and a file alike; lstat tells them apart. */
-function whyNotADirectory(dir: string, what: string, code: string): string {
-  let kind: 'symlink' | 'file' | null = null;
+/** The errors an open without following gives for a symlink or a file where a directory was. */
+const NOT_A_DIRECTORY = new Set(['ENOTDIR', 'ELOOP']);
+
+type Kind = 'symlink' | 'file' | 'changed' | 'other';
+
+/**
+ * What stands at `dir` after an open without following failed as on a symlink or a file: one of
+ * those, or 'changed' when it is a directory again or gone (replaced since the open).
+ */
+function kindOf(dir: string): Kind {
   try {
     const stat = lstatSync(dir);
-    if (stat.isSymbolicLink()) kind = 'symlink';
-    else if (!stat.isDirectory()) kind = 'file';
+    if (stat.isSymbolicLink()) return 'symlink';
+    return stat.isDirectory() ? 'changed' : 'file';
   } catch {
-    // gone again: report the error as it came
+    return 'changed';
   }
+}
+
+/** O_DIRECTORY | O_NOFOLLOW says ENOTDIR for a symlink and a file alike; lstat told them apart. */
+function whyNotADirectory(dir: string, what: string, code: string, kind: Kind): string {
   if (kind === 'symlink') {
     return `${what} ${dir} is a symlink, which queuectl does not follow; remove it (queuectl makes the directory)`;
   }
