@@ -34,7 +34,7 @@ const RESULTS = fileURLToPath(new URL('./results.md', import.meta.url));
 
 function usage() {
   return `usage: npm run bench -- [--quick] [--only ${Object.keys(PARTS).join(',')}]
-  --quick   smaller sizes and fewer samples (about a minute; what CI runs)
+  --quick   smaller sizes and fewer samples (about three minutes; what CI runs)
   --only    run only these parts (comma-separated)
   parts: throughput (2 workers vs a Node loop and xargs -P2), latency (idle worker: wake-up,
          idle CPU, RSS), bulk (enqueue --file), startup (enqueue vs node -e), scale (1M jobs),
@@ -88,10 +88,12 @@ async function main() {
   let crashed = false;
   const started = Date.now();
   for (const part of options.only) {
+    const partStarted = Date.now();
     try {
       const result = await PARTS[part]({ quick: options.quick, log });
       rows.push(...(Array.isArray(result) ? result : result.rows));
       if (!Array.isArray(result)) details.push(...result.details);
+      log(`${part}: ${Math.round((Date.now() - partStarted) / 1000)} s`);
     } catch (error) {
       crashed = true;
       process.stderr.write(`bench: ${part} crashed: ${error.stack ?? error}\n`);
