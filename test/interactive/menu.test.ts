@@ -269,14 +269,16 @@ describe('interactive menu', () => {
     await answer(t, '', /command must not be empty/);
     const long = `echo ${'x'.repeat(10 * 1024)}`;
     t.type(long);
-    await t.waitFor(/^\? Command …x+$/m, undefined, 30_000);
-    await t.step(['Enter'], /^✔ Command echo x+… \(10245 characters\)$/);
+    // The prompt redraws on every key: 10 KB typed costs seconds of CPU (8 s here with the suite
+    // on one core, >20 s beside another test file), and Enter waits behind all of it.
+    await t.waitFor(/^\? Command …x+$/m, undefined, 60_000);
+    await t.step(['Enter'], /^✔ Command echo x+… \(10245 characters\)$/, 60_000);
     await answer(t, '', /^enqueued \w+$/);
     const [job] = await s.json<{ command: string }[]>(['list']);
     expect(job!.command).toBe(long);
     // The long question was redrawn in place: no stale copies of it are left on screen.
     expect(t.history()).not.toMatch(/^\? Command/m);
-  });
+  }, 150_000);
 
   it('an action that fails on the database prints one line and the menu goes on', async () => {
     const s = sandbox();
