@@ -207,6 +207,44 @@ describePg('PostgreSQL job counts', () => {
     await expectStoreCountsExact(store, schema);
   });
 
+  it('a fold beside writers does not wait for the changes table to itself (migration 8)', async () => {
+    const url = freshPgUrl();
+    const schema = schemaOf(url);
+    const store = await open(url);
+    await store.jobInsertMany([[newJob({ id: 'kept' })]]);
+    const before = await store.jobCountByState();
+    // 20,000 changes that cancel out: the fold empties every page of the table, which a vacuum
+    // would then truncate.
+    await adminQuery(
+      `INSERT INTO ${schema}.job_count_changes (queue, state, delta)
+       SELECT 'default', 'pending', CASE WHEN i % 2 = 0 THEN 1 ELSE -1 END
+       FROM generate_series(1, 20000) AS i`,
+    );
+    // A settle in flight: its count trigger holds the table's ROW EXCLUSIVE lock. A truncating
+    // vacuum asks for ACCESS EXCLUSIVE every 50 ms for 5 s before it gives up.
+    const writer = new pg.Client({ connectionString: TEST_PG });
+    await writer.connect();
+    try {
+      await writer.query('BEGIN');
+      await writer.query(`LOCK TABLE ${schema}.job_count_changes IN ROW EXCLUSIVE MODE`);
+      const started = Date.now();
+      expect(await store.jobCountsFold()).toBeGreaterThanOrEqual(20_000);
+      // Generous: the fold itself takes tens of ms; waiting out the lock took 5 s.
+      expect(Date.now() - started).toBeLessThan(2500);
+      await writer.query('ROLLBACK');
+    } finally {
+      await writer.end();
+    }
+    expect(await store.jobCountByState()).toEqual(before);
+    expect(
+      await adminQuery(
+        `SELECT c.reloptions AS options FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE n.nspname = $1 AND c.relname = 'job_count_changes'`,
+        [schema],
+      ),
+    ).toEqual([{ options: ['vacuum_truncate=false'] }]);
+  });
+
   it('an older schema gets counts of the jobs it already holds', async () => {
     const schema = freshSchema();
     const client = new pg.Client({ connectionString: TEST_PG });
