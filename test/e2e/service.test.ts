@@ -68,13 +68,22 @@ describe('worker start --detach', () => {
     expect(readFileSync(log, 'utf8')).toMatch(/all workers stopped/);
   });
 
-  it('with --drain and nothing to run: says the workers finished, and exits 0', async () => {
+  it('with --drain and nothing to run: exits 0, says what it saw, and the workers leave', async () => {
     const s = sandbox();
     const result = await s.run(['worker', 'start', '--drain', '--detach']);
     expect(result.code, result.stderr).toBe(0);
-    expect(result.stdout).toMatch(/^the background workers on .+ finished at once: drained in /);
-    expect(result.stdout).toMatch(/^log: /m);
-    expect((await s.json<{ workers: unknown[] }>(['status'])).workers).toEqual([]);
+    // Which of two true reports comes depends on whether a status poll (every 100 ms) caught the
+    // worker between registering and leaving: usually not, but on a loaded machine it can (CI saw
+    // it with two test files at once). Either way the workers are gone soon after.
+    const finished = /^the background workers on .+ finished at once: drained in .+\nlog: \S+$/;
+    const started =
+      /^started 1 worker in the background on .+ \(supervisor pid \d+\)\nlog: \S+\nstop them with: queuectl worker stop$/;
+    const said = result.stdout.trim();
+    expect([finished.test(said), started.test(said)], said).toContain(true);
+    await waitFor(
+      async () => (await s.json<{ workers: unknown[] }>(['status'])).workers.length === 0,
+      { what: 'the drained workers to leave' },
+    );
   });
 
   it('says so, with the reason from its log, when the workers cannot start', async () => {
