@@ -15,7 +15,7 @@ import {
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { dataDirectory, isPostgresUrl } from '../store/open-store.js';
-import { codeOf, DirectoryError } from '../store/private-directory.js';
+import { codeOf, openExistingDirectory } from '../store/private-directory.js';
 
 export type StreamName = 'stdout' | 'stderr';
 
@@ -77,18 +77,8 @@ export function openRunOutput(
   attempt: number,
   stream: StreamName,
 ): number | null {
-  let dirFd: number;
-  try {
-    dirFd = openSync(logDir, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
-  } catch (error) {
-    if (codeOf(error) === 'ENOENT') return null;
-    if (lstatSync(logDir, { throwIfNoEntry: false })?.isSymbolicLink()) {
-      throw new DirectoryError(
-        `log directory ${logDir} is a symlink, which queuectl does not follow`,
-      );
-    }
-    throw new DirectoryError(`cannot open log directory ${logDir}: ${codeOf(error)}`);
-  }
+  const dirFd = openExistingDirectory(logDir, 'log directory');
+  if (dirFd === null) return null;
   const name = logName(jobId, attempt, stream);
   try {
     const fd = openSync(
@@ -128,19 +118,13 @@ export function removeRunOutput(
   jobs: { id: string; runs: number }[],
   tally?: { bytes: number; measureOnly?: boolean },
 ): string[] {
-  let dirFd: number;
+  let dirFd: number | null;
   try {
-    dirFd = openSync(logDir, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
+    dirFd = openExistingDirectory(logDir, 'log directory');
   } catch (error) {
-    const code = codeOf(error);
-    if (code === 'ENOENT') return [];
-    if (lstatSync(logDir, { throwIfNoEntry: false })?.isSymbolicLink()) {
-      return [
-        `log directory ${logDir} is a symlink, which queuectl does not follow; output files were left`,
-      ];
-    }
-    return [`cannot open log directory ${logDir}: ${code}; output files were left`];
+    return [`${(error as Error).message}; output files were left`];
   }
+  if (dirFd === null) return [];
   const problems: string[] = [];
   try {
     for (const job of jobs) {

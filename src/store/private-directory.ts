@@ -91,14 +91,29 @@ export function tightenDirectory(dir: string): void {
  */
 const CHANGED_RETRIES = 3;
 
-/** Opens a directory without following a final symlink, making it (0700) when missing. */
-function openDirectory(dir: string, what: string, explain: boolean): number {
+/**
+ * Opens an existing directory to read the files in it (a log directory, for `logs` and `rm`),
+ * without following a final symlink; null when nothing is there. Nothing is made or tightened;
+ * a symlink, a file or an unreadable directory is a DirectoryError that says which.
+ */
+export function openExistingDirectory(dir: string, what: string): number | null {
+  return openDirectory(dir, what, true, false);
+}
+
+/**
+ * Opens a directory without following a final symlink, making it (0700) when missing, or, when
+ * not `make`, returning null for a missing one.
+ */
+function openDirectory(dir: string, what: string, explain: boolean): number;
+function openDirectory(dir: string, what: string, explain: boolean, make: false): number | null;
+function openDirectory(dir: string, what: string, explain: boolean, make = true): number | null {
   for (let attempt = 0; ; attempt++) {
     try {
       return openSync(dir, DIRECTORY_FLAGS);
     } catch (error) {
       const code = codeOf(error);
       const retry = attempt < CHANGED_RETRIES;
+      if (code === 'ENOENT' && !make) return null;
       if (code === 'ENOENT' && retry) {
         try {
           // recursive: no error when another process made it first.

@@ -26,7 +26,7 @@ vi.mock('node:fs', async (importOriginal) => {
   };
 });
 
-const { openPrivateDirectory, DirectoryError } =
+const { openExistingDirectory, openPrivateDirectory, DirectoryError } =
   await import('../../src/store/private-directory.js');
 
 afterEach(() => {
@@ -108,5 +108,56 @@ describe('openPrivateDirectory, with the path replaced meanwhile', () => {
       new DirectoryError(`cannot open log directory ${dir}: ENOTDIR`),
     );
     expect(opens).toBe(4);
+  });
+});
+
+describe('openExistingDirectory (readers: logs, rm), with the path replaced meanwhile', () => {
+  it('opens the directory that replaced a symlink between the failed open and the look', () => {
+    const { dir, elsewhere } = setUp();
+    fs.symlinkSync(elsewhere, dir);
+    let looks = 0;
+    hooks.beforeLstat = () => {
+      if (looks++ === 0) replaceWith(dir, 'directory', elsewhere);
+    };
+    expect(openedIsDirectory(openExistingDirectory(dir, 'log directory')!, dir)).toBe(true);
+    expect(looks).toBe(1);
+  });
+
+  it('finds nothing, and makes nothing, when the symlink was removed before the look', () => {
+    const { dir, elsewhere } = setUp();
+    fs.symlinkSync(elsewhere, dir);
+    hooks.beforeLstat = () => {
+      fs.rmSync(dir, { force: true });
+      delete hooks.beforeLstat;
+    };
+    expect(openExistingDirectory(dir, 'log directory')).toBeNull();
+    expect(fs.existsSync(dir)).toBe(false);
+  });
+
+  it('refuses a symlink that stays and a file, and leaves both as they were', () => {
+    const { dir, elsewhere } = setUp();
+    fs.symlinkSync(elsewhere, dir);
+    expect(() => openExistingDirectory(dir, 'log directory')).toThrow(
+      new DirectoryError(
+        `log directory ${dir} is a symlink, which queuectl does not follow; remove it (queuectl makes the directory)`,
+      ),
+    );
+    expect(fs.lstatSync(dir).isSymbolicLink()).toBe(true);
+    fs.rmSync(dir);
+    fs.writeFileSync(dir, 'x');
+    expect(() => openExistingDirectory(dir, 'log directory')).toThrow(
+      new DirectoryError(
+        `log directory ${dir} is not a directory; move the file away (queuectl makes the directory)`,
+      ),
+    );
+    expect(fs.readFileSync(dir, 'utf8')).toBe('x');
+  });
+
+  it('does not tighten a directory it only reads', () => {
+    const { dir } = setUp();
+    fs.mkdirSync(dir, { mode: 0o755 });
+    fs.chmodSync(dir, 0o755);
+    expect(openedIsDirectory(openExistingDirectory(dir, 'log directory')!, dir)).toBe(true);
+    expect(fs.statSync(dir).mode & 0o777).toBe(0o755);
   });
 });

@@ -4,11 +4,11 @@
  * dashboard), `queuectl logs` and `queuectl worker start`.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readRunOutput } from '../../src/core/run-output.js';
-import { logPath } from '../../src/core/output-files.js';
+import { logPath, removeRunOutput } from '../../src/core/output-files.js';
 import { sandbox } from '../helpers/cli-sandbox.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
@@ -70,6 +70,28 @@ describe('readRunOutput', () => {
     const { logDir } = planted();
     rmSync(logDir, { recursive: true });
     expect(await readRunOutput(logDir, 'ok', 1, 'stdout')).toMatchObject({ text: '', size: 0 });
+  });
+});
+
+describe('removeRunOutput', () => {
+  it('removes the runs’ files and counts their bytes; a missing directory is nothing to do', () => {
+    const { logDir } = planted();
+    const tally = { bytes: 0 };
+    expect(removeRunOutput(logDir, [{ id: 'ok', runs: 2 }], tally)).toEqual([]);
+    expect(tally.bytes).toBe(12);
+    expect(existsSync(logPath(logDir, 'ok', 1, 'stdout'))).toBe(false);
+    rmSync(logDir, { recursive: true });
+    expect(removeRunOutput(logDir, [{ id: 'ok', runs: 1 }])).toEqual([]);
+  });
+
+  it('does not look into a log directory that is a symlink, and says so', () => {
+    const { logDir } = planted();
+    const link = join(tempDir(), 'q.db.logs');
+    symlinkSync(logDir, link);
+    expect(removeRunOutput(link, [{ id: 'ok', runs: 1 }])).toEqual([
+      `log directory ${link} is a symlink, which queuectl does not follow; remove it (queuectl makes the directory); output files were left`,
+    ]);
+    expect(readFileSync(logPath(logDir, 'ok', 1, 'stdout'), 'utf8')).toBe('hello\nworld\n');
   });
 });
 
