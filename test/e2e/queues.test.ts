@@ -174,6 +174,14 @@ describe('named queues end to end', () => {
     expect((await s.json<Shown>(['show', 'r1'])).job.state).toBe('pending');
     const stats = await s.json<{ completed: number }>(['stats', '--queue', 'mail']);
     expect(stats.completed).toBe(2);
+    // Nothing left that a drain would run: no worker is started (the two forked held up front,
+    // --count being given, are sent away: the command would hang on them otherwise).
+    const idle = await s.run(['worker', 'start', '--drain', '--count', '2']);
+    expect(idle).toEqual({
+      code: 0,
+      stdout: '',
+      stderr: `nothing to drain on ${s.db}: no job is waiting to run; left waiting: 1 job in paused queue reports\n`,
+    });
   }, 60_000);
 
   it('stores exactly one job when 20 processes enqueue one unique key at once', async () => {

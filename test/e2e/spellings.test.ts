@@ -57,9 +57,11 @@ describe('spellings from the reference documents', () => {
   it('starts config worker-count workers when worker start has no --count (document 003)', async () => {
     const s = sandbox();
     expect((await s.run(['config', 'set', 'worker-count', '3'])).code).toBe(0);
+    expect((await s.run(['enqueue', '{"id":"one","command":"true"}'])).code).toBe(0);
     const started = await s.run(['worker', 'start', '--drain']);
     expect(started.code, started.stderr).toBe(0);
     expect(started.stderr).toMatch(/^started 3 workers /m);
+    expect(started.stderr).toMatch(/^drained in .+: 1 job completed/m);
   });
 
   it('shows the total, the dead letter queue size and how many workers are active (documents 000, 003)', async () => {

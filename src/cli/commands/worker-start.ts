@@ -106,6 +106,14 @@ export async function workerStart(
       const workers = options.count ?? settings.workerCount;
       const concurrency = options.concurrency ?? settings.workerConcurrency;
       prepareLogDirectory(location); // so does a log directory no run could use
+      if (options.drain && !(await queue.store.jobLeftToRun({ queues: options.queue }))) {
+        // Workers started now would only look and leave: say so instead of starting them.
+        const left = await leftWaiting(queue);
+        const line = `nothing to drain on ${displayLocation(location)}: no job is waiting to run${left}`;
+        if (output) output.say(line);
+        else process.stdout.write(`${line}\n`);
+        return null;
+      }
       if (options.detach) {
         const { renderDetached, startDetached } = await import('./worker-detach.js');
         const detached = await startDetached(
@@ -124,7 +132,10 @@ export async function workerStart(
     await early?.done;
     throw error;
   }
-  if (started !== null && output) {
+  if (started === null) {
+    early?.abort(); // held workers, forked before the queue turned out to have nothing to run
+    await early?.done;
+  } else if (output) {
     await superviseWorkers(
       location,
       started.workers,
@@ -275,16 +286,23 @@ function followDrain(queue: Queue, progress: ProgressLine, started: number): () 
 /** What a drain did: runs that finished since it started, and how long it took. */
 export async function drainSummary(queue: Queue, started: number): Promise<string> {
   const elapsed = Date.now() - started;
-  const [stats, queues] = await Promise.all([queue.stats(elapsed + 1000), queue.queues()]);
-  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
-  // What a drain does not wait for: jobs of paused queues, jobs waiting for what cannot run.
-  const left = queues
+  const [stats, left] = await Promise.all([queue.stats(elapsed + 1000), leftWaiting(queue)]);
+  return (
+    `drained in ${formatDuration(elapsed)}: ${plural(stats.completed, 'job')} completed, ` +
+    `${plural(stats.failed, 'failed run')}, ${stats.dead} dead${left}`
+  );
+}
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/**
+ * What a drain does not wait for, as "; left waiting: …" (or nothing): jobs of paused queues,
+ * jobs waiting for what cannot run.
+ */
+async function leftWaiting(queue: Queue): Promise<string> {
+  const left = (await queue.queues())
     .map((q) => ({ q, n: q.counts.pending + q.counts.failed }))
     .filter(({ n }) => n > 0)
     .map(({ q, n }) => `${plural(n, 'job')} in ${q.paused ? 'paused ' : ''}queue ${q.name}`);
-  return (
-    `drained in ${formatDuration(elapsed)}: ${plural(stats.completed, 'job')} completed, ` +
-    `${plural(stats.failed, 'failed run')}, ${stats.dead} dead` +
-    (left.length ? `; left waiting: ${left.join(', ')}` : '')
-  );
+  return left.length ? `; left waiting: ${left.join(', ')}` : '';
 }
