@@ -58,17 +58,24 @@ function openedIsDirectory(fd: number, dir: string): boolean {
   }
 }
 
+/**
+ * A symlink at the path is replaced by a directory between `open`'s failed open and its look at
+ * why: it opens that directory, after one look.
+ */
+function opensWhatReplacedASymlink(open: (dir: string, what: string) => number | null): void {
+  const { dir, elsewhere } = setUp();
+  fs.symlinkSync(elsewhere, dir);
+  let looks = 0;
+  hooks.beforeLstat = () => {
+    if (looks++ === 0) replaceWith(dir, 'directory', elsewhere);
+  };
+  expect(openedIsDirectory(open(dir, 'log directory')!, dir)).toBe(true);
+  expect(looks).toBe(1);
+}
+
 describe('openPrivateDirectory, with the path replaced meanwhile', () => {
-  it('opens the directory that replaced a symlink between the failed open and the look', () => {
-    const { dir, elsewhere } = setUp();
-    fs.symlinkSync(elsewhere, dir);
-    let looks = 0;
-    hooks.beforeLstat = () => {
-      if (looks++ === 0) replaceWith(dir, 'directory', elsewhere);
-    };
-    expect(openedIsDirectory(openPrivateDirectory(dir, 'log directory'), dir)).toBe(true);
-    expect(looks).toBe(1);
-  });
+  it('opens the directory that replaced a symlink between the failed open and the look', () =>
+    opensWhatReplacedASymlink(openPrivateDirectory));
 
   it('makes the directory again when it was removed between the failed open and the look', () => {
     const { dir, elsewhere } = setUp();
@@ -112,16 +119,8 @@ describe('openPrivateDirectory, with the path replaced meanwhile', () => {
 });
 
 describe('openExistingDirectory (readers: logs, rm), with the path replaced meanwhile', () => {
-  it('opens the directory that replaced a symlink between the failed open and the look', () => {
-    const { dir, elsewhere } = setUp();
-    fs.symlinkSync(elsewhere, dir);
-    let looks = 0;
-    hooks.beforeLstat = () => {
-      if (looks++ === 0) replaceWith(dir, 'directory', elsewhere);
-    };
-    expect(openedIsDirectory(openExistingDirectory(dir, 'log directory')!, dir)).toBe(true);
-    expect(looks).toBe(1);
-  });
+  it('opens the directory that replaced a symlink between the failed open and the look', () =>
+    opensWhatReplacedASymlink(openExistingDirectory));
 
   it('finds nothing, and makes nothing, when the symlink was removed before the look', () => {
     const { dir, elsewhere } = setUp();

@@ -1,7 +1,7 @@
 /**
  * Output files from the reading side and the log directory up front: a symlink planted where a
  * run's file or the log directory should be is refused, never followed, by `readRunOutput` (the
- * dashboard), `queuectl logs` and `queuectl worker start`.
+ * dashboard), `removeRunOutput` (`rm`, `clean`), `queuectl logs` and `queuectl worker start`.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
