@@ -68,10 +68,11 @@ function supervisorSaysGo(): Promise<boolean> {
 /**
  * A busy worker allocates steadily (rows, promises, timers per job) and V8 would grow its young
  * generation to 32 MiB for it; kept at its initial 2 MiB, a worker running 16 jobs at once stays
- * ~10 MiB smaller, at no measured cost in jobs/s. With --optimize-for-size V8 also grows the old
- * generation in smaller steps between full collections: a worker running 800 `sleep 0.05` jobs 16
- * at a time peaked at ~60 instead of ~62 MiB (and after 3,000 jobs at 65 instead of 74), with jobs/s
- * within the noise (a worker's time goes to starting processes, not to JavaScript).
+ * ~10 MiB smaller, at no measured cost in jobs/s. --optimize-for-size was set here too until
+ * 2026-12-03 (it also grows the old generation in smaller steps): 800 `sleep 0.05` jobs 16 at a
+ * time peaked at 55.4 instead of 58.1 MiB with it, but 5,000 `true` jobs on two workers ran ~4-5 %
+ * slower (medians of 5 and 6 alternating runs: 1,130 vs 1,185 and 1,107 vs 1,154 jobs/s; the
+ * worker's CPU a job 0.68 vs 0.65 ms), and jobs/s is the figure that was short of its target.
  *
  * TurboFan, V8's optimising compiler, is turned off too, except with --verbose: a busy worker's
  * JavaScript is spread thin over many functions run once a job, and compiling the few that grow

@@ -49,8 +49,6 @@ export interface RuntimeFlag {
  */
 export const WORKER_RUNTIME_FLAGS: readonly RuntimeFlag[] = [
   { set: '--semi-space-growth-factor=1', reset: ['--semi-space-growth-factor=2'] },
-  // V8 implies --max-semi-space-size=1 from --optimize-for-size; its default is 0 (sized by V8).
-  { set: '--optimize-for-size', reset: ['--no-optimize-for-size', '--max-semi-space-size=0'] },
   { set: '--no-opt', reset: ['--opt'], inVerbose: false },
 ];
 
