@@ -13,7 +13,13 @@ export interface LaunchSpec {
   file: string;
   /** Its arguments, after argv[0] (which is `file`). */
   args: string[];
+  /** Its environment: `baseEnv`'s variables, then these (which win over the same names). */
   env: Record<string, string | undefined>;
+  /**
+   * Variables shared by many launches, never changed once given (the worker's own environment):
+   * a launcher may prepare them once for every launch that passes the same object.
+   */
+  baseEnv?: Readonly<Record<string, string | undefined>>;
   /** The directory to start in (absolute); absent: this process's. */
   cwd?: string;
   /** Open descriptors that become the process's stdout and stderr; stdin is /dev/null. */

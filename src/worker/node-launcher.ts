@@ -8,7 +8,7 @@ export const childProcessLauncher: Launcher = {
     const child = spawn(spec.file, spec.args, {
       detached: true,
       stdio: ['ignore', spec.stdout, spec.stderr],
-      env: spec.env,
+      env: spec.baseEnv ? { ...spec.baseEnv, ...spec.env } : spec.env,
       cwd: spec.cwd,
     });
     const exited = new Promise<ExitStatus>((resolve, reject) => {

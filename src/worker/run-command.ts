@@ -99,8 +99,8 @@ export function runCommand(options: RunOptions): RunningCommand {
       stdout: output.fds[0],
       stderr: output.fds[1],
       cwd: options.cwd ?? undefined,
+      baseEnv: !options.env || options.env.inherit ? inheritedEnv : undefined,
       env: {
-        ...(options.env ? (options.env.inherit ? inheritedEnv : {}) : inheritedEnv),
         ...options.env?.vars,
         QUEUECTL_JOB_ID: options.jobId,
         QUEUECTL_ATTEMPT: String(options.attempt),
