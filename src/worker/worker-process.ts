@@ -49,6 +49,7 @@ export interface RuntimeFlag {
  */
 export const WORKER_RUNTIME_FLAGS: readonly RuntimeFlag[] = [
   { set: '--semi-space-growth-factor=1', reset: ['--semi-space-growth-factor=2'] },
+  { set: '--always-sparkplug', reset: ['--no-always-sparkplug'] },
   { set: '--no-opt', reset: ['--opt'], inVerbose: false },
 ];
 
