@@ -37,10 +37,29 @@ export function environmentKey(encoded: EncodedEnvironment): string {
   return `${encoded.inherit ? 1 : 0}${encoded.vars}`;
 }
 
+/** How many decoded environments are kept for decodeEnvironment to hand out again. */
+const DECODED_KEPT = 32;
+const decoded = new Map<string, JobEnvironment>();
+
+/**
+ * The environment stored as `vars`, frozen. The same text gives the same object while it is one
+ * of the last DECODED_KEPT decoded: a worker claims job after job recorded from one shell, and
+ * its launcher prepares an environment it has seen before once (posix-spawn-launcher.ts), not
+ * for every job.
+ */
 export function decodeEnvironment(inherit: unknown, vars: string): JobEnvironment {
   // SQLite has no booleans: 1 there, true in PostgreSQL.
-  const parsed = JSON.parse(vars) as Record<string, string>;
-  return { inherit: inherit === true || inherit === 1, vars: parsed };
+  const inherits = inherit === true || inherit === 1;
+  const key = `${inherits ? 1 : 0}${vars}`;
+  const known = decoded.get(key);
+  if (known) return known;
+  const env = Object.freeze({
+    inherit: inherits,
+    vars: Object.freeze(JSON.parse(vars) as Record<string, string>),
+  });
+  if (decoded.size >= DECODED_KEPT) decoded.delete(decoded.keys().next().value!);
+  decoded.set(key, env);
+  return env;
 }
 
 export function decodeNames(names: unknown): string[] | null {

@@ -99,9 +99,11 @@ export function runCommand(options: RunOptions): RunningCommand {
       stdout: output.fds[0],
       stderr: output.fds[1],
       cwd: options.cwd ?? undefined,
-      baseEnv: !options.env || options.env.inherit ? inheritedEnv : undefined,
+      // The part many jobs share, prepared once by the launcher: this worker's environment,
+      // or a recorded environment that replaces it (the store hands out the same object).
+      baseEnv: !options.env || options.env.inherit ? inheritedEnv : options.env.vars,
       env: {
-        ...options.env?.vars,
+        ...(options.env?.inherit ? options.env.vars : undefined),
         QUEUECTL_JOB_ID: options.jobId,
         QUEUECTL_ATTEMPT: String(options.attempt),
         QUEUECTL_QUEUE: options.queue ?? DEFAULT_QUEUE,

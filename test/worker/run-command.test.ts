@@ -21,6 +21,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { logPath } from '../../src/core/output-files.js';
+import { decodeEnvironment, encodeEnvironment } from '../../src/store/environments.js';
 import { pickLauncher, type Launcher } from '../../src/worker/launcher.js';
 import { childProcessLauncher } from '../../src/worker/node-launcher.js';
 import { loadPosixSpawnLauncher } from '../../src/worker/posix-spawn-launcher.js';
@@ -426,6 +427,9 @@ describe.each(launchers.map((launcher) => [launcher.name, launcher] as const))(
         },
       };
 
+      const { QUEUECTL_JOB_ID: _ours, ...recordedWithoutOurs } = recorded.vars;
+      void _ours;
+
       it('runs in its recorded directory with exactly its recorded environment', async () => {
         const dir = tempDir();
         const { running, output, jobId } = run(
@@ -450,6 +454,22 @@ describe.each(launchers.map((launcher) => [launcher.name, launcher] as const))(
         );
         expect(names).not.toContain('QUEUECTL_TEST_INHERITED');
         expect(names).not.toContain('HOME');
+      });
+
+      it('gives each job of one recorded environment its own QUEUECTL_ variables, once each', async () => {
+        // One object for every job, as the store hands it out: the launcher prepares it once.
+        const shared = decodeEnvironment(
+          0,
+          encodeEnvironment({ inherit: false, vars: recordedWithoutOurs }).vars,
+        );
+        for (const round of [1, 2]) {
+          const { running, output, jobId } = run(
+            'echo "$QUEUECTL_JOB_ID|$QUEUECTL_ATTEMPT|$GREETING|$(env | grep -c ^QUEUECTL_JOB_ID=)|${QUEUECTL_TEST_INHERITED-unset}"',
+            { env: shared },
+          );
+          expect((await running.result).outcome, `round ${round}`).toBe('completed');
+          expect(output('stdout')).toBe(`${jobId}|1|a=b c|1|unset\n`);
+        }
       });
 
       it("with inherit, gets the worker's environment and its own variables over it", async () => {
