@@ -33,7 +33,7 @@ export function encodeEnvironment(env: JobEnvironment): EncodedEnvironment {
 }
 
 /** The key under which an encoded environment is found again (inherit and the variables). */
-export function environmentKey(encoded: EncodedEnvironment): string {
+export function environmentKey(encoded: Pick<EncodedEnvironment, 'inherit' | 'vars'>): string {
   return `${encoded.inherit ? 1 : 0}${encoded.vars}`;
 }
 
@@ -50,7 +50,7 @@ const decoded = new Map<string, JobEnvironment>();
 export function decodeEnvironment(inherit: unknown, vars: string): JobEnvironment {
   // SQLite has no booleans: 1 there, true in PostgreSQL.
   const inherits = inherit === true || inherit === 1;
-  const key = `${inherits ? 1 : 0}${vars}`;
+  const key = environmentKey({ inherit: inherits, vars });
   const known = decoded.get(key);
   if (known) return known;
   const env = Object.freeze({
