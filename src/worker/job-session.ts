@@ -14,6 +14,7 @@
  */
 import { closeSync, existsSync, openSync, readdirSync, readSync } from 'node:fs';
 import { killProcessGroup, processGroupOf, statFields } from './process-info.js';
+import { processCalls } from './process-calls.js';
 
 /** Cursor samples further apart than this may have missed a full turn of the pid space. */
 const MAX_SAMPLE_GAP_MS = 250;
@@ -198,8 +199,12 @@ function sessionMembers(sid: number, window: PidWindow | null): Member[] {
   };
   const listed = window?.list() ?? null;
   if (listed) {
-    // Checking a pid that is gone costs ~2 µs without an exception; most of the window is gone.
-    for (const pid of listed) if (existsSync(`/proc/${pid}`)) consider(pid);
+    // Most of a window is gone or in sessions of their own (other workers' jobs): getsid tells in
+    // one system call; without it, a pid that is gone costs ~2 µs to see (no exception thrown).
+    const calls = processCalls();
+    for (const pid of listed) {
+      if (calls ? calls.getsid(pid) === sid : existsSync(`/proc/${pid}`)) consider(pid);
+    }
     return members;
   }
   let entries: string[];

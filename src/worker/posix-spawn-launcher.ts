@@ -17,6 +17,7 @@ import { getSystemErrorName } from 'node:util';
 import type { ExitStatus, Launched, Launcher, LaunchSpec } from './launcher.js';
 import { ChildReaper } from './child-reaper.js';
 import { childProcessLauncher } from './node-launcher.js';
+import { provideProcessCalls } from './process-calls.js';
 
 type Native = (...args: unknown[]) => number;
 
@@ -29,6 +30,8 @@ interface Libc {
   /** null where glibc is older than 2.29. */
   actionsChdir: Native | null;
   waitpid: Native;
+  getsid: Native;
+  kill: Native;
   /** Attributes shared by every launch: new session, default signals, empty signal mask. */
   attributes: Buffer;
 }
@@ -89,6 +92,8 @@ function bind(): Libc | null {
         fn('int posix_spawn_file_actions_addchdir_np(void *actions, const char *path)'),
       ),
       waitpid: fn('int waitpid(int pid, _Out_ int *status, int options)'),
+      getsid: fn('int getsid(int pid)'),
+      kill: fn('int kill(int pid, int sig)'),
       attributes,
     };
   } catch {
@@ -166,6 +171,8 @@ export function loadPosixSpawnLauncher(): Launcher | null {
   if (launcher === undefined) {
     const libc = bind();
     launcher = libc && posixSpawnLauncher(libc);
+    // getsid and kill for job-session.ts and process-info.ts, now that libc is bound anyway.
+    if (libc) provideProcessCalls({ getsid: libc.getsid, kill: libc.kill });
   }
   return launcher;
 }

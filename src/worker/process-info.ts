@@ -1,6 +1,7 @@
 /** Facts about OS processes: liveness that a reused pid cannot fake, and process-group kills. */
 import { closeSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
-import { hostname } from 'node:os';
+import { constants, hostname } from 'node:os';
+import { processCalls } from './process-calls.js';
 
 /** This machine's identity in worker records; QUEUECTL_HOST overrides it (tests of many hosts). */
 export function hostId(): string {
@@ -66,6 +67,8 @@ export function isProcessAlive(pid: number, startTime: string | null): boolean {
 /** Sends a signal to every process in a process group; false if the group is already gone. */
 export function killProcessGroup(pgid: number, signal: NodeJS.Signals): boolean {
   if (!Number.isInteger(pgid) || pgid <= 1) return false;
+  const calls = processCalls();
+  if (calls) return calls.kill(-pgid, constants.signals[signal]) === 0;
   // After every job the group is usually gone already (ESRCH): the error is thrown away, and
   // capturing its stack would cost more than the kill itself.
   const stackTraceLimit = Error.stackTraceLimit;
