@@ -68,7 +68,9 @@ export function isProcessAlive(pid: number, startTime: string | null): boolean {
 export function killProcessGroup(pgid: number, signal: NodeJS.Signals): boolean {
   if (!Number.isInteger(pgid) || pgid <= 1) return false;
   const calls = processCalls();
-  if (calls) return calls.kill(-pgid, constants.signals[signal]) === 0;
+  const number: number | undefined = constants.signals[signal];
+  // kill(2) itself where it is bound: no exception to make and throw away.
+  if (calls && number !== undefined) return calls.kill(-pgid, number) === 0;
   // After every job the group is usually gone already (ESRCH): the error is thrown away, and
   // capturing its stack would cost more than the kill itself.
   const stackTraceLimit = Error.stackTraceLimit;
