@@ -8,9 +8,10 @@
  * Reading every process costs ~9 µs each (~1 ms with 100 processes), too much after every job.
  * So while a job runs, the kernel's pid cursor (the last pid it handed out) is followed: every
  * process of the session was created after its shell, so its pid lies between the shell's pid
- * and the cursor, going round at pid_max. A short job's window holds a handful of pids, read one
- * by one. When the cursor may have gone all the way round (it moved pid_max or more, or it was
- * not looked at for a while), or /proc cannot tell, every process is read.
+ * and the cursor, going round at pid_max. A short job's window holds a handful of pids, asked
+ * one by one (getsid(2) where the posix_spawn launcher has bound it, one system call a pid;
+ * /proc otherwise). When the cursor may have gone all the way round (it moved pid_max or more,
+ * or it was not looked at for a while), or /proc cannot tell, every process is read.
  */
 import { closeSync, existsSync, openSync, readdirSync, readSync } from 'node:fs';
 import { killProcessGroup, processGroupOf, statFields } from './process-info.js';
