@@ -175,14 +175,16 @@ describe('job options', () => {
     expect(logs.stdout.length).toBeLessThan(1024 * 1024 + 200);
     expect(logs.stdout.startsWith('x'.repeat(1000))).toBe(true);
     // The file is cut back while the job writes, and bytes written between a size check and a
-    // cut are not counted: the note gives a lower bound, which is most of what was dropped.
+    // cut are not counted: the note gives a lower bound. It is most of what was dropped, but a
+    // worker preempted between the two (a busy CI machine: 82% once, at ~210 MB/s) misses more;
+    // counting only the final cut, or nothing while the job runs, would be far below half.
     const note =
       /\[queuectl: at least (\d+) more bytes were dropped; output-limit is 1048576 bytes\]\n$/.exec(
         logs.stdout,
       );
     expect(note).not.toBeNull();
     expect(Number(note![1])).toBeLessThanOrEqual(208666624);
-    expect(Number(note![1])).toBeGreaterThan(208666624 * 0.9);
+    expect(Number(note![1])).toBeGreaterThan(208666624 * 0.5);
     console.log(`worker RSS before ${before} KiB, peak after 200 MiB of output ${peak} KiB`);
     expect(peak - before).toBeLessThan(30 * 1024);
     worker.kill('SIGTERM');
