@@ -8,10 +8,11 @@
  * Reading every process costs ~9 µs each (~1 ms with 100 processes), too much after every job.
  * So while a job runs, the kernel's pid cursor (the last pid it handed out) is followed: every
  * process of the session was created after its shell, so its pid lies between the shell's pid
- * and the cursor, going round at pid_max. A short job's window holds a handful of pids, asked
- * one by one (getsid(2) where the posix_spawn launcher has bound it, one system call a pid;
- * /proc otherwise). When the cursor may have gone all the way round (it moved pid_max or more,
- * or it was not looked at for a while), or /proc cannot tell, every process is read.
+ * and the cursor, going round at pid_max. A short job's window holds a handful of pids, read one
+ * by one. When the cursor may have gone all the way round (it moved pid_max or more, or it was
+ * not looked at for a while), or /proc cannot tell, every process is read. Either way, where the
+ * posix_spawn launcher has bound getsid(2), a pid in another session (or gone) is ruled out by
+ * that one system call before its /proc file is opened.
  */
 import { closeSync, existsSync, openSync, readdirSync, readSync } from 'node:fs';
 import { killProcessGroup, processGroupOf, statFields } from './process-info.js';
@@ -192,20 +193,20 @@ interface Member {
 /** Live (not zombie) processes in session `sid`, other than this one, looked for in `window`. */
 function sessionMembers(sid: number, window: PidWindow | null): Member[] {
   const members: Member[] = [];
+  const calls = processCalls();
   const consider = (pid: number) => {
     if (pid === process.pid) return;
+    // Most pids looked at are gone or in sessions of their own (other workers' jobs): where it is
+    // bound, getsid rules them out in one system call before /proc is read.
+    if (calls && calls.getsid(pid) !== sid) return;
     const fields = statFields(pid, 4); // state, ppid, pgrp, session
     if (!fields || fields[0] === 'Z' || fields[0] === 'X' || Number(fields[3]) !== sid) return;
     members.push({ pid, group: Number(fields[2]) });
   };
   const listed = window?.list() ?? null;
   if (listed) {
-    // Most of a window is gone or in sessions of their own (other workers' jobs): getsid tells in
-    // one system call; without it, a pid that is gone costs ~2 µs to see (no exception thrown).
-    const calls = processCalls();
-    for (const pid of listed) {
-      if (calls ? calls.getsid(pid) === sid : existsSync(`/proc/${pid}`)) consider(pid);
-    }
+    // Without getsid, a pid that is gone costs ~2 µs to see here (no exception thrown).
+    for (const pid of listed) if (calls || existsSync(`/proc/${pid}`)) consider(pid);
     return members;
   }
   let entries: string[];
