@@ -6,8 +6,8 @@
  *
  * Headline rows: 800 `sleep 0.05` jobs on one worker with 16 slots against the ideal
  * (800 × 0.05 s / 16), the same jobs through `xargs -P16` against that ideal (where starting a
- * process is slow, no runner comes near it), and that worker's memory while it runs 16 jobs against the same worker
- * idle.
+ * process is slow, no runner comes near it), and that worker's memory while it runs 16 jobs
+ * against the same worker idle.
  */
 import { clearInterval, setInterval } from 'node:timers';
 import { fmt, nowMs, ratio, sleep, waitFor } from '../lib/measure.mjs';
@@ -156,7 +156,8 @@ export async function measureScaling(options) {
   const n = quick ? 160 : 800;
   log(`scaling: ${n} \`sleep ${SLEEP}\` jobs on 1 worker × 16 slots`);
   // The same jobs through xargs just before: how near the ideal this machine lets anyone come
-  // (where starting a process costs milliseconds, 16 starts every 50 ms take a core of their own).
+  // (the ideal means 640 process starts a second, the shell and then `sleep`; where a start
+  // costs milliseconds of CPU, that is more than two cores have).
   const xargs16 = await xargsRate(n, 16, `sleep ${SLEEP}`);
   const headline = await queuectlRun({ n, command: `sleep ${SLEEP}`, count: 1, concurrency: 16 });
   const ideal = 16 / SLEEP;
