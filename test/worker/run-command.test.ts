@@ -27,6 +27,7 @@ import { childProcessLauncher } from '../../src/worker/node-launcher.js';
 import { loadPosixSpawnLauncher } from '../../src/worker/posix-spawn-launcher.js';
 import { runCommand, type RunOptions } from '../../src/worker/run-command.js';
 import { isProcessAlive } from '../../src/worker/process-info.js';
+import { glibcVersion } from '../helpers/glibc.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { waitFor } from '../helpers/wait-for.js';
 
@@ -86,8 +87,7 @@ function runAsNobody(launcherName: string, logParent: string, cwd: string): stri
 const launchers: Launcher[] = [childProcessLauncher, ...(posixSpawn ? [posixSpawn] : [])];
 
 it('has posix_spawn wherever glibc is, so its tests below run', () => {
-  const glibc = (process.report.getReport() as { header: { glibcVersionRuntime?: string } }).header
-    .glibcVersionRuntime;
+  const glibc = glibcVersion();
   expect(posixSpawn !== null).toBe(Boolean(glibc));
   expect(pickLauncher(undefined).name).toBe(glibc ? 'posix_spawn' : 'child_process');
 });
