@@ -1,6 +1,8 @@
 import { configDefaults, defineConfig } from 'vitest/config';
 
 export default defineConfig({
+  // TypeScript in .cts files too (src/worker/early-worker.cts, which ES modules import).
+  oxc: { include: /\.([mc]?ts|[jt]sx)$/ },
   test: {
     include: ['test/**/*.test.ts'],
     // The fault-injection suite has its own config and script: npm run test:faults.

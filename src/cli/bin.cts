@@ -6,14 +6,17 @@
  * soon as it can (fast-worker-start.bundle.cjs). CommonJS skips Node's ES module loader, about
  * 8 ms of a start-up that is mostly Node's own, and V8's code cache made by the build spares
  * compiling it (core/cached-require.cts), about 4 ms more. Every other command line, or a
- * checkout without the bundles, loads the full program (main.js).
+ * checkout without the bundles, loads the full program (main.js). A `worker start` also forks
+ * its first worker before any of that (worker/early-worker.cts).
  */
 type CachedRequire = typeof import('../core/cached-require.cjs');
+type EarlyWorkers = typeof import('../worker/early-worker.cjs');
+type EarlyWorker = import('../worker/early-worker.cjs').EarlyWorker;
 
 /** A fast path: recognises its command line (null: not this one) and runs it. */
 interface FastPath<A> {
   parse(args: readonly string[]): A | null;
-  run(args: A): Promise<number>;
+  run(args: A, early: EarlyWorker | null): Promise<number>;
 }
 
 function loadBundle(name: string): Record<string, unknown> | null {
@@ -70,12 +73,22 @@ if (args.some((arg) => /:\/\/[^/@\s]*:[^@/\s]*@/.test(arg))) {
     .map((arg) => arg.replace(/(\w+:\/\/[^/:@\s]*):[^@/\s]*@/g, '$1@'))
     .join(' ');
 }
+// A plain `worker start` forks its first worker first thing, so that the worker's Node start
+// overlaps the rest of this one's (worker/early-worker.cts).
+const earlyWorkers =
+  commandWord(args) === 'worker'
+    ? // eslint-disable-next-line @typescript-eslint/no-require-imports -- CommonJS, as this file
+      (require('../worker/early-worker.cjs') as EarlyWorkers)
+    : null;
+const early =
+  earlyWorkers?.forkEarlyWorker(args, `${__dirname}/../worker/worker-entry.cjs`) ?? null;
 const fastPath = fastPathFor(args);
 const fast = fastPath?.parse(args);
 if (fastPath && fast) {
-  void fastPath.run(fast).then((code) => {
+  void fastPath.run(fast, early).then((code) => {
     process.exitCode = code;
   });
 } else {
+  earlyWorkers?.discardEarlyWorker(early);
   void import('./main.js');
 }

@@ -11,6 +11,7 @@ import { exitQuietlyOnClosedPipe } from './closed-pipe.js';
 import type { OptionSpec } from './command-spec.js';
 import { WORKER_START_OPTIONS } from './worker-start-options.js';
 import type { WorkerStartOptions } from './commands/worker-start.js';
+import { discardEarlyWorker, type EarlyWorker } from '../worker/early-worker.cjs';
 
 export interface FastWorkerStartArgs {
   db?: string;
@@ -94,17 +95,22 @@ export function parseFastWorkerStart(args: readonly string[]): FastWorkerStartAr
 }
 
 /** Runs the fast path; resolves with the exit code. */
-export async function runFastWorkerStart(args: FastWorkerStartArgs): Promise<number> {
+export async function runFastWorkerStart(
+  args: FastWorkerStartArgs,
+  early: EarlyWorker | null = null,
+): Promise<number> {
   exitQuietlyOnClosedPipe();
   const [{ workerStart }, errors] = await Promise.all([
     import('./commands/worker-start.js'),
     import('./errors.js'),
   ]);
   try {
-    await workerStart(args.db, args.options);
+    await workerStart(args.db, args.options, early);
     return errors.EXIT.ok;
   } catch (error) {
     process.stderr.write(`queuectl: ${errors.describeError(error)}\n`);
     return errors.exitCodeFor(error);
+  } finally {
+    discardEarlyWorker(early); // when no supervisor took it
   }
 }

@@ -17,11 +17,22 @@ export interface StoreBrokenMessage {
  */
 export interface GoMessage {
   type: 'go';
+  /** For a worker forked early (early-worker.cts), which knows neither yet. */
+  db?: string;
+  args?: string[];
 }
 
 /** A held worker → its supervisor: started, waiting for go (nothing opened yet). */
 export interface HeldMessage {
   type: 'held';
+}
+
+/**
+ * A worker → its supervisor: it has made its first claim (whatever it found). The supervisor
+ * starts the other workers then, so that they boot beside the first job rather than before it.
+ */
+export interface FirstClaimMessage {
+  type: 'first-claim';
 }
 
 /** Supervisor → worker: stop at once, as a second Ctrl+C would. */

@@ -1,5 +1,7 @@
 /**
- * `queuectl worker start`: forks N worker processes and keeps N running. A worker that dies
+ * `queuectl worker start`: forks N worker processes and keeps N running. The first starts alone
+ * (or is the one bin.cjs forked early, early-worker.cts), the others once it has made its first
+ * claim, so that on a small machine their Node starts do not delay the first job. A worker that dies
  * (crash, SIGKILL) is replaced; one that exits 0 (stopped or drained) is not. The first
  * SIGINT/SIGTERM asks every worker to stop gracefully, the second stops them at once; a worker
  * still there HARD_KILL_MS later (stuck in a database call) is SIGKILLed with its job's processes.
@@ -13,10 +15,12 @@ import {
   isMessage,
   STORE_BROKEN_EXIT,
   type GoMessage,
+  type FirstClaimMessage,
   type StopNowMessage,
   type StoreBrokenMessage,
 } from './exit-codes.js';
 import { killWithGroups, processesWithEnvironment } from './process-info.js';
+import { discardEarlyWorker, type EarlyWorker } from './early-worker.cjs';
 
 export interface SupervisorOptions {
   db: string;
@@ -38,6 +42,8 @@ export interface SupervisorOptions {
    * release(), so that the caller can check it meanwhile and abort() if it cannot be used.
    */
   held?: boolean;
+  /** A worker forked before the command loaded (early-worker.cts): taken as the first, if it fits. */
+  early?: EarlyWorker | null;
   log?: (message: string) => void;
   /**
    * Receives each line the workers print instead of the terminal, so that the caller can keep a
@@ -48,6 +54,11 @@ export interface SupervisorOptions {
 
 export interface Supervisor {
   readonly pids: () => number[];
+  /**
+   * Resolves with their pids once the first workers are all forked (the first alone, the others
+   * once it has booted).
+   */
+  readonly forked: Promise<number[]>;
   /** Resolves once every worker has exited and none will be replaced. */
   readonly done: Promise<void>;
   /** First call: graceful stop; second: stop at once. */
@@ -62,6 +73,8 @@ export interface Supervisor {
 
 /** What the supervisor forks (worker-process.ts). */
 const WORKER_ENTRY = workerEntry();
+/** The other workers start at most this long after the first (released) if it has not claimed. */
+const FIRST_CLAIM_WAIT_MS = 1000;
 /** A worker that dies sooner than this after starting is restarted with a growing delay. */
 const QUICK_DEATH_MS = 2000;
 /**
@@ -107,6 +120,25 @@ export function startSupervisor(options: SupervisorOptions): Supervisor {
     }, HARD_KILL_MS);
   };
 
+  /** Told to each worker still held when released; an early worker's names its database too. */
+  const goMessages = new Map<ChildProcess, GoMessage>();
+  let early = options.early ?? null;
+
+  /** The first worker as forked early, when it is still there and fits; else null. */
+  const adoptEarly = (piped: boolean): ChildProcess | null => {
+    const taken = early;
+    early = null;
+    if (!taken) return null;
+    const { child } = taken;
+    // Its terminal output cannot be turned into pipes; one that already died is just gone.
+    if (piped || child.exitCode !== null || child.signalCode !== null || !child.pid) {
+      discardEarlyWorker(taken);
+      return null;
+    }
+    taken.adopted = true;
+    return child;
+  };
+
   const spawnWorker = (slot: number) => {
     const args = ['--label', `worker ${slot}`];
     if (options.drain) args.push('--drain');
@@ -120,15 +152,25 @@ export function startSupervisor(options: SupervisorOptions): Supervisor {
       args.push('--concurrency', String(options.concurrency));
     }
     if (options.queues !== undefined) args.push('--queues', options.queues.join(','));
-    if (held) args.push('--hold');
     const piped = options.onWorkerLine !== undefined;
-    const child = fork(WORKER_ENTRY, args, {
-      // The location may hold a password: the environment is private to this user, argv is not.
-      env: workerEnvironment(options.db),
-      detached: true,
-      stdio: ['ignore', piped ? 'pipe' : 'inherit', piped ? 'pipe' : 'inherit', 'ipc'],
-      execArgv: WORKER_NODE_OPTIONS,
-    });
+    const adopted = adoptEarly(piped);
+    let child: ChildProcess;
+    if (adopted) {
+      child = adopted;
+      const go: GoMessage = { type: 'go', db: options.db, args };
+      if (held) goMessages.set(child, go);
+      else child.send(go, () => {}); // kept by the channel until the worker listens
+    } else {
+      child = fork(WORKER_ENTRY, held ? [...args, '--hold'] : args, {
+        // The location may hold a password: the environment is private to this user, argv is not.
+        env: workerEnvironment(options.db),
+        detached: true,
+        stdio: ['ignore', piped ? 'pipe' : 'inherit', piped ? 'pipe' : 'inherit', 'ipc'],
+        execArgv: WORKER_NODE_OPTIONS,
+      });
+      if (held) goMessages.set(child, { type: 'go' });
+    }
+    if (firstPids.length < options.count) firstPids.push(child.pid!);
     const started = Date.now();
     children.set(child.pid!, child);
     if (options.onWorkerLine) {
@@ -138,9 +180,11 @@ export function startSupervisor(options: SupervisorOptions): Supervisor {
     let problem: string | null = null;
     child.on('message', (message) => {
       if (isMessage<StoreBrokenMessage>(message, 'store-broken')) problem = message.problem;
+      else if (isMessage<FirstClaimMessage>(message, 'first-claim')) onFirstClaim?.();
     });
     child.once('exit', (code, signal) => {
       children.delete(child.pid!);
+      onFirstClaim?.();
       if (code === STORE_BROKEN_EXIT) {
         if (broken === null) {
           broken =
@@ -171,10 +215,33 @@ export function startSupervisor(options: SupervisorOptions): Supervisor {
     });
   };
 
-  for (let slot = 1; slot <= options.count; slot++) spawnWorker(slot);
+  // The first worker starts alone, and the others once it has made its first claim (or has gone,
+  // or after FIRST_CLAIM_WAIT_MS): on two cores, Node processes booting beside it delay the first
+  // job (bench: start-up).
+  let resolveForked!: (pids: number[]) => void;
+  const forked = new Promise<number[]>((resolve) => (resolveForked = resolve));
+  /** The pids of the workers first forked, in slot order. */
+  const firstPids: number[] = [];
+  let restWait: NodeJS.Timeout | undefined;
+  const spawnRest = () => {
+    if (onFirstClaim === undefined) return;
+    onFirstClaim = undefined;
+    clearTimeout(restWait);
+    if (!aborted && stopSignals === 0 && broken === null) {
+      for (let slot = 2; slot <= options.count; slot++) spawnWorker(slot);
+    }
+    resolveForked(firstPids);
+  };
+  let onFirstClaim: (() => void) | undefined = spawnRest;
+  if (options.count > 0) spawnWorker(1);
+  if (options.count <= 1) spawnRest();
+  // Held, the first worker waits for release(): the wait starts then.
+  else if (!held) restWait = setTimeout(spawnRest, FIRST_CLAIM_WAIT_MS);
+  discardEarlyWorker(early); // not taken: no worker was asked for
 
   return {
     pids: () => [...children.keys()],
+    forked,
     done,
     stop() {
       stopSignals++;
@@ -186,12 +253,14 @@ export function startSupervisor(options: SupervisorOptions): Supervisor {
     release() {
       if (!held) return;
       held = false;
-      const go: GoMessage = { type: 'go' };
+      if (onFirstClaim) restWait = setTimeout(spawnRest, FIRST_CLAIM_WAIT_MS);
       // A worker still booting reads it once it listens: the channel keeps it until then.
-      for (const child of children.values()) if (child.connected) child.send(go, () => {});
+      for (const [child, go] of goMessages) if (child.connected) child.send(go, () => {});
+      goMessages.clear();
     },
     abort() {
       aborted = true;
+      discardEarlyWorker(early);
       for (const child of children.values()) child.kill('SIGKILL');
       settleIfDone();
     },

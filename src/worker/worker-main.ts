@@ -2,7 +2,10 @@
  * Entry point of one worker process, forked by the supervisor (`queuectl worker start`).
  * Arguments: [--drain] [--quiet] [--verbose] [--poll-interval-ms MS] [--max-jobs N]
  * [--concurrency M] [--queues A,B] [--label NAME] [--hold]; the database comes in
- * QUEUECTL_WORKER_DB. Held (--hold), it opens the database only once the supervisor says go.
+ * QUEUECTL_WORKER_DB. Held (--hold), it opens the database only once the supervisor says go; a
+ * worker forked early (early-worker.cts) is started with --hold alone, and its go message brings
+ * the database and the other arguments. After its first claim it tells the supervisor, which
+ * then starts the other workers.
  * First SIGINT/SIGTERM: graceful stop. Second (or the supervisor's stop-now message): stop at
  * once, and exit within HARD_EXIT_MS whatever happens; a third signal ends the process at once,
  * even inside a long database call. Losing the supervisor: graceful stop.
@@ -19,6 +22,7 @@ import { logDirectory } from '../core/output-files.js';
 import {
   isMessage,
   STORE_BROKEN_EXIT,
+  type FirstClaimMessage,
   type GoMessage,
   type HeldMessage,
   type StoreBrokenMessage,
@@ -31,9 +35,12 @@ const HARD_EXIT_MS = 10_000;
 /** The integrity check in the final line of a worker run alone. */
 const CHECK_TIMEOUT_MS = 5000;
 
+/** This worker's arguments: its command line's, or for a worker forked early, its go message's. */
+let args: readonly string[] = process.argv.slice(2);
+
 function argument(name: string): string | undefined {
-  const index = process.argv.indexOf(name);
-  return index === -1 ? undefined : process.argv[index + 1];
+  const index = args.indexOf(name);
+  return index === -1 ? undefined : args[index + 1];
 }
 
 function numberArgument(name: string): number | undefined {
@@ -45,19 +52,19 @@ function numberArgument(name: string): number | undefined {
  * A held worker's wait for the supervisor's go: true once it comes, false if the supervisor goes
  * away first. Listening starts at once, before the event loop delivers any message.
  */
-function supervisorSaysGo(): Promise<boolean> {
+function supervisorSaysGo(): Promise<GoMessage | null> {
   return new Promise((resolve) => {
     const onMessage = (message: unknown) => {
       if (!isMessage<GoMessage>(message, 'go')) return;
-      done(true);
+      done(message);
     };
-    const onDisconnect = () => done(false);
-    const done = (go: boolean) => {
+    const onDisconnect = () => done(null);
+    const done = (go: GoMessage | null) => {
       process.off('message', onMessage);
       process.off('disconnect', onDisconnect);
       resolve(go);
     };
-    if (!process.connected) return resolve(false);
+    if (!process.connected) return resolve(null);
     process.on('message', onMessage);
     process.on('disconnect', onDisconnect);
     const held: HeldMessage = { type: 'held' };
@@ -100,13 +107,18 @@ function favourMemory(verbose: boolean): void {
 }
 
 async function main(): Promise<number> {
-  const verbose = process.argv.includes('--verbose');
-  favourMemory(verbose);
-  const location = takeWorkerDb();
+  let location = takeWorkerDb();
+  if (args.includes('--hold')) {
+    const go = await supervisorSaysGo();
+    if (!go) return 0;
+    location ??= go.db;
+    if (go.args) args = go.args;
+  }
   if (!location) throw new Error(`worker-main needs ${WORKER_DB_VARIABLE} in its environment`);
-  if (process.argv.includes('--hold') && !(await supervisorSaysGo())) return 0;
+  const verbose = args.includes('--verbose');
+  favourMemory(verbose);
   const label = argument('--label') ?? `pid ${process.pid}`;
-  const quiet = process.argv.includes('--quiet');
+  const quiet = args.includes('--quiet');
   const line = (message: string) =>
     `${new Date().toTimeString().slice(0, 8)} [${label}] ${message}\n`;
   const log = (message: string) => {
@@ -121,7 +133,7 @@ async function main(): Promise<number> {
     const worker = new Worker({
       store,
       logDir: logDirectory(store.location),
-      drain: process.argv.includes('--drain'),
+      drain: args.includes('--drain'),
       log,
       alert,
       pollIntervalMs: numberArgument('--poll-interval-ms'),
@@ -129,6 +141,10 @@ async function main(): Promise<number> {
       concurrency: numberArgument('--concurrency'),
       queues: argument('--queues')?.split(','),
       onOutput: verbose ? (jobId, stream, text) => log(`${jobId} ${stream}: ${text}`) : undefined,
+      onFirstClaim: () => {
+        const message: FirstClaimMessage = { type: 'first-claim' };
+        if (process.connected) process.send!(message, undefined, {}, () => {});
+      },
     });
     let hardExit: NodeJS.Timeout | undefined;
     const stopAtOnce = () => {

@@ -20,6 +20,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { isPostgresUrl } from '../store/open-store.js';
+import { holdVariables, restoreHeldVariables } from './early-worker.cjs';
 
 /**
  * The file the supervisor forks. Spelled from the parent directory so that it resolves the same
@@ -55,38 +56,23 @@ export const WORKER_RUNTIME_FLAGS: readonly RuntimeFlag[] = [
 
 export const WORKER_DB_VARIABLE = 'QUEUECTL_WORKER_DB';
 
-const HELD = ['NODE_EXTRA_CA_CERTS'] as const;
-const HELD_PREFIX = 'QUEUECTL_HELD_';
-
 /** The environment to start a worker process on `location` with. */
 export function workerEnvironment(
   location: string,
   base: NodeJS.ProcessEnv = process.env,
 ): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...base, [WORKER_DB_VARIABLE]: location };
-  if (isPostgresUrl(location)) return env;
-  for (const name of HELD) {
-    // Only what was held here is put back: a variable of that name set by anyone else is not.
-    delete env[`${HELD_PREFIX}${name}`];
-    if (env[name] === undefined) continue;
-    env[`${HELD_PREFIX}${name}`] = env[name];
-    delete env[name];
-  }
-  return env;
+  return isPostgresUrl(location) ? env : holdVariables(env);
 }
 
 /**
  * In the worker: reads and removes the database variable, so the jobs this worker starts do not
- * inherit it, and puts the held variables back under their own names.
+ * inherit it, and puts the held variables back under their own names. A worker forked early
+ * (early-worker.cts) has no database variable: its go message names the database.
  */
 export function takeWorkerDb(env: NodeJS.ProcessEnv = process.env): string | undefined {
   const location = env[WORKER_DB_VARIABLE];
   delete env[WORKER_DB_VARIABLE];
-  for (const name of HELD) {
-    const held = `${HELD_PREFIX}${name}`;
-    if (env[held] === undefined) continue;
-    env[name] = env[held];
-    delete env[held];
-  }
+  restoreHeldVariables(env);
   return location || undefined;
 }

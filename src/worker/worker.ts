@@ -77,6 +77,8 @@ export interface WorkerOptions {
   concurrency?: number;
   /** Receives every line a job writes (`worker start -v`); its output files are kept as always. */
   onOutput?: (jobId: string, stream: 'stdout' | 'stderr', line: string) => void;
+  /** Called once, after this worker's first claim, whatever it found (or if it failed). */
+  onFirstClaim?: () => void;
 }
 
 /** While a job runs, wake-ups make the worker ask whether it was cancelled, at most this often. */
@@ -153,6 +155,9 @@ export class Worker {
   private readonly hookRunner: HookRunner;
   private readonly maintenance: Maintenance;
 
+  /** Whether the first claim has been made (firstClaimMade). */
+  private claimedBefore = false;
+
   constructor(private readonly options: WorkerOptions) {
     this.store = options.store;
     this.ears = new CommitEars((onChange) => this.store.subscribe(onChange), {
@@ -192,26 +197,27 @@ export class Worker {
   async run(): Promise<void> {
     this.settings = this.resolve(await this.store.configGetAll());
     await this.register();
-    this.every(Math.min(2000, this.settings.leaseTimeoutMs / 3), () => this.heartbeat());
-    this.maintenance.start();
     this.concurrency = this.slotCount();
     try {
       while (!this.stopping) {
         this.woken = false;
-        // Listening from the first turn on, and again whenever a slot is free (commit-ears.ts).
-        if (this.slots.size < this.concurrency) this.ears.listen();
+        // Listening from just after the first claim on (firstClaimMade), and again whenever a slot
+        // is free (commit-ears.ts).
+        if (this.claimedBefore && this.slots.size < this.concurrency) this.ears.listen();
         const free = Math.min(this.freeSlots(), this.claimsLeft());
         if (free > 0) {
           let claimed: number;
           try {
             claimed = await this.claim(free);
           } catch (error) {
+            this.firstClaimMade();
             if (this.storeBroke(error)) continue;
             // Database restarting or connection cut: nothing was taken that the lease won't return.
             this.log(`claim failed (${(error as Error).message}); retrying`);
             await this.waitForWake(STORE_RETRY_MS);
             continue;
           }
+          this.firstClaimMade();
           // Every free slot filled: more may be runnable; look again once a slot frees.
           if (claimed === free) continue;
           if (this.slots.size === 0 && this.options.drain && (await this.nothingLeft())) break;
@@ -235,6 +241,22 @@ export class Worker {
       await this.store.workerDeregister({ workerId: this.id }).catch(() => {});
     }
     if (this.broken) throw this.broken;
+  }
+
+  /**
+   * What can wait until the first claim has been made and its job started, so that a new worker's
+   * first job starts sooner: the heartbeat, the maintenance duties, and listening for commits.
+   * A commit between the claim and the start of listening would go unheard, so the worker then
+   * acts as if it had heard one: it looks for work again, and for cancels of what it runs.
+   */
+  private firstClaimMade(): void {
+    if (this.claimedBefore) return;
+    this.claimedBefore = true;
+    this.every(Math.min(2000, this.settings.leaseTimeoutMs / 3), () => this.heartbeat());
+    this.maintenance.start();
+    this.ears.listen();
+    this.changed();
+    this.options.onFirstClaim?.();
   }
 
   /** Graceful: stop claiming, let the running job finish and be recorded. */

@@ -20,6 +20,7 @@ import {
   type SupervisorOptions,
 } from '../../worker/supervisor.js';
 import { CommandFailure } from '../errors.js';
+import type { EarlyWorker } from '../../worker/early-worker.cjs';
 
 /** The verdict in the final line is bounded: quick_check on a huge database takes minutes. */
 const CHECK_TIMEOUT_MS = 5000;
@@ -86,6 +87,7 @@ const PROGRESS_EVERY_MS = 250;
 export async function workerStart(
   db: string | undefined,
   options: WorkerStartOptions,
+  earlyWorker: EarlyWorker | null = null,
 ): Promise<void> {
   const location = resolveLocation(db);
   checkLauncherSetting(process.env.QUEUECTL_LAUNCHER); // a bad one stops here, not in each worker
@@ -94,7 +96,10 @@ export async function workerStart(
   // each) goes on while the database is checked here, and they open it only once it passed.
   const early =
     output && options.count !== undefined
-      ? startSupervisor(supervisorOptions(location, options.count, options, output, true))
+      ? startSupervisor({
+          ...supervisorOptions(location, options.count, options, output, true),
+          early: earlyWorker,
+        })
       : null;
   let started: { workers: number; concurrency: number } | null;
   try {
@@ -142,6 +147,7 @@ export async function workerStart(
       { ...options, concurrency: started.concurrency },
       output,
       early,
+      earlyWorker,
     );
   }
 }
@@ -206,7 +212,7 @@ function supervisorOptions(
 
 /**
  * Runs the workers until they stop: `early` when they were forked held before the checks (it is
- * released now), else they start here.
+ * released now), else they start here, the first being `earlyWorker` if one was forked.
  */
 async function superviseWorkers(
   location: string,
@@ -214,16 +220,22 @@ async function superviseWorkers(
   options: WorkerStartOptions,
   output: WorkerOutput,
   early: Supervisor | null,
+  earlyWorker: EarlyWorker | null,
 ): Promise<void> {
   const started = Date.now();
   const { progress, say } = output;
   const live = progress?.live ?? false;
-  const supervisor = early ?? startSupervisor(supervisorOptions(location, count, options, output));
+  const supervisor =
+    early ??
+    startSupervisor({ ...supervisorOptions(location, count, options, output), early: earlyWorker });
   supervisor.release();
   const serving = options.queue ? ` serving ${options.queue.join(', ')}` : '';
-  say(
-    `started ${count} worker${count === 1 ? '' : 's'}${slots(options.concurrency)} (pids ${supervisor.pids().join(', ')}) on ${displayLocation(location)}${serving}; ` +
-      (options.drain ? 'they exit when the queue is empty' : 'Ctrl+C stops them gracefully'),
+  // Said once every worker is forked (the others start once the first has booted).
+  const announced = supervisor.forked.then((pids) =>
+    say(
+      `started ${count} worker${count === 1 ? '' : 's'}${slots(options.concurrency)} (pids ${pids.join(', ')}) on ${displayLocation(location)}${serving}; ` +
+        (options.drain ? 'they exit when the queue is empty' : 'Ctrl+C stops them gracefully'),
+    ),
   );
   // The live line reads the queue through a connection of its own, closed when the workers stop.
   const following = live ? new Queue(await openStore({ db: location, durable: false })) : null;
@@ -241,6 +253,7 @@ async function superviseWorkers(
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   await supervisor.done;
+  await announced;
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
   stopFollowing();

@@ -54,7 +54,8 @@ function localWorkersUsing(path: string): number[] {
     .map((open) => open.pid)
     .filter((pid) => {
       try {
-        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('worker-main');
+        // worker-entry.cjs runs the bundle; worker-main.js is run where there is none.
+        return /worker-(entry|main)\./.test(readFileSync(`/proc/${pid}/cmdline`, 'utf8'));
       } catch {
         return false;
       }
