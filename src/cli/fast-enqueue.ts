@@ -4,7 +4,7 @@
  * (~20 ms of a ~100 ms start). Any other shape of command line (help, flags, --file, -c, extra
  * arguments) returns null and goes through the full program, so behaviour is unchanged.
  */
-import { exitQuietlyOnClosedPipe } from './closed-pipe.js';
+import { exitQuietlyOnClosedPipe, writeStdout } from './closed-pipe.js';
 
 export interface FastEnqueueArgs {
   json: string;
@@ -35,7 +35,6 @@ export function parseFastEnqueue(args: readonly string[]): FastEnqueueArgs | nul
 
 /** Runs the fast path; resolves with the exit code. */
 export async function runFastEnqueue(args: FastEnqueueArgs): Promise<number> {
-  exitQuietlyOnClosedPipe();
   const [{ enqueue, jsonOfEnqueue, renderEnqueue }, { withQueue }, { toJson }, errors] =
     await Promise.all([
       import('./commands/enqueue.js'),
@@ -45,11 +44,10 @@ export async function runFastEnqueue(args: FastEnqueueArgs): Promise<number> {
     ]);
   try {
     const result = await withQueue({ db: args.db }, (queue) => enqueue(queue, args.json, {}));
-    process.stdout.write(
-      `${args.printJson ? toJson(jsonOfEnqueue(result)) : renderEnqueue(result)}\n`,
-    );
+    writeStdout(`${args.printJson ? toJson(jsonOfEnqueue(result)) : renderEnqueue(result)}\n`);
     return errors.EXIT.ok;
   } catch (error) {
+    exitQuietlyOnClosedPipe();
     process.stderr.write(`queuectl: ${errors.describeError(error)}\n`);
     return errors.exitCodeFor(error);
   }
