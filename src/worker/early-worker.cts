@@ -3,7 +3,7 @@
  * the two Node starts the first job waits for (the command's, then a worker's) overlap instead of
  * running one after the other. bin.cjs calls forkEarlyWorker first thing on a command line that
  * looks like a plain `worker start`; the supervisor then takes the process as its first worker
- * (adoptEarlyWorker), or, on any other command line, discardEarlyWorker kills it.
+ * (its `early` option), or, on any other command line, discardEarlyWorker kills it.
  *
  * Such a worker is forked held (--hold) and knows nothing yet: the supervisor's go message brings
  * its database and its arguments. Until then it has opened nothing, and it exits by itself if the

@@ -56,7 +56,7 @@ export interface Supervisor {
   readonly pids: () => number[];
   /**
    * Resolves with their pids once the first workers are all forked (the first alone, the others
-   * once it has booted).
+   * after its first claim).
    */
   readonly forked: Promise<number[]>;
   /** Resolves once every worker has exited and none will be replaced. */

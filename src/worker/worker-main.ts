@@ -49,8 +49,8 @@ function numberArgument(name: string): number | undefined {
 }
 
 /**
- * A held worker's wait for the supervisor's go: true once it comes, false if the supervisor goes
- * away first. Listening starts at once, before the event loop delivers any message.
+ * A held worker's wait for the supervisor's go: the message once it comes, null if the supervisor
+ * goes away first. Listening starts at once, before the event loop delivers any message.
  */
 function supervisorSaysGo(): Promise<GoMessage | null> {
   return new Promise((resolve) => {

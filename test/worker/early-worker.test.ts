@@ -8,6 +8,7 @@ import type { ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   discardEarlyWorker,
@@ -184,6 +185,26 @@ describe('the supervisor', () => {
     expect(first.child.signalCode).toBe('SIGKILL');
     expect(supervisor.pids()).not.toContain(first.child.pid);
     await supervisor.done; // its own worker found nothing to drain
+  });
+
+  it('starts the others a second after the go when the first cannot claim yet', async () => {
+    const dir = tempDir();
+    const db = join(dir, 'queue.db');
+    await openTracked(db); // created and migrated
+    // Another connection holds the write lock: the first worker waits in SQLite (busy_timeout)
+    // before it can register or claim, its event loop blocked, and says nothing meanwhile.
+    const blocker = new Database(db);
+    blocker.exec('BEGIN EXCLUSIVE');
+    try {
+      const supervisor = startSupervisor({ db, count: 2, quiet: true });
+      supervisors.push(supervisor);
+      const started = Date.now();
+      expect(await supervisor.forked).toHaveLength(2);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+    } finally {
+      blocker.exec('ROLLBACK');
+      blocker.close();
+    }
   });
 
   it('starts the others when the first dies before claiming', async () => {

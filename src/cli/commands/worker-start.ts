@@ -230,7 +230,7 @@ async function superviseWorkers(
     startSupervisor({ ...supervisorOptions(location, count, options, output), early: earlyWorker });
   supervisor.release();
   const serving = options.queue ? ` serving ${options.queue.join(', ')}` : '';
-  // Said once every worker is forked (the others start once the first has booted).
+  // Said once every worker is forked (the others start after the first one's first claim).
   const announced = supervisor.forked.then((pids) =>
     say(
       `started ${count} worker${count === 1 ? '' : 's'}${slots(options.concurrency)} (pids ${pids.join(', ')}) on ${displayLocation(location)}${serving}; ` +
