@@ -15,7 +15,7 @@
  * output through pipes, and this process was given the terminal. CommonJS, like bin.cjs, so that
  * nothing here goes through Node's ES module loader.
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
 /** The variables a worker on SQLite starts without (worker-process.ts says why). */
@@ -82,6 +82,9 @@ export function forkEarlyWorker(
   if (command !== 'worker' && command !== 'worker start') return null;
   const location = db || env.QUEUECTL_DB || '';
   if (/^postgres(ql)?:\/\//.test(location) || !existsSync(entry)) return null;
+  // Loaded only now: bin.cjs loads this file for every `worker` command line (status, stop, …).
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- CommonJS, as bin.cjs
+  const { fork } = require('node:child_process') as typeof import('node:child_process');
   const child = fork(entry, ['--hold'], {
     env: holdVariables({ ...env }),
     detached: true,
