@@ -80,6 +80,13 @@ describe('worker start and its early worker', () => {
     await waitFor(() => childrenOf(cli.pid!).length === 1, { what: 'the early worker gone' });
     expect(childrenOf(cli.pid!)).toEqual([only]);
     expect(argvOf(only!)).toContain('worker 1'); // forked by the supervisor, not early
+    // Signalled before its first claim, the worker would stop at once and the command exit
+    // before the second Ctrl+C, which would then end it by Node's default action.
+    await waitFor(
+      async () =>
+        (await s.json<{ job: { state: string } }>(['show', 'long'])).job.state === 'processing',
+      { what: 'the job claimed' },
+    );
     cli.kill('SIGINT');
     await waitFor(() => stderr.includes('running jobs finish first'), { what: 'a graceful stop' });
     cli.kill('SIGINT');
