@@ -6,12 +6,15 @@ import { writeSync } from 'node:fs';
 
 let installed = false;
 
+/** Ends the process as if its output had all been read. */
+const exitQuietly = (): never => process.exit(process.exitCode ?? 0);
+
 export function exitQuietlyOnClosedPipe(): void {
   if (installed) return;
   installed = true;
   for (const stream of [process.stdout, process.stderr]) {
     stream.on('error', (error: NodeJS.ErrnoException) => {
-      if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      if (error.code === 'EPIPE') exitQuietly();
       throw error;
     });
   }
@@ -30,7 +33,7 @@ export function writeStdout(text: string): void {
     while (done < bytes.length) done += writeSync(1, bytes, done);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    if (code === 'EPIPE') exitQuietly();
     if (code !== 'EAGAIN') throw error;
     exitQuietlyOnClosedPipe();
     process.stdout.write(bytes.subarray(done));

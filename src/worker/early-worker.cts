@@ -18,8 +18,14 @@
 import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
+/**
+ * The Node options every worker process starts with, forked early or by the supervisor
+ * (worker-process.ts says why there are none; the build warms the workers' code cache with them).
+ */
+export const WORKER_NODE_OPTIONS: readonly string[] = [];
+
 /** The variables a worker on SQLite starts without (worker-process.ts says why). */
-export const HELD_VARIABLES = ['NODE_EXTRA_CA_CERTS'] as const;
+const HELD_VARIABLES = ['NODE_EXTRA_CA_CERTS'] as const;
 const HELD_PREFIX = 'QUEUECTL_HELD_';
 
 /** `env` with the held variables moved under other names; only what was held here is put back. */
@@ -89,7 +95,7 @@ export function forkEarlyWorker(
     env: holdVariables({ ...env }),
     detached: true,
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    execArgv: [],
+    execArgv: [...WORKER_NODE_OPTIONS],
   });
   // Never unhandled: a fork that failed shows as an exit, which the supervisor sees.
   child.on('error', () => {});

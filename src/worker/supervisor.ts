@@ -166,7 +166,7 @@ export function startSupervisor(options: SupervisorOptions): Supervisor {
         env: workerEnvironment(options.db),
         detached: true,
         stdio: ['ignore', piped ? 'pipe' : 'inherit', piped ? 'pipe' : 'inherit', 'ipc'],
-        execArgv: WORKER_NODE_OPTIONS,
+        execArgv: [...WORKER_NODE_OPTIONS],
       });
       if (held) goMessages.set(child, { type: 'go' });
     }

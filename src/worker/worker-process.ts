@@ -33,7 +33,7 @@ export function workerEntry(): string {
   );
 }
 
-export const WORKER_NODE_OPTIONS: string[] = [];
+export { WORKER_NODE_OPTIONS } from './early-worker.cjs';
 
 /** A V8 flag a worker sets once running, and what sets it back to V8's default. */
 export interface RuntimeFlag {

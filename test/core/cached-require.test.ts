@@ -115,7 +115,7 @@ describe('requireWithCodeCache', () => {
       `const c = require(${JSON.stringify(cachedRequire)});` +
       `const b = ${JSON.stringify(bundle)};` +
       `process.stdout.write(String(c.scriptOf(b, c.cachedDataOf(b)).cachedDataRejected));`;
-    const run = (options: string[]) =>
+    const run = (options: readonly string[]) =>
       execFileSync(process.execPath, [...options, '-e', check], { encoding: 'utf8' });
     expect(run(WORKER_NODE_OPTIONS)).toBe('false');
   });

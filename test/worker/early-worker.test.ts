@@ -4,7 +4,6 @@
  * message makes it a worker, and that the supervisor takes it as its first worker and starts the
  * others only after that worker's first claim.
  */
-import type { ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,12 +14,12 @@ import {
   forkEarlyWorker,
   type EarlyWorker,
 } from '../../src/worker/early-worker.cjs';
-import { isMessage } from '../../src/worker/exit-codes.js';
 // The built one: it forks the built worker beside it (dist/worker/worker-entry.cjs).
 import { startSupervisor, type Supervisor } from '../../dist/worker/supervisor.js';
 import { newJob } from '../helpers/job-factory.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { waitFor } from '../helpers/wait-for.js';
+import { exitOf, messageOf } from '../helpers/worker-child.js';
 import { openTracked } from '../helpers/workers.js';
 
 const ENTRY = fileURLToPath(new URL('../../dist/worker/worker-entry.cjs', import.meta.url));
@@ -40,20 +39,6 @@ function early(args: string[], env: NodeJS.ProcessEnv = {}): EarlyWorker | null 
   const worker = forkEarlyWorker(args, ENTRY, { PATH: process.env.PATH, ...env });
   if (worker) forked.push(worker);
   return worker;
-}
-
-function exitOf(child: ChildProcess): Promise<number | null> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
-  return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
-}
-
-function messageOf(child: ChildProcess, type: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    child.on('message', (message) => {
-      if (isMessage(message, type)) resolve();
-    });
-    child.once('exit', (code) => reject(new Error(`the worker exited ${code} before ${type}`)));
-  });
 }
 
 describe('forkEarlyWorker', () => {

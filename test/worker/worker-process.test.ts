@@ -7,7 +7,6 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { isMessage } from '../../src/worker/exit-codes.js';
 import {
   takeWorkerDb,
   WORKER_DB_VARIABLE,
@@ -17,6 +16,7 @@ import { collect, sandbox } from '../helpers/cli-sandbox.js';
 import { newJob } from '../helpers/job-factory.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { openTracked } from '../helpers/workers.js';
+import { exitOf, messageOf } from '../helpers/worker-child.js';
 
 const CERTS = 'NODE_EXTRA_CA_CERTS';
 
@@ -95,18 +95,8 @@ async function heldWorker(db: string): Promise<ChildProcess> {
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
   });
   children.push(child);
-  await new Promise<void>((resolve, reject) => {
-    child.on('message', (message) => {
-      if (isMessage(message, 'held')) resolve();
-    });
-    child.once('exit', (code) => reject(new Error(`the held worker exited ${code}`)));
-  });
+  await messageOf(child, 'held');
   return child;
-}
-
-function exitOf(child: ChildProcess): Promise<number | null> {
-  if (child.exitCode !== null) return Promise.resolve(child.exitCode);
-  return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
 }
 
 describe('a worker started held', () => {

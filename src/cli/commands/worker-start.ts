@@ -94,7 +94,7 @@ export async function workerStart(
   const output = options.detach ? null : workerOutput(options);
   // With the number of workers given, they are forked first, held: their start-up (a Node boot
   // each) goes on while the database is checked here, and they open it only once it passed.
-  const early =
+  const heldStart =
     output && options.count !== undefined
       ? startSupervisor({
           ...supervisorOptions(location, options.count, options, output, true),
@@ -133,20 +133,20 @@ export async function workerStart(
       return { workers, concurrency };
     });
   } catch (error) {
-    early?.abort();
-    await early?.done;
+    heldStart?.abort();
+    await heldStart?.done;
     throw error;
   }
   if (started === null) {
-    early?.abort(); // held workers, forked before the queue turned out to have nothing to run
-    await early?.done;
+    heldStart?.abort(); // held workers, forked before the queue turned out to have nothing to run
+    await heldStart?.done;
   } else if (output) {
     await superviseWorkers(
       location,
       started.workers,
       { ...options, concurrency: started.concurrency },
       output,
-      early,
+      heldStart,
       earlyWorker,
     );
   }
@@ -211,7 +211,7 @@ function supervisorOptions(
 }
 
 /**
- * Runs the workers until they stop: `early` when they were forked held before the checks (it is
+ * Runs the workers until they stop: `heldStart` when they were forked held before the checks (it is
  * released now), else they start here, the first being `earlyWorker` if one was forked.
  */
 async function superviseWorkers(
@@ -219,14 +219,14 @@ async function superviseWorkers(
   count: number,
   options: WorkerStartOptions,
   output: WorkerOutput,
-  early: Supervisor | null,
+  heldStart: Supervisor | null,
   earlyWorker: EarlyWorker | null,
 ): Promise<void> {
   const started = Date.now();
   const { progress, say } = output;
   const live = progress?.live ?? false;
   const supervisor =
-    early ??
+    heldStart ??
     startSupervisor({ ...supervisorOptions(location, count, options, output), early: earlyWorker });
   supervisor.release();
   const serving = options.queue ? ` serving ${options.queue.join(', ')}` : '';
