@@ -175,7 +175,7 @@ async function main(): Promise<number> {
 
     await worker.run();
     await store.close();
-    process.disconnect?.();
+    if (process.connected) process.disconnect(); // gone already if the supervisor died
     return 0;
   } catch (error) {
     if (!(error instanceof StoreBrokenError)) throw error;

@@ -108,6 +108,23 @@ describe('forkEarlyWorker', () => {
     expect(await exitOf(worker.child)).toBe(0);
   });
 
+  it('finishes its job and exits 0 when its command dies while it runs', async () => {
+    const dir = tempDir();
+    const db = join(dir, 'orphan.db');
+    const mark = join(dir, 'ran');
+    const store = await openTracked(db);
+    await store.jobInsertMany([[newJob({ id: 'orphan', command: `sleep 0.3; touch ${mark}` })]]);
+    const worker = forkEarlyWorker(['worker', 'start'], ENTRY, { PATH: process.env.PATH })!;
+    forked.push(worker);
+    const firstClaim = messageOf(worker.child, 'first-claim');
+    worker.child.send({ type: 'go', db, args: ['--label', 'worker 1', '--quiet'] });
+    await firstClaim;
+    worker.child.disconnect(); // as when `worker start` is SIGKILLed: a graceful stop
+    expect(await exitOf(worker.child)).toBe(0);
+    expect(existsSync(mark)).toBe(true);
+    expect((await store.jobGet('orphan'))?.state).toBe('completed');
+  });
+
   it('becomes a worker on the database and with the arguments its go message names', async () => {
     const dir = tempDir();
     const db = join(dir, 'early.db');
