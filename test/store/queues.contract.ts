@@ -274,6 +274,41 @@ export function describeQueuesContract(name: string, open: StoreFactory): void {
         expect((await store.jobCountByState()).cancelled).toBe(3);
       });
 
+      it('records the on-cancelled hook of every job a dependency cancels, once each', async () => {
+        const hooked = async () =>
+          (await store.hookOutboxTake({ limit: 100 })).map((hook) => `${hook.job_id} ${hook.state}`).sort();
+        await insert({ id: 'quiet', max_retries: 0 }, { id: 'quiet-after', after: ['quiet'] });
+        await settle((await claim())!.lease, 'dead');
+        expect(await state('quiet-after')).toBe('cancelled');
+        expect(await hooked()).toEqual([]); // no hook set: nothing recorded
+        await store.configSet({ key: 'hook:on-cancelled', value: 'echo x' });
+        await insert(
+          { id: 'a', max_retries: 0 },
+          { id: 'b', after: ['a'] },
+          { id: 'c', after: ['b'] },
+          { id: 'u' },
+          { id: 'v', after: ['u'] },
+          { id: 'w', after: ['v'] },
+        );
+        // A worker's settle to dead: the chain below (the dead job's own hook is the worker's).
+        const a = (await claim())!;
+        expect(a.job.id).toBe('a');
+        await settle(a.lease, 'dead');
+        expect(await hooked()).toEqual(['b cancelled', 'c cancelled']);
+        // A user's cancel: the job and its chain.
+        await store.jobCancel({ ids: ['u'] });
+        expect(await hooked()).toEqual(['u cancelled', 'v cancelled', 'w cancelled']);
+        // Enqueued after a dead job: cancelled at once, with what waits for it.
+        await insert({ id: 'late', after: ['a'] }, { id: 'later', after: ['late'] });
+        expect(await hooked()).toEqual(['late cancelled', 'later cancelled']);
+        // Restarted while its dependency is still dead: cancelled again.
+        await store.jobRestart({ ids: ['b'] });
+        expect(await hooked()).toEqual(['b cancelled']);
+        expect(await store.jobRestartState({ state: 'cancelled' })).toBeGreaterThan(0);
+        expect(await state('b')).toBe('cancelled');
+        expect((await hooked()).filter((hook) => hook === 'b cancelled')).toEqual(['b cancelled']);
+      });
+
       it('leaves dependents waiting while their dependency waits for a retry', async () => {
         await insert({ id: 'a' }, { id: 'b', after: ['a'] });
         await settle((await claim())!.lease, 'failed');

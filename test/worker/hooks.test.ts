@@ -1,6 +1,7 @@
 /**
  * Completion hooks, run by real workers over a real store: each state's hook runs once with the
- * job in its environment (a job cancelled while waiting: by the maintenance leader); a hanging
+ * job in its environment (a job cancelled while waiting, by a user or with the job it waited for:
+ * by the maintenance leader); a hanging
  * hook is killed at hook-timeout with its session; a failing or flooding hook changes nothing and
  * never holds up the next job; what a hook leaves in its session is killed when it exits.
  */
@@ -56,6 +57,7 @@ describe('completion hooks', () => {
     }
     await queue.enqueue({ id: 'ok', command: 'echo fine', max_retries: 0 });
     await queue.enqueue({ id: 'flaky', command: 'echo no >&2; exit 3', max_retries: 1 });
+    await queue.enqueue({ id: 'after-flaky', command: 'true', after: ['flaky'] });
     await queue.enqueue({ id: 'long', command: 'sleep 30', max_retries: 0 });
     await queue.enqueue({ id: 'later', command: 'true', delay: '1h' });
     await queue.cancel(['later']); // settled by this command: the leader runs its hook
@@ -64,14 +66,15 @@ describe('completion hooks', () => {
       what: 'long to run',
     });
     await queue.cancel(['long']);
-    await waitFor(() => existsSync(hooks) && readdirSync(hooks).length >= 5, {
+    await waitFor(() => existsSync(hooks) && readdirSync(hooks).length >= 6, {
       timeoutMs: 20_000,
-      what: 'five hooks',
+      what: 'six hooks',
     });
     // No more come (each state once per settle): wait past another sweep of the leader.
     await waitFor(async () => (await state(queue, 'flaky')) === 'dead');
     await new Promise((resolve) => setTimeout(resolve, 1500));
     expect(readdirSync(hooks).sort()).toEqual([
+      'after-flaky.cancelled.1',
       'flaky.dead.1',
       'flaky.failed.1',
       'later.cancelled.1',
@@ -101,6 +104,11 @@ describe('completion hooks', () => {
       QUEUECTL_STDERR_FILE: logPath(logDir, 'flaky', 2, 'stderr'),
     });
     expect(recorded(hooks, 'long.cancelled.1')).toMatchObject({ QUEUECTL_ATTEMPT: '1' });
+    // Cancelled when flaky ended dead, by that settle: the leader runs its hook.
+    expect(recorded(hooks, 'after-flaky.cancelled.1')).toMatchObject({
+      QUEUECTL_ATTEMPT: '0',
+      QUEUECTL_STATE: 'cancelled',
+    });
     expect(recorded(hooks, 'later.cancelled.1')).toMatchObject({
       QUEUECTL_ATTEMPT: '0',
       QUEUECTL_EXIT_CODE: '',

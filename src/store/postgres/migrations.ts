@@ -630,6 +630,63 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       ALTER TABLE job_count_changes SET (vacuum_truncate = false);
     `,
   },
+  {
+    version: 9,
+    name: 'on-cancelled hooks of jobs cancelled for a dependency',
+    // A job cancelled because a job it waits for ended dead or cancelled is settled by no worker,
+    // so, as for a job a user cancels while it waits, its on-cancelled hook (while one is set) is
+    // recorded for the maintenance leader. Both functions are as in migration 3, plus that.
+    sql: `
+      CREATE OR REPLACE FUNCTION cancel_dependents(roots text[], root_states text[], given bigint,
+          p_message text)
+      RETURNS void LANGUAGE sql SET enable_hashjoin = off SET enable_mergejoin = off AS $$
+        WITH RECURSIVE chain (id, parent, parent_state) AS (
+          SELECT d.job_id, r.id, r.state FROM unnest(roots, root_states) AS r (id, state)
+            JOIN job_deps d ON d.depends_on = r.id AND NOT d.met
+            JOIN jobs j ON j.id = d.job_id AND j.state IN ('pending', 'failed')
+          UNION
+          SELECT d.job_id, c.id, 'cancelled'::text FROM chain c
+            JOIN job_deps d ON d.depends_on = c.id AND NOT d.met
+            JOIN jobs j ON j.id = d.job_id AND j.state IN ('pending', 'failed')),
+        cancelled AS (
+          UPDATE jobs SET state = 'cancelled', finished_at = now_ms(given), updated_at = now_ms(given),
+            last_error = replace(replace(p_message, '{id}', c.parent), '{state}', c.parent_state)
+          FROM (SELECT DISTINCT ON (id) id, parent, parent_state FROM chain ORDER BY id, parent) c
+          WHERE jobs.id = c.id AND jobs.state IN ('pending', 'failed')
+          RETURNING jobs.id, jobs.runs, jobs.last_exit_code, jobs.command, jobs.queue)
+        INSERT INTO pending_hooks (job_id, state, attempt, exit_code, command, queue, created_at)
+          SELECT id, 'cancelled', runs, last_exit_code, command, queue, now_ms(given) FROM cancelled
+          WHERE EXISTS (SELECT 1 FROM config WHERE key = 'hook:on-cancelled')
+      $$;
+
+      CREATE OR REPLACE FUNCTION cancel_doomed(ids text[], given bigint, p_cancel text[],
+          p_message text)
+      RETURNS void LANGUAGE plpgsql SET enable_hashjoin = off SET enable_mergejoin = off AS $$
+      DECLARE done text[];
+      BEGIN
+        PERFORM 1 FROM job_deps d JOIN jobs p ON p.id = d.depends_on
+          WHERE d.job_id = ANY(ids) AND NOT d.met ORDER BY p.id FOR SHARE OF p;
+        WITH doomed AS (
+            SELECT DISTINCT ON (d.job_id) d.job_id AS id, d.depends_on AS parent, p.state AS parent_state
+            FROM job_deps d JOIN jobs p ON p.id = d.depends_on
+            WHERE d.job_id = ANY(ids) AND NOT d.met AND p.state = ANY(p_cancel)
+            ORDER BY d.job_id, d.depends_on),
+          cancelled AS (
+            UPDATE jobs SET state = 'cancelled', finished_at = now_ms(given), updated_at = now_ms(given),
+              last_error = replace(replace(p_message, '{id}', doomed.parent), '{state}', doomed.parent_state)
+            FROM doomed WHERE jobs.id = doomed.id AND jobs.state IN ('pending', 'failed')
+            RETURNING jobs.id)
+        SELECT array_agg(id) INTO done FROM cancelled;
+        IF done IS NOT NULL THEN
+          INSERT INTO pending_hooks (job_id, state, attempt, exit_code, command, queue, created_at)
+            SELECT id, 'cancelled', runs, last_exit_code, command, queue, now_ms(given) FROM jobs
+            WHERE id = ANY(done) AND EXISTS (SELECT 1 FROM config WHERE key = 'hook:on-cancelled');
+          PERFORM cancel_dependents(done, array_fill('cancelled'::text, ARRAY[cardinality(done)]),
+            given, p_message);
+        END IF;
+      END $$;
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

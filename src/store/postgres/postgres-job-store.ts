@@ -609,14 +609,15 @@ export class PostgresJobStore implements JobStore {
         const at = ids.filter((id) => actions.get(id) === 'now');
         if (at.length) {
           await client.query(SQL.cancelNow, [at, now]);
+          // Settled here, by a command: the maintenance leader runs their on-cancelled hook (and
+          // cancel_dependents records those of the dependents cancelled with them).
+          await client.query(SQL.queueCancelHooks, [at, now]);
           await client.query(SQL.cancelDependents, [
             at,
             at.map(() => 'cancelled'),
             now,
             DEPENDENCY_ERROR,
           ]);
-          // Settled here, by a command: the maintenance leader runs their on-cancelled hook.
-          await client.query(SQL.queueCancelHooks, [at, now]);
         }
         if (stop.length) await client.query(SQL.requestCancel, [stop, now]);
         const jobs = await this.readJobs(client, ids);

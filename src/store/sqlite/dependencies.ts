@@ -43,12 +43,22 @@ export class SqliteDependencies {
         state: JobState;
       }[]) {
         if (state === 'processing') continue; // already running: it ends as it ends
-        const error = dependencyError(root.id, root.state);
-        if (this.sql.cancelDependents.run({ id, now, error }).changes > 0) {
+        if (this.cancelled(id, dependencyError(root.id, root.state), now)) {
           queue.push({ id, state: 'cancelled' });
         }
       }
     }
+  }
+
+  /**
+   * Cancels job `id` for a dependency (`error` names it), if it still waits; whether it did. No
+   * worker settles such a job, so its on-cancelled hook is recorded here, for the maintenance
+   * leader to run, as for a job a user cancels while it waits.
+   */
+  private cancelled(id: string, error: string, now: number): boolean {
+    if (this.sql.cancelDependents.run({ id, now, error }).changes === 0) return false;
+    this.sql.queueCancelHook.run({ id, now });
+    return true;
   }
 
   /** Cancels the jobs given (just linked) for the dependency that dooms them, with their chain. */
@@ -58,8 +68,7 @@ export class SqliteDependencies {
   ): void {
     for (const { id, by } of doomed) {
       if (!by) continue;
-      const error = dependencyError(by.id, by.state);
-      if (this.sql.cancelDependents.run({ id, now, error }).changes > 0) {
+      if (this.cancelled(id, dependencyError(by.id, by.state), now)) {
         this.cancelChain([{ id, state: 'cancelled' }], now);
       }
     }

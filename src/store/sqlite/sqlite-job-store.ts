@@ -748,9 +748,10 @@ export class SqliteJobStore implements JobStore {
         if (stopping) {
           this.sql.requestCancel.run({ id, now });
         } else if (this.sql.cancelNow.run({ id, now }).changes > 0) {
-          this.deps.ended(id, 'cancelled', now);
-          // Settled here, by a command: the maintenance leader runs its on-cancelled hook.
+          // Settled here, by a command: the maintenance leader runs its on-cancelled hook (and
+          // those of the dependents cancelled with it).
           this.sql.queueCancelHook.run({ id, now });
+          this.deps.ended(id, 'cancelled', now);
         }
         return { job: this.readJob(id), stopping };
       },

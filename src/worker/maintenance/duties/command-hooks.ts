@@ -1,8 +1,9 @@
 /**
  * Leader duty: hooks of jobs settled by a command rather than a worker. A job cancelled while
  * it waited (`queuectl cancel`, the dashboard) is settled by that command, which has no time to
- * wait for a hook; the store records it in `pending_hooks` (only while an on-cancelled hook is
- * set) and the leader runs the hook, within about a second. On the leader's host: the job's
+ * wait for a hook; so is one cancelled because a job it waits for ended dead or cancelled, by
+ * whatever ended that job. The store records each in `pending_hooks` (only while an
+ * on-cancelled hook is set) and the leader runs the hook, within about a second. On the leader's host: the job's
  * output files named in its environment are that host's.
  */
 import { runSubject } from '../../hook-runner.js';
