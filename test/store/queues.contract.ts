@@ -276,7 +276,9 @@ export function describeQueuesContract(name: string, open: StoreFactory): void {
 
       it('records the on-cancelled hook of every job a dependency cancels, once each', async () => {
         const hooked = async () =>
-          (await store.hookOutboxTake({ limit: 100 })).map((hook) => `${hook.job_id} ${hook.state}`).sort();
+          (await store.hookOutboxTake({ limit: 100 }))
+            .map((hook) => `${hook.job_id} ${hook.state}`)
+            .sort();
         await insert({ id: 'quiet', max_retries: 0 }, { id: 'quiet-after', after: ['quiet'] });
         await settle((await claim())!.lease, 'dead');
         expect(await state('quiet-after')).toBe('cancelled');
