@@ -27,8 +27,8 @@ interface Chaos {
 }
 
 const SCENARIOS: Chaos[] = [
-  { name: 'chaos', workers: 4, concurrency: 1, shortJobs: 2000, chaosMs: 60_000 },
-  { name: 'chaos-slots', workers: 2, concurrency: 4, shortJobs: 2000, chaosMs: 30_000 },
+  { name: 'chaos', workers: 4, concurrency: 1, shortJobs: 1400, chaosMs: 40_000 },
+  { name: 'chaos-slots', workers: 2, concurrency: 4, shortJobs: 1200, chaosMs: 20_000 },
 ];
 
 for (const scenario of SCENARIOS) {
