@@ -220,7 +220,11 @@ export class Worker {
           this.firstClaimMade();
           // Every free slot filled: more may be runnable; look again once a slot frees.
           if (claimed === free) continue;
-          if (this.slots.size === 0 && this.options.drain && (await this.nothingLeft())) break;
+          if (this.slots.size === 0 && this.options.drain && (await this.nothingLeft())) {
+            // Hooks recorded for jobs cancelled meanwhile run before this worker exits.
+            await this.maintenance.drained().catch((error: unknown) => this.dutyFailed(error));
+            break;
+          }
         }
         // A slot that frees, or a commit, wakes this loop; idle, it also looks when a job is due.
         const wait = this.freeSlots() > 0 ? await this.idleWait() : this.settings.pollIntervalMs;

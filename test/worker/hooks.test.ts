@@ -173,4 +173,17 @@ describe('completion hooks', () => {
     expect(took).toBeLessThan(10_000);
     expect(process.memoryUsage().rss).toBeLessThan(1024 ** 3);
   });
+  it('a --drain worker runs the hooks of jobs cancelled during the drain before it exits', async () => {
+    const { dir, db, queue, logDir } = await setup();
+    const hooks = join(dir, 'hooks');
+    await queue.hookSet('on-cancelled', `mkdir -p ${hooks}; ${recorder(hooks)}`);
+    await queue.enqueue({ id: 'build', command: 'exit 1', max_retries: 0 });
+    await queue.enqueue({ id: 'test', command: 'true', after: ['build'] });
+    await queue.enqueue({ id: 'deploy', command: 'true', after: ['test'] });
+    const store = await openTracked(db);
+    const worker = new Worker({ store, logDir, drain: true });
+    await runTracked(worker).done; // resolves once drained, with its hooks waited for
+    expect(await state(queue, 'deploy')).toBe('cancelled');
+    expect(readdirSync(hooks).sort()).toEqual(['deploy.cancelled.1', 'test.cancelled.1']);
+  });
 });

@@ -8,7 +8,7 @@
 import { leaderTimings, leadsUntil, MAINTENANCE_LEASE } from '../../core/leadership.js';
 import { setLongTimeout } from '../../core/timers.js';
 import type { Duty, DutyContext } from './duty.js';
-import { commandHooks } from './duties/command-hooks.js';
+import { commandHooks, RECORDED_HOOKS_TAKE, runRecordedHooks } from './duties/command-hooks.js';
 import { counts } from './duties/counts.js';
 import { deadLocalWorkers } from './duties/dead-local-workers.js';
 import { expiredLeases } from './duties/expired-leases.js';
@@ -70,6 +70,18 @@ export class Maintenance {
       await this.context.store
         .leaderRelease({ name: MAINTENANCE_LEASE, holder: this.context.workerId })
         .catch(() => {});
+    }
+  }
+
+  /**
+   * The queue is drained (`--drain`): hooks recorded for the leader (jobs cancelled while they
+   * waited, also during the drain) are taken now by this worker, leader or not, so that they
+   * run before it exits rather than whenever a worker next runs; as many as the hook runner
+   * has room for.
+   */
+  async drained(): Promise<void> {
+    while (this.context.hooksHaveRoom()) {
+      if ((await runRecordedHooks(this.context)) < RECORDED_HOOKS_TAKE) return;
     }
   }
 

@@ -7,7 +7,7 @@
  * output files named in its environment are that host's.
  */
 import { runSubject } from '../../hook-runner.js';
-import type { Duty } from '../duty.js';
+import type { Duty, DutyContext } from '../duty.js';
 
 /** How often the leader looks. */
 export const COMMAND_HOOKS_EVERY_MS = 1000;
@@ -19,19 +19,31 @@ export const commandHooks: Duty = {
   scope: 'leader',
   async run(context) {
     if (!context.hooksHaveRoom()) return COMMAND_HOOKS_EVERY_MS;
-    const taken = await context.store.hookOutboxTake({ limit: TAKE });
-    for (const pending of taken) {
-      context.hook(
-        runSubject(context.logDir, {
-          jobId: pending.job_id,
-          state: pending.state,
-          exitCode: pending.exit_code,
-          attempt: pending.attempt,
-          command: pending.command,
-          queue: pending.queue,
-        }),
-      );
-    }
-    return taken.length === TAKE ? 0 : COMMAND_HOOKS_EVERY_MS;
+    return (await runRecordedHooks(context)) === TAKE ? 0 : COMMAND_HOOKS_EVERY_MS;
   },
 };
+
+/**
+ * Takes a batch of recorded hooks and starts them; how many it took. The take is atomic (each
+ * row goes to one taker), so a worker that is not the leader may take them too: one whose
+ * `--drain` is over does, so that the hooks of jobs cancelled during the drain run before it
+ * exits (Maintenance.drained).
+ */
+export async function runRecordedHooks(context: DutyContext): Promise<number> {
+  const taken = await context.store.hookOutboxTake({ limit: TAKE });
+  for (const pending of taken) {
+    context.hook(
+      runSubject(context.logDir, {
+        jobId: pending.job_id,
+        state: pending.state,
+        exitCode: pending.exit_code,
+        attempt: pending.attempt,
+        command: pending.command,
+        queue: pending.queue,
+      }),
+    );
+  }
+  return taken.length;
+}
+
+export const RECORDED_HOOKS_TAKE = TAKE;
