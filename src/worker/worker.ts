@@ -222,7 +222,9 @@ export class Worker {
           if (claimed === free) continue;
           if (this.slots.size === 0 && this.options.drain && (await this.nothingLeft())) {
             // Hooks recorded for jobs cancelled meanwhile run before this worker exits.
-            await this.maintenance.drained().catch((error: unknown) => this.dutyFailed(error));
+            await this.maintenance
+              .drained(() => this.stopping)
+              .catch((error: unknown) => this.dutyFailed(error));
             break;
           }
         }

@@ -25,6 +25,9 @@ export const DUTIES: readonly Duty[] = [
   counts,
 ];
 
+/** How often a drained worker looks for room in its hook runner (drained). */
+const ROOM_WAIT_MS = 100;
+
 /** A duty whose round failed tries again after this long. */
 const RETRY_MS = 1000;
 
@@ -76,11 +79,15 @@ export class Maintenance {
   /**
    * The queue is drained (`--drain`): hooks recorded for the leader (jobs cancelled while they
    * waited, also during the drain) are taken now by this worker, leader or not, so that they
-   * run before it exits rather than whenever a worker next runs; as many as the hook runner
-   * has room for.
+   * run before it exits rather than whenever a worker next runs. While the hook runner is full
+   * it waits for room; `stopping` (a stop request) ends the wait, leaving the rest recorded.
    */
-  async drained(): Promise<void> {
-    while (this.context.hooksHaveRoom()) {
+  async drained(stopping: () => boolean): Promise<void> {
+    while (!stopping()) {
+      if (!this.context.hooksHaveRoom()) {
+        await new Promise((resolve) => setTimeout(resolve, ROOM_WAIT_MS));
+        continue;
+      }
       if ((await runRecordedHooks(this.context)) < RECORDED_HOOKS_TAKE) return;
     }
   }
