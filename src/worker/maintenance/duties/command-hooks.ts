@@ -3,8 +3,8 @@
  * it waited (`queuectl cancel`, the dashboard) is settled by that command, which has no time to
  * wait for a hook; so is one cancelled because a job it waits for ended dead or cancelled, by
  * whatever ended that job. The store records each in `pending_hooks` (only while an
- * on-cancelled hook is set) and the leader runs the hook, within about a second. On the leader's host: the job's
- * output files named in its environment are that host's.
+ * on-cancelled hook is set) and the leader runs the hook, within about a second. On the
+ * leader's host: the job's output files named in its environment are that host's.
  */
 import { runSubject } from '../../hook-runner.js';
 import type { Duty, DutyContext } from '../duty.js';
@@ -12,14 +12,14 @@ import type { Duty, DutyContext } from '../duty.js';
 /** How often the leader looks. */
 export const COMMAND_HOOKS_EVERY_MS = 1000;
 /** Hooks taken per round. */
-const TAKE = 50;
+export const RECORDED_HOOKS_TAKE = 50;
 
 export const commandHooks: Duty = {
   name: 'hooks of command-settled jobs',
   scope: 'leader',
   async run(context) {
     if (!context.hooksHaveRoom()) return COMMAND_HOOKS_EVERY_MS;
-    return (await runRecordedHooks(context)) === TAKE ? 0 : COMMAND_HOOKS_EVERY_MS;
+    return (await runRecordedHooks(context)) === RECORDED_HOOKS_TAKE ? 0 : COMMAND_HOOKS_EVERY_MS;
   },
 };
 
@@ -30,7 +30,7 @@ export const commandHooks: Duty = {
  * exits (Maintenance.drained).
  */
 export async function runRecordedHooks(context: DutyContext): Promise<number> {
-  const taken = await context.store.hookOutboxTake({ limit: TAKE });
+  const taken = await context.store.hookOutboxTake({ limit: RECORDED_HOOKS_TAKE });
   for (const pending of taken) {
     context.hook(
       runSubject(context.logDir, {
@@ -45,5 +45,3 @@ export async function runRecordedHooks(context: DutyContext): Promise<number> {
   }
   return taken.length;
 }
-
-export const RECORDED_HOOKS_TAKE = TAKE;
