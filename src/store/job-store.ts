@@ -165,7 +165,9 @@ export interface Stats {
   windowMs: number;
   completed: number;
   failed: number;
+  /** Jobs that ended dead, and jobs cancelled (by a user or for a dependency), in the window. */
   dead: number;
+  cancelled: number;
   retried: number;
   durationMs: { min: number; avg: number; p50: number; p95: number; max: number } | null;
   /** Age of the oldest job that is due to run and not running. */

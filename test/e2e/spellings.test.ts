@@ -154,6 +154,20 @@ describe('spellings from the reference documents', () => {
     expect(result.stderr).toMatch(/^drained in \S+: 2 jobs completed, 2 failed runs, 1 dead$/m);
   });
 
+  it("counts in a drain's summary the jobs cancelled with a dead dependency", async () => {
+    const s = sandbox();
+    await s.run(['enqueue', '{"id":"build","command":"exit 1","max_retries":0}']);
+    await s.run(['enqueue', '-c', 'true', '--id', 'test', '--after', 'build']);
+    await s.run(['enqueue', '-c', 'true', '--id', 'deploy', '--after', 'test']);
+    const result = await s.run(['worker', 'start', '--drain']);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(
+      /^drained in \S+: 0 jobs completed, 1 failed run, 1 dead, 2 cancelled$/m,
+    );
+    const stats = await s.json<{ cancelled: number }>(['stats']);
+    expect(stats.cancelled).toBe(2);
+  });
+
   it('prints a bash completion script that bash accepts, and completes states and keys', async () => {
     const s = sandbox();
     const script = await s.run(['completion', 'bash']);

@@ -779,7 +779,8 @@ export function describeJobStoreContract(name: string, open: StoreFactory): void
         const second = (await claim())!;
         clock.advance(500);
         await store.jobSettle({ lease: second.lease, run: failedRun, next: { state: 'dead' } });
-        await store.jobInsertMany([[newJob({ id: 'waiting' })]]);
+        await store.jobInsertMany([[newJob({ id: 'waiting' }), newJob({ id: 'dropped' })]]);
+        await store.jobCancel({ ids: ['dropped'] });
         clock.advance(1000);
 
         const stats = await store.stats({ sinceMs: 3_600_000 });
@@ -787,6 +788,7 @@ export function describeJobStoreContract(name: string, open: StoreFactory): void
           completed: 3,
           failed: 2,
           dead: 1,
+          cancelled: 1,
           retried: 1,
           oldestWaitingMs: 1000,
         });
@@ -797,10 +799,10 @@ export function describeJobStoreContract(name: string, open: StoreFactory): void
           completed: 3,
           failed: 0,
           dead: 1,
-          cancelled: 0,
+          cancelled: 1,
         });
         expect(stats.perMinute.reduce((n, m) => n + m.completed, 0)).toBe(3);
-        expect((await store.stats({ sinceMs: 1 })).completed).toBe(0);
+        expect(await store.stats({ sinceMs: 1 })).toMatchObject({ completed: 0, cancelled: 0 });
         expect(await store.attemptTotals({ bucketsMs: [150, 350, 1000] })).toEqual([
           {
             queue: 'default',

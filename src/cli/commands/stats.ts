@@ -27,6 +27,7 @@ export function renderStats(s: StatsResult): string {
     ['completed', String(s.completed)],
     ['failed runs', String(s.failed)],
     ['dead', String(s.dead)],
+    ['cancelled', String(s.cancelled)],
     ['retried', String(s.retried)],
     ['throughput', `${s.throughputPerMinute} jobs/min`],
     [

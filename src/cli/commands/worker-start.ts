@@ -302,7 +302,9 @@ export async function drainSummary(queue: Queue, started: number): Promise<strin
   const [stats, left] = await Promise.all([queue.stats(elapsed + 1000), leftWaiting(queue)]);
   return (
     `drained in ${formatDuration(elapsed)}: ${plural(stats.completed, 'job')} completed, ` +
-    `${plural(stats.failed, 'failed run')}, ${stats.dead} dead${left}`
+    `${plural(stats.failed, 'failed run')}, ${stats.dead} dead` +
+    // Jobs cancelled meanwhile (for a dependency, or by a user) ended too: said when there are.
+    `${stats.cancelled ? `, ${stats.cancelled} cancelled` : ''}${left}`
   );
 }
 

@@ -36,12 +36,15 @@ export async function computeStats(
       [since, queue],
     )
   ).rows[0]!;
-  const dead = (
-    await db.query<{ n: number }>(
-      `SELECT count(*) AS n FROM jobs WHERE state = 'dead' AND finished_at >= $1 AND ${IN_QUEUE}`,
-      [since, queue],
-    )
-  ).rows[0]!;
+  const ended = async (state: 'dead' | 'cancelled') =>
+    (
+      await db.query<{ n: number }>(
+        `SELECT count(*) AS n FROM jobs WHERE state = $3 AND finished_at >= $1 AND ${IN_QUEUE}`,
+        [since, queue, state],
+      )
+    ).rows[0]!;
+  const dead = await ended('dead');
+  const cancelled = await ended('cancelled');
 
   let durationMs: Stats['durationMs'] = null;
   if (totals.finished > 0) {
@@ -83,6 +86,7 @@ export async function computeStats(
     completed: totals.completed,
     failed: totals.failed,
     dead: dead.n,
+    cancelled: cancelled.n,
     retried: totals.retried,
     durationMs,
     oldestWaitingMs: oldest.t === null ? null : Math.max(0, now - oldest.t),

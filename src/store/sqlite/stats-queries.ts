@@ -37,11 +37,11 @@ export function computeStats(
       `SELECT COUNT(*) AS n FROM attempts WHERE finished_at >= :since AND attempt > 1 AND ${IN_QUEUE}`,
     )
     .get({ since, queue }) as { n: number };
-  const dead = db
-    .prepare(
-      `SELECT COUNT(*) AS n FROM jobs WHERE state = 'dead' AND finished_at >= :since AND ${IN_QUEUE}`,
-    )
-    .get({ since, queue }) as { n: number };
+  const ended = db.prepare(
+    `SELECT COUNT(*) AS n FROM jobs WHERE state = :state AND finished_at >= :since AND ${IN_QUEUE}`,
+  );
+  const dead = ended.get({ state: 'dead', since, queue }) as { n: number };
+  const cancelled = ended.get({ state: 'cancelled', since, queue }) as { n: number };
 
   let durationMs: Stats['durationMs'] = null;
   if (totals.finished > 0) {
@@ -79,6 +79,7 @@ export function computeStats(
     completed: totals.completed,
     failed: totals.failed,
     dead: dead.n,
+    cancelled: cancelled.n,
     retried: retried.n,
     durationMs,
     oldestWaitingMs: oldest.t === null ? null : Math.max(0, now - oldest.t),
